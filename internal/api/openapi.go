@@ -1,0 +1,56 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+
+	"github.com/doligo/doligo/embed"
+)
+
+// mustOpenAPI merges embed/openapi/base.json with every
+// embed/openapi/paths/*.json (one file per area, so areas are documented next
+// to nothing else) into the one document served at /api/v1/openapi.json.
+func mustOpenAPI() []byte {
+	b, err := OpenAPIDocument()
+	if err != nil {
+		panic(err) // the embedded files are part of the build: a test catches this
+	}
+	return b
+}
+
+// OpenAPIDocument returns the merged document.
+func OpenAPIDocument() ([]byte, error) {
+	base, err := fs.ReadFile(embed.OpenAPI, "openapi/base.json")
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(base, &doc); err != nil {
+		return nil, fmt.Errorf("openapi/base.json: %w", err)
+	}
+	paths := map[string]any{}
+	files, err := fs.Glob(embed.OpenAPI, "openapi/paths/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		raw, err := fs.ReadFile(embed.OpenAPI, f)
+		if err != nil {
+			return nil, err
+		}
+		var part map[string]any
+		if err := json.Unmarshal(raw, &part); err != nil {
+			return nil, fmt.Errorf("%s: %w", path.Base(f), err)
+		}
+		for p, ops := range part {
+			if _, dup := paths[p]; dup {
+				return nil, fmt.Errorf("%s: path %s is also described in another file", path.Base(f), p)
+			}
+			paths[p] = ops
+		}
+	}
+	doc["paths"] = paths
+	return json.Marshal(doc)
+}

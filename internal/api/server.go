@@ -1,0 +1,166 @@
+// Package api is the HTTP side of Dolibarr-Go: the Echo server, its middleware
+// chain, handlers, request/response DTOs and the one error handler.
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/rs/zerolog"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// Authenticator turns a bearer token into the principal it names; any error
+// means 401.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (domain.Principal, error)
+}
+
+// Options are what NewServer needs besides the route groups.
+type Options struct {
+	Log       zerolog.Logger
+	Metrics   *Metrics
+	BodyLimit string // e.g. "2M"
+	// Ready returns "" when the process can serve, or the reason it cannot.
+	Ready func(ctx context.Context) string
+	Auth  Authenticator
+	// Idempotency wraps every authenticated POST; nil disables it.
+	Idempotency echo.MiddlewareFunc
+}
+
+// Routes is implemented by each area of the API (users, stock, …) to add its
+// routes to the router.
+type Routes interface {
+	Routes(r *Router)
+}
+
+// NewServer builds the Echo instance with the middleware chain
+// request id + logger → access log and metrics → recover → body limit, then
+// per route: JWT → RBAC → Idempotency-Key → handler.
+func NewServer(opt Options, areas ...Routes) *echo.Echo {
+	e := NewOpsServer(opt)
+	r := &Router{g: e.Group("/api/v1"), auth: authenticate(opt.Auth), idem: opt.Idempotency}
+	for _, a := range areas {
+		a.Routes(r)
+	}
+	doc := mustOpenAPI()
+	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
+	})
+	return e
+}
+
+// NewOpsServer builds an Echo instance with the common middleware and only
+// /health, /ready and /metrics: the whole HTTP surface of the worker.
+func NewOpsServer(opt Options) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = ErrorHandler
+	e.Validator = NewValidator()
+	if opt.Metrics == nil {
+		opt.Metrics = NewMetrics(nil)
+	}
+	e.Use(requestContext(opt.Log), accessLog(opt.Metrics), recoverPanics)
+	if opt.BodyLimit != "" {
+		e.Use(middleware.BodyLimit(opt.BodyLimit))
+	}
+	e.GET("/health", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/ready", readyHandler(opt.Ready))
+	e.GET("/metrics", opt.Metrics.Handler())
+	return e
+}
+
+func readyHandler(ready func(ctx context.Context) string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ready != nil {
+			if reason := ready(c.Request().Context()); reason != "" {
+				WriteProblem(c, Problem{
+					Type: ProblemTypeBase + "not-ready", Title: http.StatusText(http.StatusServiceUnavailable),
+					Status: http.StatusServiceUnavailable, Detail: reason,
+				})
+				return nil
+			}
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+// Router registers /api/v1 routes, each with the permission it needs ("" for
+// any authenticated user). POST routes also pass the Idempotency-Key middleware.
+type Router struct {
+	g    *echo.Group
+	auth echo.MiddlewareFunc
+	idem echo.MiddlewareFunc
+}
+
+// Public registers a route that needs no token (e.g. login).
+func (r *Router) Public(method, path string, h echo.HandlerFunc) {
+	r.g.Add(method, path, h)
+}
+
+func (r *Router) add(method, path, perm string, h echo.HandlerFunc) {
+	mw := []echo.MiddlewareFunc{r.auth, requirePermission(perm)}
+	if method == http.MethodPost && r.idem != nil {
+		mw = append(mw, r.idem)
+	}
+	r.g.Add(method, path, h, mw...)
+}
+
+func (r *Router) GET(path, perm string, h echo.HandlerFunc)    { r.add(http.MethodGet, path, perm, h) }
+func (r *Router) POST(path, perm string, h echo.HandlerFunc)   { r.add(http.MethodPost, path, perm, h) }
+func (r *Router) PUT(path, perm string, h echo.HandlerFunc)    { r.add(http.MethodPut, path, perm, h) }
+func (r *Router) PATCH(path, perm string, h echo.HandlerFunc)  { r.add(http.MethodPatch, path, perm, h) }
+func (r *Router) DELETE(path, perm string, h echo.HandlerFunc) { r.add(http.MethodDelete, path, perm, h) }
+
+const principalKey = "doligo.principal"
+
+// PrincipalOf returns the authenticated caller of the request.
+func PrincipalOf(c echo.Context) domain.Principal {
+	p, _ := c.Get(principalKey).(domain.Principal)
+	return p
+}
+
+// authenticate checks the bearer token and stores the principal.
+func authenticate(a Authenticator) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if a == nil {
+				return echo.NewHTTPError(http.StatusUnauthorized, "authentication is not configured")
+			}
+			h := c.Request().Header.Get(echo.HeaderAuthorization)
+			scheme, token, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="doligo"`)
+				return echo.NewHTTPError(http.StatusUnauthorized, "missing bearer token")
+			}
+			p, err := a.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+			if err != nil {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="doligo", error="invalid_token"`)
+				return echo.NewHTTPError(http.StatusUnauthorized, "invalid or expired token")
+			}
+			c.Set(principalKey, p)
+			req := c.Request()
+			log := zerolog.Ctx(req.Context()).With().Int64("user_id", p.UserID).Logger()
+			c.SetRequest(req.WithContext(log.WithContext(req.Context())))
+			return next(c)
+		}
+	}
+}
+
+// requirePermission is the RBAC check of one route.
+func requirePermission(perm string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if perm != "" && !PrincipalOf(c).Can(perm) {
+				return echo.NewHTTPError(http.StatusForbidden, "missing permission "+perm)
+			}
+			return next(c)
+		}
+	}
+}

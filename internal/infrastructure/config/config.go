@@ -1,0 +1,277 @@
+// Package config is the only place that reads the environment. Both binaries
+// load one typed Config once at start-up; an invalid value stops start-up with a
+// message that names the variable.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Prefix is the common prefix of every variable.
+const Prefix = "DOLIGO"
+
+// Config is every setting of the API and the worker. The `envconfig` tag is the
+// variable name without the prefix; docs/configuration.md must list each one
+// with the same default (a test compares them).
+type Config struct {
+	DBDriver          string        `envconfig:"DB_DRIVER" default:"sqlite"`
+	DBDSN             string        `envconfig:"DB_DSN" default:"file:data/doligo.db"`
+	DBMaxOpenConns    int           `envconfig:"DB_MAX_OPEN_CONNS" default:"20"`
+	DBMaxIdleConns    int           `envconfig:"DB_MAX_IDLE_CONNS" default:"10"`
+	DBConnMaxLifetime time.Duration `envconfig:"DB_CONN_MAX_LIFETIME" default:"30m"`
+	DBConnMaxIdleTime time.Duration `envconfig:"DB_CONN_MAX_IDLE_TIME" default:"5m"`
+	MigrateOnStart    bool          `envconfig:"MIGRATE_ON_START" default:"true"`
+
+	HTTPAddr              string        `envconfig:"HTTP_ADDR" default:":8080"`
+	HTTPReadHeaderTimeout time.Duration `envconfig:"HTTP_READ_HEADER_TIMEOUT" default:"5s"`
+	HTTPReadTimeout       time.Duration `envconfig:"HTTP_READ_TIMEOUT" default:"30s"`
+	HTTPWriteTimeout      time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"45s"`
+	HTTPIdleTimeout       time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"120s"`
+	HTTPBodyLimit         string        `envconfig:"HTTP_BODY_LIMIT" default:"2M"`
+	IdempotencyTTL        time.Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h"`
+
+	JWTSecret        string        `envconfig:"JWT_SECRET"`
+	JWTIssuer        string        `envconfig:"JWT_ISSUER" default:"doligo"`
+	JWTTTL           time.Duration `envconfig:"JWT_TTL" default:"15m"`
+	AdminLogin       string        `envconfig:"ADMIN_LOGIN" default:"admin"`
+	AdminPassword    string        `envconfig:"ADMIN_PASSWORD"`
+	AdminEmail       string        `envconfig:"ADMIN_EMAIL" default:"admin@localhost"`
+	LoginMaxFailures int           `envconfig:"LOGIN_MAX_FAILURES" default:"5"`
+	LoginLockout     time.Duration `envconfig:"LOGIN_LOCKOUT" default:"15m"`
+
+	SMTPHost     string `envconfig:"SMTP_HOST" default:"localhost"`
+	SMTPPort     int    `envconfig:"SMTP_PORT" default:"25"`
+	SMTPUsername string `envconfig:"SMTP_USERNAME"`
+	SMTPPassword string `envconfig:"SMTP_PASSWORD"`
+	SMTPFrom     string `envconfig:"SMTP_FROM" default:"doligo@localhost"`
+	SMTPTLS      string `envconfig:"SMTP_TLS" default:"none"`
+
+	WorkerHTTPAddr    string        `envconfig:"WORKER_HTTP_ADDR" default:":8081"`
+	WorkerConcurrency int           `envconfig:"WORKER_CONCURRENCY" default:"8"`
+	TaskTimeout       time.Duration `envconfig:"TASK_TIMEOUT" default:"30s"`
+	ShutdownTimeout   time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"15s"`
+	JobLease          time.Duration `envconfig:"JOB_LEASE" default:"2m"`
+	JobPollInterval   time.Duration `envconfig:"JOB_POLL_INTERVAL" default:"1s"`
+
+	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
+	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
+}
+
+// Load reads the environment, rejects unknown DOLIGO_ variables (a typo must not
+// silently fall back to a default) and checks every value.
+func Load() (Config, error) {
+	return load(os.Environ())
+}
+
+func load(environ []string) (Config, error) {
+	known := map[string]bool{}
+	for _, v := range Variables() {
+		known[v.Name] = true
+	}
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, Prefix+"_") && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		return Config{}, fmt.Errorf("unknown variable(s) %s: see docs/configuration.md", strings.Join(unknown, ", "))
+	}
+	var c Config
+	if err := envconfig.Process(Prefix, &c); err != nil {
+		return Config{}, err // envconfig's message names the variable, e.g. DOLIGO_DB_MAX_OPEN_CONNS
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s_%s: %s", Prefix, name, fmt.Sprintf(format, args...)))
+	}
+	switch c.DBDriver {
+	case "sqlite", "postgres", "mysql":
+	default:
+		bad("DB_DRIVER", "%q is not one of sqlite, postgres, mysql", c.DBDriver)
+	}
+	if strings.TrimSpace(c.DBDSN) == "" {
+		bad("DB_DSN", "must not be empty")
+	}
+	if c.DBMaxOpenConns < 1 {
+		bad("DB_MAX_OPEN_CONNS", "must be at least 1, got %d", c.DBMaxOpenConns)
+	}
+	if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxOpenConns {
+		bad("DB_MAX_IDLE_CONNS", "must be between 0 and DOLIGO_DB_MAX_OPEN_CONNS (%d), got %d", c.DBMaxOpenConns, c.DBMaxIdleConns)
+	}
+	for name, addr := range map[string]string{"HTTP_ADDR": c.HTTPAddr, "WORKER_HTTP_ADDR": c.WorkerHTTPAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(name, "%q is not host:port (%v)", addr, err)
+		}
+	}
+	positive := map[string]time.Duration{
+		"DB_CONN_MAX_LIFETIME": c.DBConnMaxLifetime, "DB_CONN_MAX_IDLE_TIME": c.DBConnMaxIdleTime,
+		"HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeaderTimeout, "HTTP_READ_TIMEOUT": c.HTTPReadTimeout,
+		"HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout, "HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout,
+		"IDEMPOTENCY_TTL": c.IdempotencyTTL, "JWT_TTL": c.JWTTTL, "LOGIN_LOCKOUT": c.LoginLockout,
+		"TASK_TIMEOUT": c.TaskTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
+		"JOB_LEASE": c.JobLease, "JOB_POLL_INTERVAL": c.JobPollInterval,
+	}
+	for name, d := range positive {
+		if d <= 0 {
+			bad(name, "must be a positive duration, got %s", d)
+		}
+	}
+	if c.HTTPWriteTimeout <= c.TaskTimeout {
+		bad("HTTP_WRITE_TIMEOUT", "must exceed DOLIGO_TASK_TIMEOUT (%s) so a PDF rendered in the request can be written, got %s", c.TaskTimeout, c.HTTPWriteTimeout)
+	}
+	if c.JobLease <= c.TaskTimeout+c.ShutdownTimeout {
+		bad("JOB_LEASE", "must exceed DOLIGO_TASK_TIMEOUT + DOLIGO_SHUTDOWN_TIMEOUT (%s) so a running job is never rescued while its worker still owns it, got %s", c.TaskTimeout+c.ShutdownTimeout, c.JobLease)
+	}
+	if _, err := ParseByteSize(c.HTTPBodyLimit); err != nil {
+		bad("HTTP_BODY_LIMIT", "%v", err)
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		bad("JWT_SECRET", "must be at least 32 bytes, got %d", len(c.JWTSecret))
+	}
+	if c.JWTSecret == "" && c.DBDriver != "sqlite" {
+		bad("JWT_SECRET", "is required with DOLIGO_DB_DRIVER=%s (at least 32 bytes)", c.DBDriver)
+	}
+	if strings.TrimSpace(c.AdminLogin) == "" {
+		bad("ADMIN_LOGIN", "must not be empty")
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		bad("ADMIN_PASSWORD", "must be at least 8 characters")
+	}
+	if c.LoginMaxFailures < 1 {
+		bad("LOGIN_MAX_FAILURES", "must be at least 1, got %d", c.LoginMaxFailures)
+	}
+	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+		bad("SMTP_PORT", "must be a TCP port, got %d", c.SMTPPort)
+	}
+	switch c.SMTPTLS {
+	case "none", "starttls", "tls":
+	default:
+		bad("SMTP_TLS", "%q is not one of none, starttls, tls", c.SMTPTLS)
+	}
+	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1024 {
+		bad("WORKER_CONCURRENCY", "must be between 1 and 1024, got %d", c.WorkerConcurrency)
+	}
+	switch c.LogLevel {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", "%q is not one of trace, debug, info, warn, error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "json", "console":
+	default:
+		bad("LOG_FORMAT", "%q is not one of json, console", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+// ParseByteSize reads sizes such as "512K", "2M", "1G" or a plain byte count.
+func ParseByteSize(s string) (int64, error) {
+	s = strings.TrimSpace(strings.ToUpper(s))
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	var n int64
+	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != s {
+		return 0, fmt.Errorf("%q is not a size such as 512K, 2M or 1048576", s)
+	}
+	return n * mult, nil
+}
+
+// Variable is one documented setting.
+type Variable struct {
+	Name    string // full name, e.g. DOLIGO_DB_DRIVER
+	Default string // as written in the struct tag; empty when none
+}
+
+// Variables lists every setting in declaration order, for the docs test and
+// the unknown-variable check.
+func Variables() []Variable {
+	t := reflect.TypeOf(Config{})
+	out := make([]Variable, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		out = append(out, Variable{Name: Prefix + "_" + f.Tag.Get("envconfig"), Default: f.Tag.Get("default")})
+	}
+	return out
+}
+
+// SQLiteDataDir returns the folder of the SQLite database file named by the
+// DSN, where the embedded default keeps its generated secrets.
+func SQLiteDataDir(dsn string) string {
+	p := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return filepath.Dir(p)
+}
+
+// EnsureJWTSecret fills JWTSecret for the embedded SQLite default when none is
+// configured: a random key generated once and kept in the data folder, so
+// tokens survive a restart. It reports whether it generated or loaded one.
+func (c *Config) EnsureJWTSecret() (source string, err error) {
+	if c.JWTSecret != "" {
+		return "", nil
+	}
+	if c.DBDriver != "sqlite" {
+		return "", fmt.Errorf("%s_JWT_SECRET is required with DOLIGO_DB_DRIVER=%s", Prefix, c.DBDriver)
+	}
+	dir := SQLiteDataDir(c.DBDSN)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create data folder %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "jwt_secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.JWTSecret = strings.TrimSpace(string(b))
+		return path, nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	secret := hex.EncodeToString(buf)
+	// O_EXCL: when the API and the worker start together on one data folder,
+	// only one writes; the other reads what it wrote.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		for range 50 {
+			if b, rerr := os.ReadFile(path); rerr == nil && len(strings.TrimSpace(string(b))) >= 32 {
+				c.JWTSecret = strings.TrimSpace(string(b))
+				return path, nil
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return "", fmt.Errorf("%s exists but holds no usable key: delete it or set %s_JWT_SECRET", path, Prefix)
+	}
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(secret + "\n"); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	c.JWTSecret = secret
+	return path, f.Sync()
+}

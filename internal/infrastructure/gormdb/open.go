@@ -1,0 +1,210 @@
+// Package gormdb holds the database side of Dolibarr-Go: opening the three
+// dialects, migrations, the unit of work and the GORM repositories.
+package gormdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	gmysql "gorm.io/driver/mysql"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+	_ "modernc.org/sqlite" // pure-Go SQLite, registered as "sqlite"
+)
+
+// Dialect names, as DOLIGO_DB_DRIVER spells them.
+const (
+	Postgres = "postgres"
+	MySQL    = "mysql"
+	SQLite   = "sqlite"
+)
+
+// Pool is the connection-pool part of the configuration.
+type Pool struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	ConnMaxIdleTime time.Duration
+}
+
+// DB is an open database: GORM for CRUD, the *sql.DB beneath it for plain SQL,
+// and the dialect for the few statements that differ.
+type DB struct {
+	Gorm    *gorm.DB
+	SQL     *sql.DB
+	Dialect string
+}
+
+// Close closes the pool.
+func (d *DB) Close() error { return d.SQL.Close() }
+
+// Open connects to the database named by driver and dsn, applies the pool
+// settings and checks that the server can do what the product relies on.
+func Open(ctx context.Context, driver, dsn string, pool Pool) (*DB, error) {
+	sqlDB, err := OpenSQL(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(pool.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(pool.MaxIdleConns)
+	sqlDB.SetConnMaxLifetime(pool.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(pool.ConnMaxIdleTime)
+
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s: %w", driver, err)
+	}
+	if driver == MySQL {
+		if err := checkMySQLVersion(pctx, sqlDB); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+	}
+
+	var dialector gorm.Dialector
+	switch driver {
+	case Postgres:
+		dialector = postgres.New(postgres.Config{Conn: sqlDB})
+	case MySQL:
+		dialector = gmysql.New(gmysql.Config{Conn: sqlDB, SkipInitializeWithVersion: false})
+	case SQLite:
+		dialector = &sqlite.Dialector{DriverName: "sqlite", Conn: sqlDB}
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{
+		SkipDefaultTransaction: true, // every business change opens its own unit of work
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		Logger:                 logger.Discard,
+	})
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("gorm open %s: %w", driver, err)
+	}
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: driver}, nil
+}
+
+// OpenSQL opens a database/sql pool with the settings each dialect needs:
+// UTC times and parsed DATETIMEs on MySQL; WAL, a busy timeout, foreign keys
+// and IMMEDIATE write transactions on SQLite.
+func OpenSQL(driver, dsn string) (*sql.DB, error) {
+	switch driver {
+	case Postgres:
+		return sql.Open("pgx", dsn)
+	case MySQL:
+		d, err := MySQLDSN(dsn, false)
+		if err != nil {
+			return nil, err
+		}
+		return sql.Open("mysql", d)
+	case SQLite:
+		d, err := SQLiteDSN(dsn)
+		if err != nil {
+			return nil, err
+		}
+		return sql.Open("sqlite", d)
+	default:
+		return nil, fmt.Errorf("unknown database driver %q (want sqlite, postgres or mysql)", driver)
+	}
+}
+
+// MySQLDSN forces the connection settings the product relies on: parsed
+// DATETIMEs in UTC and, for migrations, multi-statement execution.
+func MySQLDSN(dsn string, multiStatements bool) (string, error) {
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("DOLIGO_DB_DSN: %w", err)
+	}
+	c.ParseTime = true
+	c.Loc = time.UTC
+	c.MultiStatements = multiStatements
+	if c.Params == nil {
+		c.Params = map[string]string{}
+	}
+	c.Params["time_zone"] = "'+00:00'"
+	return c.FormatDSN(), nil
+}
+
+// SQLiteDSN adds the pragmas the product relies on to a modernc SQLite DSN and
+// creates the folder of the database file.
+func SQLiteDSN(dsn string) (string, error) {
+	path, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("DOLIGO_DB_DSN: %w", err)
+	}
+	file := strings.TrimPrefix(path, "file:")
+	if file != "" && file != ":memory:" && !strings.HasPrefix(file, ":") {
+		if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+			return "", fmt.Errorf("create folder of %s: %w", file, err)
+		}
+	}
+	have := strings.Join(q["_pragma"], ",")
+	for _, p := range []string{
+		"busy_timeout(30000)", // the API and the worker share the file: wait, don't fail
+		"journal_mode(WAL)",
+		"foreign_keys(1)",
+		"synchronous(NORMAL)",
+		"temp_store(MEMORY)", // the binaries write no temporary files
+	} {
+		name, _, _ := strings.Cut(p, "(")
+		if !strings.Contains(have, name) {
+			q.Add("_pragma", p)
+		}
+	}
+	if q.Get("_txlock") == "" {
+		// BEGIN IMMEDIATE takes the write lock up front: SQLite's equivalent of
+		// SELECT … FOR UPDATE, and no upgrade deadlocks between readers.
+		q.Set("_txlock", "immediate")
+	}
+	if q.Get("_time_format") == "" {
+		q.Set("_time_format", "sqlite")
+	}
+	return path + "?" + q.Encode(), nil
+}
+
+var versionRe = regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)`)
+
+// checkMySQLVersion refuses servers without SELECT … FOR UPDATE SKIP LOCKED,
+// which the job queue's claim needs.
+func checkMySQLVersion(ctx context.Context, db *sql.DB) error {
+	var v string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
+		return fmt.Errorf("read server version: %w", err)
+	}
+	ok, err := supportsSkipLocked(v)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("database server %q lacks SELECT … FOR UPDATE SKIP LOCKED: Dolibarr-Go needs MySQL 8.0.1+ or MariaDB 10.6+", v)
+	}
+	return nil
+}
+
+func supportsSkipLocked(version string) (bool, error) {
+	m := versionRe.FindStringSubmatch(version)
+	if m == nil {
+		return false, fmt.Errorf("unrecognised server version %q", version)
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	patch, _ := strconv.Atoi(m[3])
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		return major > 10 || (major == 10 && minor >= 6), nil
+	}
+	return major > 8 || (major == 8 && (minor > 0 || patch >= 1)), nil
+}
