@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 
@@ -30,6 +31,9 @@ type Options struct {
 	Auth  Authenticator
 	// Idempotency wraps every authenticated POST; nil disables it.
 	Idempotency echo.MiddlewareFunc
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client; with none, the client is the TCP peer.
+	TrustedProxies []*net.IPNet
 }
 
 // Routes is implemented by each area of the API (users, stock, …) to add its
@@ -61,6 +65,14 @@ func NewOpsServer(opt Options) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler
 	e.Validator = NewValidator()
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(opt.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range opt.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics(nil)
 	}
@@ -112,11 +124,13 @@ func (r *Router) add(method, path, perm string, h echo.HandlerFunc) {
 	r.g.Add(method, path, h, mw...)
 }
 
-func (r *Router) GET(path, perm string, h echo.HandlerFunc)    { r.add(http.MethodGet, path, perm, h) }
-func (r *Router) POST(path, perm string, h echo.HandlerFunc)   { r.add(http.MethodPost, path, perm, h) }
-func (r *Router) PUT(path, perm string, h echo.HandlerFunc)    { r.add(http.MethodPut, path, perm, h) }
-func (r *Router) PATCH(path, perm string, h echo.HandlerFunc)  { r.add(http.MethodPatch, path, perm, h) }
-func (r *Router) DELETE(path, perm string, h echo.HandlerFunc) { r.add(http.MethodDelete, path, perm, h) }
+func (r *Router) GET(path, perm string, h echo.HandlerFunc)   { r.add(http.MethodGet, path, perm, h) }
+func (r *Router) POST(path, perm string, h echo.HandlerFunc)  { r.add(http.MethodPost, path, perm, h) }
+func (r *Router) PUT(path, perm string, h echo.HandlerFunc)   { r.add(http.MethodPut, path, perm, h) }
+func (r *Router) PATCH(path, perm string, h echo.HandlerFunc) { r.add(http.MethodPatch, path, perm, h) }
+func (r *Router) DELETE(path, perm string, h echo.HandlerFunc) {
+	r.add(http.MethodDelete, path, perm, h)
+}
 
 const principalKey = "doligo.principal"
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -232,5 +233,25 @@ func TestMetricsByRouteTemplate(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// X-Forwarded-For is believed only from configured proxies.
+func TestClientAddressNeedsTrustedProxy(t *testing.T) {
+	addrOf := func(e *echo.Echo) string {
+		var got string
+		e.GET("/whoami", func(c echo.Context) error { got = c.RealIP(); return nil })
+		req := httptest.NewRequest("GET", "/whoami", nil)
+		req.RemoteAddr = "10.1.2.3:5555"
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		e.ServeHTTP(httptest.NewRecorder(), req)
+		return got
+	}
+	if got := addrOf(NewServer(Options{Log: zerolog.Nop()})); got != "10.1.2.3" {
+		t.Fatalf("without trusted proxies the client is the peer; got %q", got)
+	}
+	_, proxy, _ := net.ParseCIDR("10.1.0.0/16")
+	if got := addrOf(NewServer(Options{Log: zerolog.Nop(), TrustedProxies: []*net.IPNet{proxy}})); got != "203.0.113.9" {
+		t.Fatalf("behind a trusted proxy the client comes from X-Forwarded-For; got %q", got)
 	}
 }

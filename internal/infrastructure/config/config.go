@@ -40,6 +40,7 @@ type Config struct {
 	HTTPIdleTimeout       time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"120s"`
 	HTTPBodyLimit         string        `envconfig:"HTTP_BODY_LIMIT" default:"2M"`
 	IdempotencyTTL        time.Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h"`
+	TrustedProxies        []string      `envconfig:"TRUSTED_PROXIES"`
 
 	JWTSecret        string        `envconfig:"JWT_SECRET"`
 	JWTIssuer        string        `envconfig:"JWT_ISSUER" default:"doligo"`
@@ -66,6 +67,8 @@ type Config struct {
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
+
+	StockAllowNegative bool `envconfig:"STOCK_ALLOW_NEGATIVE" default:"false"`
 }
 
 // Load reads the environment, rejects unknown DOLIGO_ variables (a typo must not
@@ -139,6 +142,9 @@ func (c *Config) validate() error {
 	if c.JobLease <= c.TaskTimeout+c.ShutdownTimeout {
 		bad("JOB_LEASE", "must exceed DOLIGO_TASK_TIMEOUT + DOLIGO_SHUTDOWN_TIMEOUT (%s) so a running job is never rescued while its worker still owns it, got %s", c.TaskTimeout+c.ShutdownTimeout, c.JobLease)
 	}
+	if _, err := c.TrustedProxyNets(); err != nil {
+		bad("TRUSTED_PROXIES", "%v", err)
+	}
 	if _, err := ParseByteSize(c.HTTPBodyLimit); err != nil {
 		bad("HTTP_BODY_LIMIT", "%v", err)
 	}
@@ -179,6 +185,33 @@ func (c *Config) validate() error {
 		bad("LOG_FORMAT", "%q is not one of json, console", c.LogFormat)
 	}
 	return errors.Join(errs...)
+}
+
+// TrustedProxyNets parses DOLIGO_TRUSTED_PROXIES: the addresses (CIDR or
+// single IP) of reverse proxies whose X-Forwarded-For the API believes. With
+// none, the client address is the TCP peer: a client cannot choose the address
+// that login throttling counts by sending a header.
+func (c *Config) TrustedProxyNets() ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil && ip.To4() != nil {
+				s += "/32"
+			} else {
+				s += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR range", s)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
 
 // ParseByteSize reads sizes such as "512K", "2M", "1G" or a plain byte count.
