@@ -28,6 +28,8 @@ CREATE TABLE user_roles (
     role_id BIGINT NOT NULL REFERENCES roles (id) ON DELETE RESTRICT,
     PRIMARY KEY (user_id, role_id)
 );
+-- Who holds a role (the last-administrator check, ON DELETE RESTRICT of roles).
+CREATE INDEX ix_user_roles_role ON user_roles (role_id);
 
 -- Failed logins per (login, client address) for throttling; shared by every API replica.
 CREATE TABLE login_failures (

@@ -28,6 +28,7 @@ CREATE TABLE user_roles (
     role_id INTEGER NOT NULL REFERENCES roles (id) ON DELETE RESTRICT,
     PRIMARY KEY (user_id, role_id)
 );
+CREATE INDEX ix_user_roles_role ON user_roles (role_id);
 
 CREATE TABLE login_failures (
     login         VARCHAR(64) NOT NULL,

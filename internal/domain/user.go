@@ -1,0 +1,304 @@
+package domain
+
+import (
+	"context"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Permissions are "resource:action". The token carries the caller's set; each
+// route names the one it needs.
+const (
+	PermUsersRead         = "users:read"
+	PermUsersWrite        = "users:write"
+	PermThirdpartiesRead  = "thirdparties:read"
+	PermThirdpartiesWrite = "thirdparties:write"
+	PermProductsRead      = "products:read"
+	PermProductsWrite     = "products:write"
+	PermStockRead         = "stock:read"
+	PermStockWrite        = "stock:write"
+	PermMRPRead           = "mrp:read"
+	PermMRPWrite          = "mrp:write"
+	PermMRPProduce        = "mrp:produce"
+	PermProposalsRead     = "proposals:read"
+	PermProposalsWrite    = "proposals:write"
+	PermProposalsValidate = "proposals:validate"
+	PermOrdersRead        = "orders:read"
+	PermOrdersWrite       = "orders:write"
+	PermOrdersValidate    = "orders:validate"
+	PermInvoicesRead      = "invoices:read"
+	PermInvoicesWrite     = "invoices:write"
+	PermInvoicesValidate  = "invoices:validate"
+	PermInvoicesSend      = "invoices:send"
+	PermPaymentsWrite     = "payments:write"
+	PermReportsRead       = "reports:read"
+	PermDocumentsRead     = "documents:read"
+	PermJobsRead          = "jobs:read"
+	PermJobsAdmin         = "jobs:admin"
+)
+
+// allPermissions is every permission, in the order docs/security.md lists them.
+var allPermissions = []string{
+	PermUsersRead, PermUsersWrite,
+	PermThirdpartiesRead, PermThirdpartiesWrite,
+	PermProductsRead, PermProductsWrite,
+	PermStockRead, PermStockWrite,
+	PermMRPRead, PermMRPWrite, PermMRPProduce,
+	PermProposalsRead, PermProposalsWrite, PermProposalsValidate,
+	PermOrdersRead, PermOrdersWrite, PermOrdersValidate,
+	PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
+	PermPaymentsWrite,
+	PermReportsRead, PermDocumentsRead,
+	PermJobsRead, PermJobsAdmin,
+}
+
+// AllPermissions returns every permission the product knows.
+func AllPermissions() []string { return slices.Clone(allPermissions) }
+
+// Built-in role names.
+const (
+	RoleAdmin      = "admin"
+	RoleSales      = "sales"
+	RoleWarehouse  = "warehouse"
+	RoleAccountant = "accountant"
+	RoleViewer     = "viewer"
+)
+
+// Role is a named set of permissions.
+type Role struct {
+	Name        string
+	Description string
+	Permissions []string
+}
+
+// builtinRoles is the role × permission matrix. The API copies it into the
+// roles tables at start, so granting a permission is a code change here, not
+// a migration; docs/security.md is generated from it (a test compares them).
+// Whoever may send a document also reads jobs, to follow the sending it caused.
+var builtinRoles = []Role{
+	{Name: RoleAdmin, Description: "Everything, including users and the job queue", Permissions: allPermissions},
+	{Name: RoleSales, Description: "Customers, proposals, orders and invoicing", Permissions: []string{
+		PermThirdpartiesRead, PermThirdpartiesWrite,
+		PermProductsRead, PermStockRead,
+		PermProposalsRead, PermProposalsWrite, PermProposalsValidate,
+		PermOrdersRead, PermOrdersWrite, PermOrdersValidate,
+		PermInvoicesRead, PermInvoicesWrite, PermInvoicesSend,
+		PermDocumentsRead, PermJobsRead,
+	}},
+	{Name: RoleWarehouse, Description: "Products, stock and manufacturing", Permissions: []string{
+		PermThirdpartiesRead,
+		PermProductsRead, PermProductsWrite,
+		PermStockRead, PermStockWrite,
+		PermMRPRead, PermMRPWrite, PermMRPProduce,
+		PermOrdersRead,
+	}},
+	{Name: RoleAccountant, Description: "Invoices, payments and reports", Permissions: []string{
+		PermThirdpartiesRead, PermProductsRead, PermStockRead,
+		PermProposalsRead, PermOrdersRead,
+		PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
+		PermPaymentsWrite, PermReportsRead, PermDocumentsRead, PermJobsRead,
+	}},
+	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
+		PermThirdpartiesRead, PermProductsRead, PermStockRead, PermMRPRead,
+		PermProposalsRead, PermOrdersRead, PermInvoicesRead,
+		PermReportsRead, PermDocumentsRead,
+	}},
+}
+
+// BuiltinRoles returns a copy of the built-in roles, admin first.
+func BuiltinRoles() []Role {
+	out := make([]Role, len(builtinRoles))
+	for i, r := range builtinRoles {
+		out[i] = Role{Name: r.Name, Description: r.Description, Permissions: slices.Clone(r.Permissions)}
+	}
+	return out
+}
+
+// User is an account that can log in.
+type User struct {
+	ID           int64
+	Login        string
+	Email        string
+	PasswordHash string // never leaves the server
+	Active       bool
+	Roles        []string // role names, sorted and unique
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// HasRole reports whether the user holds the role.
+func (u *User) HasRole(name string) bool { return slices.Contains(u.Roles, name) }
+
+// IsActiveAdmin reports whether the user counts towards "at least one active
+// administrator must remain".
+func (u *User) IsActiveAdmin() bool { return u.Active && u.HasRole(RoleAdmin) }
+
+// Field limits, shared with the database columns.
+const (
+	MaxLoginLen      = 64
+	MaxEmailLen      = 255
+	MinPasswordLen   = 8
+	MaxPasswordBytes = 72 // bcrypt ignores what follows: refuse rather than silently truncate
+)
+
+var loginPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]*$`)
+
+// NewUser is the input of an account creation.
+type NewUser struct {
+	Login    string
+	Email    string
+	Password string
+	Active   bool
+	Roles    []string
+}
+
+// Check validates the fields that need no database; the roles' existence is
+// the use case's to check. The result is never nil, so callers can add to it.
+func (n NewUser) Check() *ValidationError {
+	v := &ValidationError{}
+	checkLogin(v, n.Login)
+	checkEmail(v, n.Email)
+	checkPassword(v, n.Password)
+	checkRoles(v, n.Roles)
+	return v
+}
+
+// UserPatch is a partial update; nil fields stay as they are.
+type UserPatch struct {
+	Email    *string
+	Password *string
+	Roles    *[]string
+	Active   *bool
+}
+
+// Check validates the fields present in the patch. Never nil.
+func (p UserPatch) Check() *ValidationError {
+	v := &ValidationError{}
+	if p.Email != nil {
+		checkEmail(v, *p.Email)
+	}
+	if p.Password != nil {
+		checkPassword(v, *p.Password)
+	}
+	if p.Roles != nil {
+		checkRoles(v, *p.Roles)
+	}
+	return v
+}
+
+func checkLogin(v *ValidationError, login string) {
+	switch {
+	case login == "":
+		v.Add("login", "is required")
+	case len(login) > MaxLoginLen:
+		v.Add("login", "must be at most %d characters", MaxLoginLen)
+	case !loginPattern.MatchString(login):
+		v.Add("login", "may hold only letters, digits and . _ @ -, starting with a letter or digit")
+	}
+}
+
+func checkEmail(v *ValidationError, email string) {
+	if email == "" {
+		return // optional
+	}
+	if len(email) > MaxEmailLen {
+		v.Add("email", "must be at most %d characters", MaxEmailLen)
+		return
+	}
+	// ParseAddress also accepts "Name <a@b>": require the bare address.
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		v.Add("email", "must be an e-mail address")
+	}
+}
+
+func checkPassword(v *ValidationError, pw string) {
+	switch {
+	case utf8.RuneCountInString(pw) < MinPasswordLen:
+		v.Add("password", "must be at least %d characters", MinPasswordLen)
+	case len(pw) > MaxPasswordBytes:
+		v.Add("password", "must be at most %d bytes", MaxPasswordBytes)
+	}
+}
+
+func checkRoles(v *ValidationError, roles []string) {
+	if len(roles) == 0 {
+		v.Add("roles", "must name at least one role")
+	}
+}
+
+// NormalizeRoles returns the role names sorted, trimmed and without duplicates.
+func NormalizeRoles(roles []string) []string {
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, strings.TrimSpace(r))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ErrLastAdmin refuses a change that would leave no active administrator,
+// and so nobody able to manage users.
+func ErrLastAdmin(login string) error {
+	return Conflictf("last-admin", "user %q is the last active administrator", login)
+}
+
+// ErrDuplicateLogin reports a login that is taken.
+func ErrDuplicateLogin(login string) error {
+	return Conflictf("duplicate-login", "login %q is already taken", login)
+}
+
+// UserRepository stores users and their role assignments.
+type UserRepository interface {
+	// Create inserts u with its roles and sets u.ID; a taken login is
+	// ErrDuplicateLogin, a role missing from the database ErrInvalid.
+	Create(ctx context.Context, u *User) error
+	Get(ctx context.Context, id int64) (*User, error)
+	// GetByLogin returns ErrNotFound when no user has the login.
+	GetByLogin(ctx context.Context, login string) (*User, error)
+	// List sorts by login, id or created_at; Search matches login and e-mail.
+	List(ctx context.Context, q ListQuery) (Page[*User], error)
+	// Save writes the fields and the role set of an existing user.
+	Save(ctx context.Context, u *User) error
+	Delete(ctx context.Context, id int64) error
+	Count(ctx context.Context) (int64, error)
+	// LockActiveAdmins serialises every change that could remove the last
+	// active administrator (until the transaction ends) and returns the ids of
+	// the active administrators as they are once the lock is held.
+	LockActiveAdmins(ctx context.Context) ([]int64, error)
+}
+
+// UserTransactor runs fn with a UserRepository bound to one transaction:
+// committed when fn returns nil, rolled back otherwise. After a deadlock the
+// database aborted, fn runs again, so it must have no other effect.
+type UserTransactor interface {
+	InUserTx(ctx context.Context, fn func(ctx context.Context, users UserRepository) error) error
+}
+
+// RoleRepository reads roles and keeps the built-in ones in the database.
+type RoleRepository interface {
+	// SyncBuiltin makes the database hold exactly these permissions for each
+	// of these roles, creating them when missing; idempotent and safe when two
+	// processes run it at once. Other roles are left alone.
+	SyncBuiltin(ctx context.Context, roles []Role) error
+	// Names lists every role in the database, sorted.
+	Names(ctx context.Context) ([]string, error)
+	// Permissions returns the union of the roles' permissions, sorted.
+	Permissions(ctx context.Context, roles []string) ([]string, error)
+}
+
+// PasswordHasher hashes passwords and checks them against a hash.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	// Matches reports whether password is the one hashed; a malformed hash
+	// matches nothing.
+	Matches(hash, password string) bool
+}
+
+// TokenIssuer signs an access token for a principal.
+type TokenIssuer interface {
+	Issue(p Principal) (token string, lifetime time.Duration, err error)
+}

@@ -1,0 +1,217 @@
+package usecase
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// UserStore is the user repository together with its transactions.
+type UserStore interface {
+	domain.UserRepository
+	domain.UserTransactor
+}
+
+// UserService manages accounts and the built-in roles.
+type UserService struct {
+	users  UserStore
+	roles  domain.RoleRepository
+	hasher domain.PasswordHasher
+	now    func() time.Time
+}
+
+// NewUserService returns the service; now is time.Now when nil.
+func NewUserService(users UserStore, roles domain.RoleRepository, hasher domain.PasswordHasher, now func() time.Time) *UserService {
+	if now == nil {
+		now = time.Now
+	}
+	return &UserService{users: users, roles: roles, hasher: hasher, now: now}
+}
+
+// clock is now as every dialect stores it, so a user returned by a write
+// equals the same user read back.
+func (s *UserService) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// SyncRoles writes the built-in role table of the code into the database.
+func (s *UserService) SyncRoles(ctx context.Context) error {
+	return s.roles.SyncBuiltin(ctx, domain.BuiltinRoles())
+}
+
+// BootstrapAdmin creates the first administrator when no user exists at all.
+// An empty password is replaced by a random one, returned so the caller can
+// show it once. When two processes start together the unique login index
+// lets exactly one create it; the other returns created=false.
+func (s *UserService) BootstrapAdmin(ctx context.Context, login, email, password string) (created bool, generated string, err error) {
+	n, err := s.users.Count(ctx)
+	if err != nil || n > 0 {
+		return false, "", err
+	}
+	if password == "" {
+		generated = rand.Text()
+		password = generated
+	}
+	_, err = s.Create(ctx, domain.NewUser{Login: login, Email: email, Password: password, Active: true, Roles: []string{domain.RoleAdmin}})
+	switch {
+	case errors.Is(err, domain.ErrConflict):
+		return false, "", nil
+	case err != nil:
+		return false, "", fmt.Errorf("create the first administrator %q: %w", login, err)
+	}
+	return true, generated, nil
+}
+
+// Create adds an account. Invalid fields and unknown roles are one 422 naming
+// each; a taken login is a conflict.
+func (s *UserService) Create(ctx context.Context, in domain.NewUser) (*domain.User, error) {
+	in.Roles = domain.NormalizeRoles(in.Roles)
+	v := in.Check()
+	if err := s.checkRolesExist(ctx, v, in.Roles); err != nil {
+		return nil, err
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	u := &domain.User{
+		Login: in.Login, Email: in.Email, PasswordHash: hash, Active: in.Active, Roles: in.Roles,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.users.Create(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Get returns one account.
+func (s *UserService) Get(ctx context.Context, id int64) (*domain.User, error) {
+	return s.users.Get(ctx, id)
+}
+
+// List returns one page of accounts.
+func (s *UserService) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.User], error) {
+	return s.users.List(ctx, q)
+}
+
+// Me returns the caller's account and the permissions its roles grant now
+// (which the caller's token may predate by up to its lifetime).
+func (s *UserService) Me(ctx context.Context, actor domain.Principal) (*domain.User, []string, error) {
+	u, err := s.users.Get(ctx, actor.UserID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil, fmt.Errorf("%w: the token's user no longer exists", domain.ErrUnauthenticated)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	perms, err := s.roles.Permissions(ctx, u.Roles)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, perms, nil
+}
+
+// Update applies a partial change. A change that would leave no active
+// administrator is refused with a conflict, also when two such changes race.
+func (s *UserService) Update(ctx context.Context, id int64, p domain.UserPatch) (*domain.User, error) {
+	if p.Roles != nil {
+		roles := domain.NormalizeRoles(*p.Roles)
+		p.Roles = &roles
+	}
+	v := p.Check()
+	if p.Roles != nil {
+		if err := s.checkRolesExist(ctx, v, *p.Roles); err != nil {
+			return nil, err
+		}
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	hash := ""
+	if p.Password != nil { // bcrypt is slow: never inside the transaction
+		h, err := s.hasher.Hash(*p.Password)
+		if err != nil {
+			return nil, err
+		}
+		hash = h
+	}
+	var out *domain.User
+	err := s.users.InUserTx(ctx, func(ctx context.Context, users domain.UserRepository) error {
+		admins, u, err := lockAdminsAndGet(ctx, users, id)
+		if err != nil {
+			return err
+		}
+		wasAdmin := u.IsActiveAdmin()
+		if p.Email != nil {
+			u.Email = *p.Email
+		}
+		if p.Password != nil {
+			u.PasswordHash = hash
+		}
+		if p.Roles != nil {
+			u.Roles = *p.Roles
+		}
+		if p.Active != nil {
+			u.Active = *p.Active
+		}
+		if wasAdmin && !u.IsActiveAdmin() && len(admins) <= 1 {
+			return domain.ErrLastAdmin(u.Login)
+		}
+		u.UpdatedAt = s.clock()
+		out = u
+		return users.Save(ctx, u)
+	})
+	return out, err
+}
+
+// Delete removes an account; not the caller's own, nor the last active
+// administrator.
+func (s *UserService) Delete(ctx context.Context, actor domain.Principal, id int64) error {
+	if actor.UserID == id {
+		return domain.Conflictf("delete-self", "you cannot delete your own account")
+	}
+	return s.users.InUserTx(ctx, func(ctx context.Context, users domain.UserRepository) error {
+		admins, u, err := lockAdminsAndGet(ctx, users, id)
+		if err != nil {
+			return err
+		}
+		if u.IsActiveAdmin() && len(admins) <= 1 {
+			return domain.ErrLastAdmin(u.Login)
+		}
+		return users.Delete(ctx, id)
+	})
+}
+
+// lockAdminsAndGet takes the last-administrator lock, then reads the user:
+// in that order, so the read sees what a change that held the lock before
+// committed.
+func lockAdminsAndGet(ctx context.Context, users domain.UserRepository, id int64) ([]int64, *domain.User, error) {
+	admins, err := users.LockActiveAdmins(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := users.Get(ctx, id)
+	return admins, u, err
+}
+
+// checkRolesExist adds to v every role the database does not know.
+func (s *UserService) checkRolesExist(ctx context.Context, v *domain.ValidationError, roles []string) error {
+	known, err := s.roles.Names(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if !slices.Contains(known, r) {
+			v.Add("roles", "unknown role %q (known: %s)", r, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
