@@ -1,0 +1,24 @@
+package pdf
+
+import (
+	"context"
+	"testing"
+)
+
+func BenchmarkRender3Lines(b *testing.B) {
+	doc := sampleDoc(Invoice, threeLines())
+	for b.Loop() {
+		if _, err := Render(context.Background(), doc, "fr"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRender50Pages(b *testing.B) {
+	doc := sampleDoc(Invoice, linesForPages(b, 50, "fr"))
+	for b.Loop() {
+		if _, err := Render(context.Background(), doc, "fr"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

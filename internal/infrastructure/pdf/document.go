@@ -1,0 +1,84 @@
+// Package pdf renders commercial documents (proposals, orders, invoices,
+// credit notes) as PDF with maroto v2. Everything it needs — fonts, logo,
+// translations — is compiled in, and rendering stops as soon as its context
+// is cancelled: a client that goes away costs nothing more.
+package pdf
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Kind is the type of commercial document; it picks the title and labels.
+type Kind string
+
+// The kinds of document.
+const (
+	Proposal   Kind = "proposal"
+	Order      Kind = "order"
+	Invoice    Kind = "invoice"
+	CreditNote Kind = "credit_note"
+)
+
+func (k Kind) valid() bool {
+	switch k {
+	case Proposal, Order, Invoice, CreditNote:
+		return true
+	}
+	return false
+}
+
+// hasPayments tells whether the document has amounts paid and due to print.
+func (k Kind) hasPayments() bool { return k == Invoice || k == CreditNote }
+
+// Document is what gets printed: a plain view filled by the caller from the
+// domain entity and the configuration. The renderer computes nothing that
+// the domain owns (totals, rounding); it only writes them.
+type Document struct {
+	Kind     Kind
+	Ref      string    // definitive number, or the draft's provisional one
+	Date     time.Time // printed as a calendar date
+	DueDate  time.Time // due date (invoice), validity (proposal), delivery (order); zero: not printed
+	Currency string    // ISO 4217 code, printed beside every amount total
+
+	Company  Party  // the issuer, from configuration
+	Logo     []byte // PNG; nil prints the embedded default logo
+	Customer Party
+
+	Lines []Line
+	// VAT is the breakdown by rate as the domain computed it
+	// (domain.Document.VATBreakdown); when empty no breakdown is printed.
+	VAT []VATAmount
+
+	TotalNet, TotalVAT, TotalGross decimal.Decimal
+	AmountPaid, AmountDue          decimal.Decimal // printed for invoices and credit notes only
+
+	PaymentTerms string // empty: the language's default text
+}
+
+// Party is a name-and-address block.
+type Party struct {
+	Name    string
+	Address string // one line per "\n"
+	TaxID   string
+	Email   string
+	Phone   string
+}
+
+// Line is one row of the document.
+type Line struct {
+	Description     string // may hold several lines ("\n")
+	Qty             decimal.Decimal
+	UnitPrice       decimal.Decimal
+	DiscountPercent decimal.Decimal
+	VATRate         decimal.Decimal // percent: 20 means 20 %
+	Net, VAT, Gross decimal.Decimal
+}
+
+// VATAmount is one rate of the VAT breakdown.
+type VATAmount struct {
+	Rate   decimal.Decimal // percent
+	Base   decimal.Decimal // net amount taxed at Rate
+	Amount decimal.Decimal
+}

@@ -1,0 +1,42 @@
+package pdf
+
+import (
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// FromDomain is the view of a domain document for printing: the issuer
+// block and payment terms come from configuration, the customer from the
+// document's third party.
+func FromDomain(d *domain.Document, customer *domain.ThirdParty, company Party, paymentTerms string) Document {
+	out := Document{
+		Kind:     Kind(d.Type),
+		Ref:      d.DisplayRef(),
+		Date:     d.Date,
+		Currency: d.Currency,
+		Company:  company,
+		Customer: Party{
+			Name: customer.Name, Address: customer.Address, TaxID: customer.TaxID,
+			Email: customer.Email, Phone: customer.Phone,
+		},
+		TotalNet:     d.TotalNet,
+		TotalVAT:     d.TotalVAT,
+		TotalGross:   d.TotalGross,
+		AmountPaid:   d.AmountPaid,
+		AmountDue:    d.AmountDue(),
+		PaymentTerms: paymentTerms,
+	}
+	if d.DueDate != nil {
+		out.DueDate = *d.DueDate
+	}
+	for _, l := range d.Lines {
+		out.Lines = append(out.Lines, Line{
+			Description: l.Description, Qty: l.Qty, UnitPrice: l.UnitPrice,
+			DiscountPercent: l.DiscountPercent, VATRate: l.VATRate,
+			Net: l.TotalNet, VAT: l.TotalVAT, Gross: l.TotalGross,
+		})
+	}
+	for _, v := range d.VATBreakdown() {
+		out.VAT = append(out.VAT, VATAmount{Rate: v.Rate, Base: v.Base, Amount: v.Amount})
+	}
+	return out
+}

@@ -1,0 +1,37 @@
+package pdf
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+func TestFromDomain(t *testing.T) {
+	due := time.Date(2026, 4, 6, 0, 0, 0, 0, time.UTC)
+	doc := &domain.Document{
+		ID: 7, Type: domain.DocInvoice, Date: time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC), DueDate: &due, Currency: "BRL",
+		Lines: []domain.Line{
+			{Description: "Café", Qty: d("2"), UnitPrice: d("10"), VATRate: d("20"), TotalNet: d("20"), TotalVAT: d("4"), TotalGross: d("24")},
+			{Description: "Pão", Qty: d("1"), UnitPrice: d("5"), VATRate: d("5.5"), TotalNet: d("5"), TotalVAT: d("0.28"), TotalGross: d("5.28")},
+		},
+		TotalNet: d("25"), TotalVAT: d("4.28"), TotalGross: d("29.28"), AmountPaid: d("9.28"),
+	}
+	customer := &domain.ThirdParty{Name: "João", Address: "Rua 1", TaxID: "123", Email: "j@example.com", Locale: "pt-BR"}
+	v := FromDomain(doc, customer, Party{Name: "Dolibarr-Go"}, "")
+	if v.Kind != Invoice || v.Ref != "(PROV7)" || !v.DueDate.Equal(due) || v.Customer.Name != "João" || len(v.Lines) != 2 {
+		t.Fatalf("view = %+v", v)
+	}
+	if !v.AmountDue.Equal(d("20")) || len(v.VAT) != 2 || !v.VAT[0].Rate.Equal(d("5.5")) || !v.Lines[1].VAT.Equal(d("0.28")) {
+		t.Errorf("amounts: due %s, breakdown %+v", v.AmountDue, v.VAT)
+	}
+	out, err := Render(context.Background(), v, customer.Locale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(pdfText(t, out), "\n"); !strings.Contains(text, "BRL 20,00") || !strings.Contains(text, "(PROV7)") {
+		t.Errorf("amount due or provisional ref missing:\n%s", text)
+	}
+}
