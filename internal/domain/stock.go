@@ -1,0 +1,435 @@
+package domain
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Origin types of stock movements: what caused them. Later features add
+// theirs (manufacturing orders, invoices) next to these.
+const (
+	OriginManual    = "manual"
+	OriginTransfer  = "transfer"
+	OriginInventory = "inventory"
+
+	MaxOriginTypeLen = 32
+	// MaxStockLines bounds one operation: its lines are locked and written in
+	// one transaction.
+	MaxStockLines = 1000
+)
+
+// Origin names the document that caused a movement; ID is 0 when there is none.
+type Origin struct {
+	Type string
+	ID   int64
+}
+
+// StockKey names one stock level: a product in a warehouse.
+type StockKey struct {
+	ProductID   int64
+	WarehouseID int64
+}
+
+// CompareStockKeys orders keys by (product, warehouse): the one order in which
+// every writer locks stock levels, so that two writers never wait for each
+// other in a cycle.
+func CompareStockKeys(a, b StockKey) int {
+	if c := cmp.Compare(a.ProductID, b.ProductID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.WarehouseID, b.WarehouseID)
+}
+
+// StockLevel is the quantity of a product in a warehouse: the sum of its
+// movements.
+type StockLevel struct {
+	ProductID   int64
+	WarehouseID int64
+	Qty         decimal.Decimal
+	UpdatedAt   time.Time
+}
+
+// Key returns the level's key.
+func (l *StockLevel) Key() StockKey { return StockKey{l.ProductID, l.WarehouseID} }
+
+// Change adds the signed delta to the level. A debit that would take the level
+// below zero is an InsufficientStockError unless allowNegative; a balance that
+// no longer fits the column is refused too.
+func (l *StockLevel) Change(delta decimal.Decimal, allowNegative bool) error {
+	next := l.Qty.Add(delta)
+	if delta.IsNegative() && next.IsNegative() && !allowNegative {
+		return &InsufficientStockError{
+			ProductID: l.ProductID, WarehouseID: l.WarehouseID, Available: l.Qty, Requested: delta.Neg(),
+		}
+	}
+	if !FitsQty(next) {
+		return NewProblem(ErrInvalid, "stock-overflow",
+			"the stock of product %d in warehouse %d would reach %s, beyond what a quantity can hold",
+			l.ProductID, l.WarehouseID, next)
+	}
+	l.Qty = next
+	return nil
+}
+
+// CodeInsufficientStock is the problem code of a refused debit.
+const CodeInsufficientStock = "insufficient-stock"
+
+// InsufficientStockError refuses a debit larger than the stock. It is a
+// conflict with the code insufficient-stock.
+type InsufficientStockError struct {
+	ProductID   int64
+	WarehouseID int64
+	Available   decimal.Decimal
+	Requested   decimal.Decimal
+}
+
+func (e *InsufficientStockError) Error() string {
+	return fmt.Sprintf("insufficient stock of product %d in warehouse %d: %s available, %s requested",
+		e.ProductID, e.WarehouseID, e.Available, e.Requested)
+}
+
+// Unwrap makes the error a Problem of kind ErrConflict for the error handler.
+func (e *InsufficientStockError) Unwrap() error {
+	return &Problem{Kind: ErrConflict, Code: CodeInsufficientStock, Detail: e.Error()}
+}
+
+// WeightedAverageCost is a product's average unit cost after receiving qty
+// units at unitCost while onHand units — its stock over every warehouse — were
+// valued at avg:
+//
+//	new_avg = (onHand × avg + qty × unitCost) / (onHand + qty)
+//
+// rounded half away from zero to MoneyScale decimals. When onHand is zero or
+// negative (nothing on hand, or units owed by debits made with negative stock
+// allowed) the old average values nothing, and the receipt's unit cost becomes
+// the average. qty must be positive: only receipts carry a unit cost.
+func WeightedAverageCost(onHand, avg, qty, unitCost decimal.Decimal) decimal.Decimal {
+	if !onHand.IsPositive() {
+		return unitCost
+	}
+	return onHand.Mul(avg).Add(qty.Mul(unitCost)).DivRound(onHand.Add(qty), MoneyScale)
+}
+
+// StockLine is one change of a stock operation.
+type StockLine struct {
+	ProductID   int64
+	WarehouseID int64
+	// Qty is the signed change: positive receives, negative issues. Ignored
+	// for a count.
+	Qty decimal.Decimal
+	// Counted, when valid, makes the line an inventory count: the change is
+	// Counted minus the level found under lock (no movement when equal).
+	Counted decimal.NullDecimal
+	// UnitCost, only on receipts, updates the product's weighted average cost.
+	UnitCost decimal.NullDecimal
+}
+
+// Key returns the level the line changes.
+func (l StockLine) Key() StockKey { return StockKey{l.ProductID, l.WarehouseID} }
+
+// StockOperation is a set of stock changes applied atomically: every line or
+// none. Movements, transfers, inventories, manufacturing and invoices all are
+// one.
+type StockOperation struct {
+	Label  string
+	Origin Origin
+	Lines  []StockLine
+}
+
+// Check validates the operation's shape; the products and warehouses are the
+// use case's to check. Fields are named lines[i].qty and so on.
+func (op StockOperation) Check() error {
+	v := &ValidationError{}
+	checkCatalogLabel(v, "label", op.Label, false)
+	switch {
+	case op.Origin.Type == "":
+		v.Add("origin_type", "is required")
+	case len(op.Origin.Type) > MaxOriginTypeLen:
+		v.Add("origin_type", "must be at most %d characters", MaxOriginTypeLen)
+	}
+	if op.Origin.ID < 0 {
+		v.Add("origin_id", "must not be negative")
+	}
+	switch {
+	case len(op.Lines) == 0:
+		v.Add("lines", "must hold at least one line")
+	case len(op.Lines) > MaxStockLines:
+		v.Add("lines", "must hold at most %d lines", MaxStockLines)
+	}
+	counted := map[StockKey]bool{}
+	for i, l := range op.Lines {
+		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		if l.ProductID <= 0 {
+			v.Add(f("product_id"), "is required")
+		}
+		if l.WarehouseID <= 0 {
+			v.Add(f("warehouse_id"), "is required")
+		}
+		if l.Counted.Valid {
+			if l.Counted.Decimal.IsNegative() {
+				v.Add(f("counted_qty"), "must not be negative")
+			} else {
+				CheckQty(v, f("counted_qty"), l.Counted.Decimal)
+			}
+			if counted[l.Key()] {
+				v.Add(f("product_id"), "is counted twice in warehouse %d", l.WarehouseID)
+			}
+			counted[l.Key()] = true
+			if l.UnitCost.Valid {
+				v.Add(f("unit_cost"), "is not allowed on a count")
+			}
+			continue
+		}
+		if l.Qty.IsZero() {
+			v.Add(f("qty"), "must not be zero")
+		} else {
+			CheckQty(v, f("qty"), l.Qty)
+		}
+		if l.UnitCost.Valid {
+			if !l.Qty.IsPositive() {
+				v.Add(f("unit_cost"), "is allowed on receipts (positive qty) only")
+			} else {
+				CheckMoney(v, f("unit_cost"), l.UnitCost.Decimal)
+			}
+		}
+	}
+	return v.OrNil()
+}
+
+// LevelLocks returns the stock levels the operation must lock, normalised
+// (NormalizeLevelLocks). A product receiving at a unit cost needs its stock
+// over every warehouse (WeightedAverageCost), so every level of that product
+// is locked.
+func (op StockOperation) LevelLocks() []LevelLock {
+	locks := make([]LevelLock, len(op.Lines))
+	for i, l := range op.Lines {
+		locks[i] = LevelLock{ProductID: l.ProductID, WarehouseIDs: []int64{l.WarehouseID}, AllWarehouses: false}
+	}
+	return NormalizeLevelLocks(locks)
+}
+
+// NormalizeLevelLocks merges the locks of each product and sorts them:
+// products ascending, each product's warehouses ascending and distinct.
+func NormalizeLevelLocks(locks []LevelLock) []LevelLock {
+	index := map[int64]int{}
+	var out []LevelLock
+	for _, lk := range locks {
+		i, ok := index[lk.ProductID]
+		if !ok {
+			i = len(out)
+			index[lk.ProductID] = i
+			out = append(out, LevelLock{ProductID: lk.ProductID})
+		}
+		out[i].WarehouseIDs = append(out[i].WarehouseIDs, lk.WarehouseIDs...)
+		out[i].AllWarehouses = out[i].AllWarehouses || lk.AllWarehouses
+	}
+	for i := range out {
+		slices.Sort(out[i].WarehouseIDs)
+		out[i].WarehouseIDs = slices.Compact(out[i].WarehouseIDs)
+	}
+	slices.SortFunc(out, func(a, b LevelLock) int { return cmp.Compare(a.ProductID, b.ProductID) })
+	return out
+}
+
+// ProductIDs returns the distinct products of the operation, sorted.
+func (op StockOperation) ProductIDs() []int64 {
+	return op.distinct(func(l StockLine) int64 { return l.ProductID })
+}
+
+// WarehouseIDs returns the distinct warehouses of the operation, sorted.
+func (op StockOperation) WarehouseIDs() []int64 {
+	return op.distinct(func(l StockLine) int64 { return l.WarehouseID })
+}
+
+func (op StockOperation) distinct(id func(StockLine) int64) []int64 {
+	ids := make([]int64, len(op.Lines))
+	for i, l := range op.Lines {
+		ids[i] = id(l)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// LevelLock names the stock levels of one product that an operation locks:
+// the listed warehouses (whose rows are created when missing), or every
+// warehouse of the product when AllWarehouses is set.
+type LevelLock struct {
+	ProductID     int64
+	WarehouseIDs  []int64
+	AllWarehouses bool
+}
+
+// NewStockMovement is the operation of one manual movement: a signed qty,
+// with a unit cost on a receipt. Fields are named as the single movement's.
+func NewStockMovement(productID, warehouseID int64, qty decimal.Decimal, unitCost decimal.NullDecimal, label string) (StockOperation, error) {
+	v := &ValidationError{}
+	if qty.IsZero() {
+		v.Add("qty", "must not be zero")
+	} else {
+		CheckQty(v, "qty", qty)
+	}
+	if unitCost.Valid {
+		if !qty.IsPositive() {
+			v.Add("unit_cost", "is allowed on receipts (positive qty) only")
+		} else {
+			CheckMoney(v, "unit_cost", unitCost.Decimal)
+		}
+	}
+	checkCatalogLabel(v, "label", label, false)
+	if err := v.OrNil(); err != nil {
+		return StockOperation{}, err
+	}
+	return StockOperation{
+		Label:  labelOr(label, "Manual movement"),
+		Origin: Origin{Type: OriginManual},
+		Lines:  []StockLine{{ProductID: productID, WarehouseID: warehouseID, Qty: qty, UnitCost: unitCost}},
+	}, nil
+}
+
+// Transfer moves a quantity of a product from one warehouse to another: two
+// legs, both or neither.
+type Transfer struct {
+	ProductID       int64
+	FromWarehouseID int64
+	ToWarehouseID   int64
+	Qty             decimal.Decimal
+	Label           string
+}
+
+// Operation returns the transfer's two legs, the debit first.
+func (t Transfer) Operation() (StockOperation, error) {
+	v := &ValidationError{}
+	if !t.Qty.IsPositive() {
+		v.Add("qty", "must be greater than 0")
+	} else {
+		CheckQty(v, "qty", t.Qty)
+	}
+	if t.FromWarehouseID == t.ToWarehouseID {
+		v.Add("to_warehouse_id", "must differ from from_warehouse_id")
+	}
+	checkCatalogLabel(v, "label", t.Label, false)
+	if err := v.OrNil(); err != nil {
+		return StockOperation{}, err
+	}
+	return StockOperation{
+		Label:  labelOr(t.Label, "Transfer"),
+		Origin: Origin{Type: OriginTransfer},
+		Lines: []StockLine{
+			{ProductID: t.ProductID, WarehouseID: t.FromWarehouseID, Qty: t.Qty.Neg()},
+			{ProductID: t.ProductID, WarehouseID: t.ToWarehouseID, Qty: t.Qty},
+		},
+	}, nil
+}
+
+// InventoryCount records the quantities counted in a warehouse; applying it
+// writes the difference movements.
+type InventoryCount struct {
+	WarehouseID int64
+	Label       string
+	Lines       []CountedLine
+}
+
+// CountedLine is the quantity of one product found in the warehouse.
+type CountedLine struct {
+	ProductID  int64
+	CountedQty decimal.Decimal
+}
+
+// Operation returns the count as an operation of count lines.
+func (c InventoryCount) Operation() (StockOperation, error) {
+	v := &ValidationError{}
+	checkCatalogLabel(v, "label", c.Label, false)
+	if len(c.Lines) > MaxStockLines {
+		v.Add("lines", "must hold at most %d lines", MaxStockLines)
+	}
+	seen := map[int64]bool{}
+	op := StockOperation{Label: labelOr(c.Label, "Inventory"), Origin: Origin{Type: OriginInventory}}
+	for i, l := range c.Lines {
+		field := fmt.Sprintf("lines[%d].", i)
+		if seen[l.ProductID] {
+			v.Add(field+"product_id", "product %d is counted twice", l.ProductID)
+		}
+		seen[l.ProductID] = true
+		if l.CountedQty.IsNegative() {
+			v.Add(field+"counted_qty", "must not be negative")
+		} else {
+			CheckQty(v, field+"counted_qty", l.CountedQty)
+		}
+		op.Lines = append(op.Lines, StockLine{
+			ProductID: l.ProductID, WarehouseID: c.WarehouseID,
+			Counted: decimal.NewNullDecimal(l.CountedQty),
+		})
+	}
+	if len(c.Lines) == 0 {
+		v.Add("lines", "must hold at least one line")
+	}
+	return op, v.OrNil()
+}
+
+func labelOr(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+// Movement is one row of the append-only stock ledger.
+type Movement struct {
+	ID           int64
+	ProductID    int64
+	WarehouseID  int64
+	Qty          decimal.Decimal // signed, never zero
+	BalanceAfter decimal.Decimal // the level right after this movement
+	UnitCost     decimal.NullDecimal
+	Label        string
+	Origin       Origin
+	UserID       int64  // 0 when no user acted (e.g. a job)
+	RequestID    string // the HTTP request or job that caused it
+	CreatedAt    time.Time
+}
+
+// MovementFilter selects movements for a list; zero fields select anything.
+type MovementFilter struct {
+	ListQuery   // Sort: id, created_at; newest first by default
+	ProductID   int64
+	WarehouseID int64
+	From        time.Time // inclusive
+	To          time.Time // exclusive
+	OriginType  string
+	OriginID    int64
+}
+
+// MovementSortFields are the fields a movement list may be sorted by.
+var MovementSortFields = []string{"id", "created_at"}
+
+// StockRepository reads and writes stock levels.
+type StockRepository interface {
+	// LockLevels makes sure a level row exists for every (product, warehouse)
+	// the locks list (SELECT … FOR UPDATE cannot lock a missing row), then
+	// locks them, until the unit of work ends, in (product_id, warehouse_id)
+	// order whatever the order of locks. It returns the locked levels in that
+	// order. An unknown product or warehouse is NotFound.
+	LockLevels(ctx context.Context, locks []LevelLock) ([]*StockLevel, error)
+	// SaveLevels writes the quantities of levels locked by LockLevels.
+	SaveLevels(ctx context.Context, levels []*StockLevel) error
+	// ProductLevels returns every level of a product, by warehouse id, unlocked.
+	ProductLevels(ctx context.Context, productID int64) ([]*StockLevel, error)
+}
+
+// MovementRepository is the append-only stock ledger: rows are added, never
+// changed.
+type MovementRepository interface {
+	// Add inserts the movements in order and sets their IDs.
+	Add(ctx context.Context, ms []*Movement) error
+	Get(ctx context.Context, id int64) (*Movement, error)
+	List(ctx context.Context, f MovementFilter) (Page[*Movement], error)
+	// Exists reports whether any movement matches the product and/or
+	// warehouse of the filter (other fields are ignored).
+	Exists(ctx context.Context, f MovementFilter) (bool, error)
+}

@@ -1,0 +1,301 @@
+package gormdb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// productModel is a row of products. Decimals are NUMERIC on PostgreSQL and
+// MySQL and exact TEXT on SQLite; decimal.Decimal reads and writes both.
+type productModel struct {
+	ID         int64 `gorm:"primaryKey"`
+	Ref        string
+	Label      string
+	Type       string
+	UnitPrice  decimal.Decimal
+	VATRate    decimal.Decimal `gorm:"column:vat_rate"`
+	CostPrice  decimal.Decimal
+	TrackStock bool
+	Active     bool
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (productModel) TableName() string { return "products" }
+
+func toProductModel(p *domain.Product) productModel {
+	return productModel{
+		ID: p.ID, Ref: p.Ref, Label: p.Label, Type: string(p.Type),
+		UnitPrice: p.UnitPrice, VATRate: p.VATRate, CostPrice: p.CostPrice,
+		TrackStock: p.TrackStock, Active: p.Active,
+		CreatedAt: dbTime(p.CreatedAt), UpdatedAt: dbTime(p.UpdatedAt),
+	}
+}
+
+func (m productModel) product() *domain.Product {
+	return &domain.Product{
+		ID: m.ID, Ref: m.Ref, Label: m.Label, Type: domain.ProductType(m.Type),
+		UnitPrice: m.UnitPrice, VATRate: m.VATRate, CostPrice: m.CostPrice,
+		TrackStock: m.TrackStock, Active: m.Active,
+		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
+	}
+}
+
+type productRepo struct {
+	db      *gorm.DB
+	dialect string
+}
+
+func (r *productRepo) Create(ctx context.Context, p *domain.Product) error {
+	m := toProductModel(p)
+	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
+		if uniqueViolated(err) {
+			return domain.ErrDuplicateRef("product", p.Ref)
+		}
+		return fmt.Errorf("create product: %w", err)
+	}
+	p.ID = m.ID
+	return nil
+}
+
+func (r *productRepo) Get(ctx context.Context, id int64) (*domain.Product, error) {
+	return r.take(ctx, r.db.WithContext(ctx), id)
+}
+
+func (r *productRepo) Lock(ctx context.Context, id int64) (*domain.Product, error) {
+	return r.take(ctx, r.db.WithContext(ctx).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}), id)
+}
+
+func (r *productRepo) take(_ context.Context, db *gorm.DB, id int64) (*domain.Product, error) {
+	var m productModel
+	if err := takeOne(db.Where("id = ?", id), &m, "product", id); err != nil {
+		return nil, err
+	}
+	return m.product(), nil
+}
+
+func (r *productRepo) GetMany(ctx context.Context, ids []int64) (map[int64]*domain.Product, error) {
+	out := make(map[int64]*domain.Product, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []productModel
+	if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read products: %w", err)
+	}
+	for _, m := range rows {
+		out[m.ID] = m.product()
+	}
+	return out, nil
+}
+
+func (r *productRepo) List(ctx context.Context, f domain.ProductFilter) (domain.Page[*domain.Product], error) {
+	filtered := func() *gorm.DB {
+		db := r.db.WithContext(ctx).Model(&productModel{})
+		if f.Search != "" {
+			p := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
+			db = db.Where("LOWER(ref) LIKE ? ESCAPE '!' OR LOWER(label) LIKE ? ESCAPE '!'", p, p)
+		}
+		if f.Type != "" {
+			db = db.Where("type = ?", string(f.Type))
+		}
+		if f.Active != nil {
+			db = db.Where("active = ?", *f.Active)
+		}
+		return db
+	}
+	cols := map[string]string{
+		"id": "id", "ref": "ref", "label": "label", "type": "type", "unit_price": "unit_price",
+		"created_at": "created_at", "updated_at": "updated_at",
+	}
+	if r.dialect == SQLite {
+		// SQLite keeps decimals as exact TEXT, which sorts "10" before "9";
+		// REAL is exact enough to order prices (never to compute with them).
+		cols["unit_price"] = "CAST(unit_price AS REAL)"
+	}
+	rows, total, err := listPage[productModel](filtered, f.ListQuery, cols, false)
+	if err != nil {
+		return domain.Page[*domain.Product]{}, fmt.Errorf("list products: %w", err)
+	}
+	page := domain.Page[*domain.Product]{Total: total, Items: make([]*domain.Product, len(rows))}
+	for i, m := range rows {
+		page.Items[i] = m.product()
+	}
+	return page, nil
+}
+
+func (r *productRepo) Save(ctx context.Context, p *domain.Product) error {
+	m := toProductModel(p)
+	res := r.db.WithContext(ctx).Model(&productModel{}).Where("id = ?", p.ID).Updates(map[string]any{
+		"ref": m.Ref, "label": m.Label, "unit_price": m.UnitPrice, "vat_rate": m.VATRate,
+		"cost_price": m.CostPrice, "track_stock": m.TrackStock, "active": m.Active, "updated_at": m.UpdatedAt,
+	})
+	if res.Error != nil {
+		if uniqueViolated(res.Error) {
+			return domain.ErrDuplicateRef("product", p.Ref)
+		}
+		return fmt.Errorf("update product %d: %w", p.ID, res.Error)
+	}
+	return nil
+}
+
+func (r *productRepo) SetCostPrice(ctx context.Context, id int64, cost decimal.Decimal, at time.Time) error {
+	err := r.db.WithContext(ctx).Model(&productModel{}).Where("id = ?", id).
+		Updates(map[string]any{"cost_price": cost, "updated_at": dbTime(at)}).Error
+	if err != nil {
+		return fmt.Errorf("update cost price of product %d: %w", id, err)
+	}
+	return nil
+}
+
+func (r *productRepo) Delete(ctx context.Context, id int64) error {
+	return deleteRow(ctx, r.db, &productModel{}, "product", id)
+}
+
+// deleteRow deletes one row by id: NotFound when there is none, a conflict
+// when a foreign key still points at it.
+func deleteRow(ctx context.Context, db *gorm.DB, model any, entity string, id int64) error {
+	res := db.WithContext(ctx).Where("id = ?", id).Delete(model)
+	switch {
+	case res.Error != nil && foreignKeyViolated(res.Error):
+		return domain.Conflictf("in-use", "%s %d is still in use and cannot be deleted", entity, id)
+	case res.Error != nil:
+		return fmt.Errorf("delete %s %d: %w", entity, id, res.Error)
+	case res.RowsAffected == 0:
+		return domain.NotFound(entity, id)
+	}
+	return nil
+}
+
+// warehouseModel is a row of warehouses.
+type warehouseModel struct {
+	ID        int64 `gorm:"primaryKey"`
+	Ref       string
+	Label     string
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (warehouseModel) TableName() string { return "warehouses" }
+
+func (m warehouseModel) warehouse() *domain.Warehouse {
+	return &domain.Warehouse{ID: m.ID, Ref: m.Ref, Label: m.Label, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+}
+
+type warehouseRepo struct{ db *gorm.DB }
+
+func (r *warehouseRepo) Create(ctx context.Context, w *domain.Warehouse) error {
+	m := warehouseModel{Ref: w.Ref, Label: w.Label, CreatedAt: dbTime(w.CreatedAt), UpdatedAt: dbTime(w.UpdatedAt)}
+	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
+		if uniqueViolated(err) {
+			return domain.ErrDuplicateRef("warehouse", w.Ref)
+		}
+		return fmt.Errorf("create warehouse: %w", err)
+	}
+	w.ID = m.ID
+	return nil
+}
+
+func (r *warehouseRepo) Get(ctx context.Context, id int64) (*domain.Warehouse, error) {
+	return r.take(r.db.WithContext(ctx), id)
+}
+
+func (r *warehouseRepo) Lock(ctx context.Context, id int64) (*domain.Warehouse, error) {
+	return r.take(r.db.WithContext(ctx).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}), id)
+}
+
+func (r *warehouseRepo) take(db *gorm.DB, id int64) (*domain.Warehouse, error) {
+	var m warehouseModel
+	if err := takeOne(db.Where("id = ?", id), &m, "warehouse", id); err != nil {
+		return nil, err
+	}
+	return m.warehouse(), nil
+}
+
+func (r *warehouseRepo) Existing(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var found []int64
+	if err := r.db.WithContext(ctx).Model(&warehouseModel{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return nil, fmt.Errorf("read warehouses: %w", err)
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
+func (r *warehouseRepo) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Warehouse], error) {
+	filtered := func() *gorm.DB {
+		db := r.db.WithContext(ctx).Model(&warehouseModel{})
+		if q.Search != "" {
+			p := "%" + likeEscape(strings.ToLower(q.Search)) + "%"
+			db = db.Where("LOWER(ref) LIKE ? ESCAPE '!' OR LOWER(label) LIKE ? ESCAPE '!'", p, p)
+		}
+		return db
+	}
+	cols := map[string]string{"id": "id", "ref": "ref", "label": "label", "created_at": "created_at", "updated_at": "updated_at"}
+	rows, total, err := listPage[warehouseModel](filtered, q, cols, false)
+	if err != nil {
+		return domain.Page[*domain.Warehouse]{}, fmt.Errorf("list warehouses: %w", err)
+	}
+	page := domain.Page[*domain.Warehouse]{Total: total, Items: make([]*domain.Warehouse, len(rows))}
+	for i, m := range rows {
+		page.Items[i] = m.warehouse()
+	}
+	return page, nil
+}
+
+func (r *warehouseRepo) Save(ctx context.Context, w *domain.Warehouse) error {
+	err := r.db.WithContext(ctx).Model(&warehouseModel{}).Where("id = ?", w.ID).Updates(map[string]any{
+		"ref": w.Ref, "label": w.Label, "updated_at": dbTime(w.UpdatedAt),
+	}).Error
+	if err != nil {
+		if uniqueViolated(err) {
+			return domain.ErrDuplicateRef("warehouse", w.Ref)
+		}
+		return fmt.Errorf("update warehouse %d: %w", w.ID, err)
+	}
+	return nil
+}
+
+func (r *warehouseRepo) Delete(ctx context.Context, id int64) error {
+	return deleteRow(ctx, r.db, &warehouseModel{}, "warehouse", id)
+}
+
+// listPage counts the rows filtered() selects and reads one page of them,
+// sorted by the whitelisted column (cols maps a sort field to its SQL
+// expression; the default is id, descending when defaultDesc) with the id as
+// tie-breaker so that pages are stable.
+func listPage[M any](filtered func() *gorm.DB, q domain.ListQuery, cols map[string]string, defaultDesc bool) ([]M, int64, error) {
+	var total int64
+	if err := filtered().Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	col, ok := cols[q.Sort]
+	desc := q.Desc
+	if !ok {
+		col, desc = "id", defaultDesc
+	}
+	order := []clause.OrderByColumn{{Column: clause.Column{Name: col, Raw: true}, Desc: desc}}
+	if col != "id" {
+		order = append(order, clause.OrderByColumn{Column: clause.Column{Name: "id"}, Desc: desc})
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1 // GORM: no LIMIT
+	}
+	var rows []M
+	err := filtered().Order(clause.OrderBy{Columns: order}).Limit(limit).Offset(q.Offset).Find(&rows).Error
+	return rows, total, err
+}

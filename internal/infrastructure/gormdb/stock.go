@@ -1,0 +1,268 @@
+package gormdb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// stockLevelModel is a row of stock_levels; (product_id, warehouse_id) is the
+// primary key, so there is no sequence to consume when a row is ensured.
+type stockLevelModel struct {
+	ProductID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	WarehouseID int64 `gorm:"primaryKey;autoIncrement:false"`
+	Qty         decimal.Decimal
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (stockLevelModel) TableName() string { return "stock_levels" }
+
+func (m stockLevelModel) level() *domain.StockLevel {
+	return &domain.StockLevel{ProductID: m.ProductID, WarehouseID: m.WarehouseID, Qty: m.Qty, UpdatedAt: m.UpdatedAt.UTC()}
+}
+
+type stockRepo struct{ db *gorm.DB }
+
+// LockLevels implements domain.StockRepository. It takes the locks product by
+// product in ascending id, each statement locking that product's rows in
+// ascending warehouse id through the primary key: the global order
+// (product_id, warehouse_id) holds whatever plan the optimiser picks for a
+// bigger statement. A missing row is inserted (ON CONFLICT DO NOTHING, so two
+// transactions creating it at once both go on) and the product's rows are
+// locked again. Rows that exist — the usual case — cost one statement per
+// product and take no shared lock that a later FOR UPDATE would need to
+// upgrade (MySQL's duplicate-key check on an upsert would).
+//
+// SQLite: GORM drops FOR UPDATE; the transaction holds the database's single
+// write lock from BEGIN IMMEDIATE, which serialises writers just as well.
+func (r *stockRepo) LockLevels(ctx context.Context, locks []domain.LevelLock) ([]*domain.StockLevel, error) {
+	var out []*domain.StockLevel
+	for _, lk := range domain.NormalizeLevelLocks(locks) {
+		rows, err := r.lockProduct(ctx, lk)
+		if err != nil {
+			return nil, err
+		}
+		if missing := missingWarehouses(rows, lk.WarehouseIDs); len(missing) > 0 {
+			if err := r.ensure(ctx, lk.ProductID, missing); err != nil {
+				return nil, err
+			}
+			if rows, err = r.lockProduct(ctx, lk); err != nil {
+				return nil, err
+			}
+			if missing := missingWarehouses(rows, lk.WarehouseIDs); len(missing) > 0 {
+				return nil, fmt.Errorf("stock levels of product %d in warehouses %v are missing after insertion", lk.ProductID, missing)
+			}
+		}
+		for _, m := range rows {
+			out = append(out, m.level())
+		}
+	}
+	return out, nil
+}
+
+// lockProduct reads the product's levels named by lk with SELECT … FOR UPDATE,
+// in warehouse order.
+func (r *stockRepo) lockProduct(ctx context.Context, lk domain.LevelLock) ([]stockLevelModel, error) {
+	q := r.db.WithContext(ctx).
+		// CT-02 (internal/usecase/stock_concurrency_test.go) fails without
+		// this clause: concurrent debits read the same level and overwrite
+		// each other's result.
+		Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Where("product_id = ?", lk.ProductID)
+	if !lk.AllWarehouses {
+		q = q.Where("warehouse_id IN ?", lk.WarehouseIDs)
+	}
+	var rows []stockLevelModel
+	if err := q.Order("warehouse_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("lock stock levels of product %d: %w", lk.ProductID, err)
+	}
+	return rows, nil
+}
+
+// ensure inserts zero levels for the product in the warehouses, leaving
+// existing rows alone.
+func (r *stockRepo) ensure(ctx context.Context, productID int64, warehouseIDs []int64) error {
+	now := dbTime(r.db.NowFunc())
+	rows := make([]stockLevelModel, len(warehouseIDs))
+	for i, w := range warehouseIDs {
+		rows[i] = stockLevelModel{ProductID: productID, WarehouseID: w, UpdatedAt: now}
+	}
+	err := r.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+	if err != nil && foreignKeyViolated(err) { // deleted since the use case checked it
+		return domain.NotFound("product or warehouse of stock level", fmt.Sprintf("%d/%v", productID, warehouseIDs))
+	}
+	if err != nil {
+		return fmt.Errorf("create stock levels of product %d: %w", productID, err)
+	}
+	return nil
+}
+
+func missingWarehouses(rows []stockLevelModel, want []int64) []int64 {
+	have := make(map[int64]bool, len(rows))
+	for _, m := range rows {
+		have[m.WarehouseID] = true
+	}
+	var missing []int64
+	for _, w := range want {
+		if !have[w] {
+			missing = append(missing, w)
+		}
+	}
+	return missing
+}
+
+// SaveLevels implements domain.StockRepository.
+func (r *stockRepo) SaveLevels(ctx context.Context, levels []*domain.StockLevel) error {
+	for _, l := range levels {
+		err := r.db.WithContext(ctx).Model(&stockLevelModel{}).
+			Where("product_id = ? AND warehouse_id = ?", l.ProductID, l.WarehouseID).
+			Updates(map[string]any{"qty": l.Qty, "updated_at": dbTime(l.UpdatedAt)}).Error
+		if err != nil {
+			return fmt.Errorf("update stock level of product %d in warehouse %d: %w", l.ProductID, l.WarehouseID, err)
+		}
+	}
+	return nil
+}
+
+// ProductLevels implements domain.StockRepository.
+func (r *stockRepo) ProductLevels(ctx context.Context, productID int64) ([]*domain.StockLevel, error) {
+	var rows []stockLevelModel
+	if err := r.db.WithContext(ctx).Where("product_id = ?", productID).Order("warehouse_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read stock levels of product %d: %w", productID, err)
+	}
+	out := make([]*domain.StockLevel, len(rows))
+	for i, m := range rows {
+		out[i] = m.level()
+	}
+	return out, nil
+}
+
+// stockMovementModel is a row of the stock ledger.
+type stockMovementModel struct {
+	ID           int64 `gorm:"primaryKey"`
+	ProductID    int64
+	WarehouseID  int64
+	Qty          decimal.Decimal
+	BalanceAfter decimal.Decimal
+	UnitCost     decimal.NullDecimal
+	Label        string
+	OriginType   string
+	OriginID     *int64 // NULL: no origin document
+	UserID       *int64 // NULL: no user; not a foreign key, the ledger outlives accounts
+	RequestID    string
+	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (stockMovementModel) TableName() string { return "stock_movements" }
+
+func nullableID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func idOrZero(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+func toMovementModel(m *domain.Movement) stockMovementModel {
+	return stockMovementModel{
+		ProductID: m.ProductID, WarehouseID: m.WarehouseID, Qty: m.Qty, BalanceAfter: m.BalanceAfter,
+		UnitCost: m.UnitCost, Label: m.Label, OriginType: m.Origin.Type, OriginID: nullableID(m.Origin.ID),
+		UserID: nullableID(m.UserID), RequestID: m.RequestID, CreatedAt: dbTime(m.CreatedAt),
+	}
+}
+
+func (m stockMovementModel) movement() *domain.Movement {
+	return &domain.Movement{
+		ID: m.ID, ProductID: m.ProductID, WarehouseID: m.WarehouseID, Qty: m.Qty, BalanceAfter: m.BalanceAfter,
+		UnitCost: m.UnitCost, Label: m.Label, Origin: domain.Origin{Type: m.OriginType, ID: idOrZero(m.OriginID)},
+		UserID: idOrZero(m.UserID), RequestID: m.RequestID, CreatedAt: m.CreatedAt.UTC(),
+	}
+}
+
+type movementRepo struct{ db *gorm.DB }
+
+// Add implements domain.MovementRepository: one INSERT for all the rows.
+func (r *movementRepo) Add(ctx context.Context, ms []*domain.Movement) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	rows := make([]stockMovementModel, len(ms))
+	for i, m := range ms {
+		rows[i] = toMovementModel(m)
+	}
+	if err := r.db.WithContext(ctx).Create(&rows).Error; err != nil {
+		return fmt.Errorf("append stock movements: %w", err)
+	}
+	for i := range ms {
+		ms[i].ID = rows[i].ID
+	}
+	return nil
+}
+
+func (r *movementRepo) Get(ctx context.Context, id int64) (*domain.Movement, error) {
+	var m stockMovementModel
+	if err := takeOne(r.db.WithContext(ctx).Where("id = ?", id), &m, "stock movement", id); err != nil {
+		return nil, err
+	}
+	return m.movement(), nil
+}
+
+func (r *movementRepo) filtered(ctx context.Context, f domain.MovementFilter) *gorm.DB {
+	db := r.db.WithContext(ctx).Model(&stockMovementModel{})
+	if f.ProductID != 0 {
+		db = db.Where("product_id = ?", f.ProductID)
+	}
+	if f.WarehouseID != 0 {
+		db = db.Where("warehouse_id = ?", f.WarehouseID)
+	}
+	if !f.From.IsZero() {
+		db = db.Where("created_at >= ?", dbTime(f.From))
+	}
+	if !f.To.IsZero() {
+		db = db.Where("created_at < ?", dbTime(f.To))
+	}
+	if f.OriginType != "" {
+		db = db.Where("origin_type = ?", f.OriginType)
+	}
+	if f.OriginID != 0 {
+		db = db.Where("origin_id = ?", f.OriginID)
+	}
+	return db
+}
+
+// List implements domain.MovementRepository; newest first unless sorted.
+func (r *movementRepo) List(ctx context.Context, f domain.MovementFilter) (domain.Page[*domain.Movement], error) {
+	cols := map[string]string{"id": "id", "created_at": "created_at"}
+	rows, total, err := listPage[stockMovementModel](func() *gorm.DB { return r.filtered(ctx, f) }, f.ListQuery, cols, true)
+	if err != nil {
+		return domain.Page[*domain.Movement]{}, fmt.Errorf("list stock movements: %w", err)
+	}
+	page := domain.Page[*domain.Movement]{Total: total, Items: make([]*domain.Movement, len(rows))}
+	for i, m := range rows {
+		page.Items[i] = m.movement()
+	}
+	return page, nil
+}
+
+// Exists implements domain.MovementRepository.
+func (r *movementRepo) Exists(ctx context.Context, f domain.MovementFilter) (bool, error) {
+	var ids []int64
+	err := r.filtered(ctx, domain.MovementFilter{ProductID: f.ProductID, WarehouseID: f.WarehouseID}).
+		Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return false, fmt.Errorf("look for stock movements: %w", err)
+	}
+	return len(ids) > 0, nil
+}

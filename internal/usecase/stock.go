@@ -1,0 +1,223 @@
+// Package usecase orchestrates the entities of internal/domain: one unit of
+// work per business change, rules on entities, no SQL and no HTTP.
+package usecase
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// StockOptions configure a StockService.
+type StockOptions struct {
+	// AllowNegative lets debits take levels below zero
+	// (DOLIGO_STOCK_ALLOW_NEGATIVE); refused by default.
+	AllowNegative bool
+	// Now is the clock of the ledger; time.Now when nil.
+	Now func() time.Time
+}
+
+// StockService is the only writer of stock: every change — a manual
+// movement, a transfer, an inventory count, and later manufacturing and
+// invoice validation — is a domain.StockOperation applied by Apply or ApplyIn,
+// so the locking order lives in one place.
+type StockService struct {
+	uow           domain.UnitOfWork
+	allowNegative bool
+	now           func() time.Time
+}
+
+// NewStockService returns a StockService writing through uow.
+func NewStockService(uow domain.UnitOfWork, opt StockOptions) *StockService {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &StockService{uow: uow, allowNegative: opt.AllowNegative, now: opt.Now}
+}
+
+// Apply applies op in a unit of work of its own and returns the movements it
+// wrote, in the order of op's lines (a count line whose level already equals
+// the counted quantity writes none).
+func (s *StockService) Apply(ctx context.Context, actor domain.Principal, op domain.StockOperation) ([]*domain.Movement, error) {
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) ([]*domain.Movement, error) {
+		return s.ApplyIn(ctx, r, actor, op)
+	})
+}
+
+// ApplyIn applies op inside the caller's unit of work (r), so that a document
+// can change stock in the transaction that validates it. Nothing is written
+// when it returns an error; the caller must then roll back.
+//
+// Steps: validate → check products and warehouses → lock the levels in
+// (product_id, warehouse_id) order → compute every new balance (refusing a
+// debit below zero) → write levels, ledger rows and average costs.
+func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation) ([]*domain.Movement, error) {
+	if err := op.Check(); err != nil {
+		return nil, err
+	}
+	if err := checkStockedProducts(ctx, r, op.ProductIDs()); err != nil {
+		return nil, err
+	}
+	if err := checkWarehouses(ctx, r, op.WarehouseIDs()); err != nil {
+		return nil, err
+	}
+
+	locked, err := r.Stock.LockLevels(ctx, op.LevelLocks())
+	if err != nil {
+		return nil, err
+	}
+	levels := make(map[domain.StockKey]*domain.StockLevel, len(locked))
+	for _, l := range locked {
+		levels[l.Key()] = l
+	}
+	costs, onHand, err := s.costBasis(ctx, r, op, locked)
+	if err != nil {
+		return nil, err
+	}
+	costsBefore := maps.Clone(costs)
+
+	now := stamp(s.now())
+	moves := make([]*domain.Movement, 0, len(op.Lines))
+	touched := map[domain.StockKey]bool{}
+	for _, line := range op.Lines {
+		lvl := levels[line.Key()]
+		if lvl == nil {
+			return nil, fmt.Errorf("stock level %+v was not locked", line.Key()) // a repository bug, not bad input
+		}
+		delta := line.Qty
+		if line.Counted.Valid {
+			delta = line.Counted.Decimal.Sub(lvl.Qty)
+			if delta.IsZero() {
+				continue
+			}
+		}
+		if line.UnitCost.Valid {
+			costs[line.ProductID] = domain.WeightedAverageCost(onHand[line.ProductID], costs[line.ProductID], delta, line.UnitCost.Decimal)
+		}
+		if err := lvl.Change(delta, s.allowNegative); err != nil {
+			return nil, err
+		}
+		onHand[line.ProductID] = onHand[line.ProductID].Add(delta)
+		lvl.UpdatedAt = now
+		touched[lvl.Key()] = true
+		moves = append(moves, &domain.Movement{
+			ProductID: line.ProductID, WarehouseID: line.WarehouseID,
+			Qty: delta, BalanceAfter: lvl.Qty, UnitCost: line.UnitCost,
+			Label: op.Label, Origin: op.Origin,
+			UserID: actor.UserID, RequestID: domain.RequestID(ctx), CreatedAt: now,
+		})
+	}
+
+	changed := make([]*domain.StockLevel, 0, len(touched))
+	for _, l := range locked { // in lock order
+		if touched[l.Key()] {
+			changed = append(changed, l)
+		}
+	}
+	if err := r.Stock.SaveLevels(ctx, changed); err != nil {
+		return nil, err
+	}
+	if len(moves) > 0 {
+		if err := r.Movements.Add(ctx, moves); err != nil {
+			return nil, err
+		}
+	}
+	for id, cost := range costs {
+		if !cost.Equal(costsBefore[id]) {
+			if err := r.Products.SetCostPrice(ctx, id, cost, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return moves, nil
+}
+
+// checkStockedProducts refuses unknown products (404) and those without a
+// stock ledger (422).
+func checkStockedProducts(ctx context.Context, r domain.Repositories, ids []int64) error {
+	products, err := r.Products.GetMany(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		p, ok := products[id]
+		switch {
+		case !ok:
+			return domain.NotFound("product", id)
+		case p.Type == domain.ProductTypeService:
+			return domain.Invalid("product_id", "product %d is a service: services never carry stock", id)
+		case !p.Stocked():
+			return domain.Invalid("product_id", "product %d does not track stock (track_stock is false)", id)
+		}
+	}
+	return nil
+}
+
+func checkWarehouses(ctx context.Context, r domain.Repositories, ids []int64) error {
+	exist, err := r.Warehouses.Existing(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !exist[id] {
+			return domain.NotFound("warehouse", id)
+		}
+	}
+	return nil
+}
+
+// costBasis returns, for each product receiving at a unit cost, its current
+// average cost and its stock over every warehouse. Every level of such a
+// product is locked (LevelLocks), so its total cannot move; its row is locked
+// too, after the levels as everywhere, so that a concurrent manual edit of
+// cost_price (which locks the row) is either seen whole or waits for this
+// receipt.
+func (s *StockService) costBasis(ctx context.Context, r domain.Repositories, op domain.StockOperation, locked []*domain.StockLevel) (map[int64]decimal.Decimal, map[int64]decimal.Decimal, error) {
+	costs, onHand := map[int64]decimal.Decimal{}, map[int64]decimal.Decimal{}
+	for _, lk := range op.LevelLocks() { // ascending product id
+		if !lk.AllWarehouses {
+			continue
+		}
+		p, err := r.Products.Lock(ctx, lk.ProductID)
+		if err != nil {
+			return nil, nil, err
+		}
+		costs[p.ID] = p.CostPrice
+	}
+	for _, l := range locked {
+		if _, ok := costs[l.ProductID]; ok {
+			onHand[l.ProductID] = onHand[l.ProductID].Add(l.Qty)
+		}
+	}
+	return costs, onHand, nil
+}
+
+// ProductStock returns the levels of a product, by warehouse id; an unknown
+// product is NotFound.
+func (s *StockService) ProductStock(ctx context.Context, productID int64) ([]*domain.StockLevel, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) ([]*domain.StockLevel, error) {
+		if _, err := r.Products.Get(ctx, productID); err != nil {
+			return nil, err
+		}
+		return r.Stock.ProductLevels(ctx, productID)
+	})
+}
+
+// Movement returns one ledger row.
+func (s *StockService) Movement(ctx context.Context, id int64) (*domain.Movement, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Movement, error) {
+		return r.Movements.Get(ctx, id)
+	})
+}
+
+// Movements lists ledger rows.
+func (s *StockService) Movements(ctx context.Context, f domain.MovementFilter) (domain.Page[*domain.Movement], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.Movement], error) {
+		return r.Movements.List(ctx, f)
+	})
+}
