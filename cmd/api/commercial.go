@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+
+	"github.com/doligo/doligo/internal/api"
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
+	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/pdf"
+	"github.com/doligo/doligo/internal/usecase"
+)
+
+// commercialAreas wires third parties, proposals, orders, invoices and
+// payments, their PDFs and the sales reports. Validations move stock through
+// the stock use case, as DOLIGO_STOCK_TRIGGER says.
+func commercialAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
+	uow := gormdb.NewUnitOfWork(db)
+	tps := usecase.NewThirdPartyService(uow, cfg.ThirdPartyMask(), nil)
+	stock := usecase.NewStockService(uow, usecase.StockOptions{AllowNegative: cfg.StockAllowNegative})
+	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{
+		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency,
+		Stock: usecase.NewDocumentStock(stock, usecase.DocumentStockOptions{
+			Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID,
+		}),
+	})
+	return []api.Routes{
+		api.NewThirdPartyRoutes(tps), api.NewDocumentRoutes(docs),
+		api.NewDocumentPDFRoutes(docs, tps, pdfRenderer(cfg)),
+		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, nil),
+	}
+}
+
+// pdfRenderer prints documents with the issuer block of the configuration.
+func pdfRenderer(cfg config.Config) api.RenderPDF {
+	company := pdf.Party{
+		Name: cfg.CompanyName, Address: cfg.CompanyAddressLines(), TaxID: cfg.CompanyTaxID,
+		Email: cfg.CompanyEmail, Phone: cfg.CompanyPhone,
+	}
+	return func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
+		return pdf.Render(ctx, pdf.FromDomain(d, customer, company, cfg.PaymentTerms), lang)
+	}
+}

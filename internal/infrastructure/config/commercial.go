@@ -1,0 +1,64 @@
+package config
+
+import (
+	"strings"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// numberMasks pairs each numbering-mask variable (without the prefix) with
+// its value and the document type it numbers ("" for third-party codes).
+func (c *Config) numberMasks() []struct {
+	name, mask string
+	doc        domain.DocType
+} {
+	return []struct {
+		name, mask string
+		doc        domain.DocType
+	}{
+		{"NUMBER_MASK_PROPOSAL", c.NumberMaskProposal, domain.DocProposal},
+		{"NUMBER_MASK_ORDER", c.NumberMaskOrder, domain.DocOrder},
+		{"NUMBER_MASK_INVOICE", c.NumberMaskInvoice, domain.DocInvoice},
+		{"NUMBER_MASK_CREDIT_NOTE", c.NumberMaskCreditNote, domain.DocCreditNote},
+		{"THIRDPARTY_CODE_MASK", c.ThirdPartyCodeMask, ""},
+	}
+}
+
+// validateCommercial checks the currency and every numbering mask. Two
+// document types may not share a mask: their numbers would be
+// indistinguishable on paper.
+func (c *Config) validateCommercial(bad func(name, format string, args ...any)) {
+	c.DefaultCurrency = strings.ToUpper(c.DefaultCurrency)
+	if !domain.ValidCurrency(c.DefaultCurrency) {
+		bad("DEFAULT_CURRENCY", "%q is not a three-letter ISO 4217 code such as EUR", c.DefaultCurrency)
+	}
+	seen := map[string]string{}
+	for _, m := range c.numberMasks() {
+		if _, err := domain.ParseNumberMask(m.mask); err != nil {
+			bad(m.name, "%v", err)
+			continue
+		}
+		if other, dup := seen[m.mask]; dup && m.doc != "" {
+			bad(m.name, "%q is also %s_%s: each document type needs its own mask", m.mask, Prefix, other)
+		}
+		seen[m.mask] = m.name
+	}
+}
+
+// DocumentMasks returns the numbering mask of each document type; Load has
+// checked them.
+func (c Config) DocumentMasks() map[domain.DocType]domain.NumberMask {
+	out := map[domain.DocType]domain.NumberMask{}
+	for _, m := range c.numberMasks() {
+		if m.doc != "" {
+			out[m.doc] = domain.MustNumberMask(m.mask)
+		}
+	}
+	return out
+}
+
+// ThirdPartyMask returns the mask of generated third-party codes; Load has
+// checked it.
+func (c Config) ThirdPartyMask() domain.NumberMask {
+	return domain.MustNumberMask(c.ThirdPartyCodeMask)
+}

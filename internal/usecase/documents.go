@@ -1,0 +1,387 @@
+package usecase
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// Default numbering masks: yearly and monthly parts, a four-digit counter
+// that restarts every month.
+const (
+	DefaultMaskProposal       = "PR{yy}{mm}-{0000}"
+	DefaultMaskOrder          = "CO{yy}{mm}-{0000}"
+	DefaultMaskInvoice        = "FA{yy}{mm}-{0000}"
+	DefaultMaskCreditNote     = "AV{yy}{mm}-{0000}"
+	DefaultMaskThirdPartyCode = "CU{yy}{mm}-{0000}"
+)
+
+// InvoiceStock moves stock when an invoice is validated (and an order or a
+// credit note: inv is the document being validated, of any type but a
+// proposal; the implementation decides by its type what moves). It runs
+// inside the validation's unit of work with its repositories, after the
+// number is taken: an error rolls the whole validation back, number included.
+// warehouseID is what the client sent (0 when nothing: the implementation
+// picks its default).
+type InvoiceStock interface {
+	DebitForInvoice(ctx context.Context, r domain.Repositories, actor domain.Principal, inv *domain.Document, warehouseID int64) error
+}
+
+// DocumentOptions configure a DocumentService.
+type DocumentOptions struct {
+	// Masks number each type on validation; a missing type takes its default.
+	Masks map[domain.DocType]domain.NumberMask
+	// DefaultCurrency is the currency of documents created without one.
+	DefaultCurrency string
+	// Stock, when not nil, moves stock in the transaction that validates an
+	// order, invoice or credit note; nil means documents do not move stock.
+	Stock InvoiceStock
+	// Now is the clock; time.Now when nil. Dates ("today") are in UTC.
+	Now func() time.Time
+}
+
+// DocumentService runs the commercial chain: proposals, orders, invoices and
+// credit notes, their numbering and their payments.
+type DocumentService struct {
+	uow      domain.UnitOfWork
+	masks    map[domain.DocType]domain.NumberMask
+	currency string
+	stock    InvoiceStock
+	now      func() time.Time
+}
+
+// NewDocumentService returns a DocumentService writing through uow.
+func NewDocumentService(uow domain.UnitOfWork, opt DocumentOptions) *DocumentService {
+	masks := map[domain.DocType]domain.NumberMask{
+		domain.DocProposal:   domain.MustNumberMask(DefaultMaskProposal),
+		domain.DocOrder:      domain.MustNumberMask(DefaultMaskOrder),
+		domain.DocInvoice:    domain.MustNumberMask(DefaultMaskInvoice),
+		domain.DocCreditNote: domain.MustNumberMask(DefaultMaskCreditNote),
+	}
+	for t, m := range opt.Masks {
+		masks[t] = m
+	}
+	if opt.DefaultCurrency == "" {
+		opt.DefaultCurrency = "EUR"
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &DocumentService{uow: uow, masks: masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now}
+}
+
+// today is the current date, midnight UTC.
+func (s *DocumentService) today() time.Time {
+	return s.now().UTC().Truncate(24 * time.Hour)
+}
+
+// lockOf locks document id and checks it belongs to the resource (types); a
+// document of another resource is not found there.
+func lockOf(ctx context.Context, r domain.Repositories, types []domain.DocType, id int64) (*domain.Document, error) {
+	d, err := r.Documents.Lock(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d, ofTypes(d, types, id)
+}
+
+func ofTypes(d *domain.Document, types []domain.DocType, id int64) error {
+	if !slices.Contains(types, d.Type) {
+		return domain.NotFound(string(types[0]), id)
+	}
+	return nil
+}
+
+// Create adds a draft of type t. Product lines take the product's label,
+// price and VAT rate where the client left them out.
+func (s *DocumentService) Create(ctx context.Context, actor domain.Principal, t domain.DocType, in domain.DraftInput) (*domain.Document, error) {
+	now, today := stamp(s.now()), s.today()
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
+		lines := slices.Clone(in.Lines)
+		v := &domain.ValidationError{}
+		if err := fillProductLines(ctx, r, "lines", lines, v); err != nil {
+			return nil, err
+		}
+		in := in
+		in.Lines = lines
+		d, err := domain.NewDraft(t, in, today, s.currency, actor.UserID)
+		if err := mergeInvalid(v, err); err != nil {
+			return nil, err
+		}
+		if err := checkThirdParty(ctx, r, d.ThirdPartyID); err != nil {
+			return nil, err
+		}
+		d.CreatedAt, d.UpdatedAt = now, now
+		return d, r.Documents.Create(ctx, d)
+	})
+}
+
+// mergeInvalid returns err with v's fields added when err is a validation
+// error, or v when err is nil, or err.
+func mergeInvalid(v *domain.ValidationError, err error) error {
+	if err == nil {
+		return v.OrNil()
+	}
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		v.Fields = append(v.Fields, ve.Fields...)
+		return v
+	}
+	return err
+}
+
+// fillProductLines completes product lines from the catalog; unknown or
+// inactive products are field errors.
+func fillProductLines(ctx context.Context, r domain.Repositories, field string, lines []domain.LineInput, v *domain.ValidationError) error {
+	var ids []int64
+	for _, l := range lines {
+		if l.ProductID > 0 {
+			ids = append(ids, l.ProductID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	products, err := r.Products.GetMany(ctx, slices.Compact(ids))
+	if err != nil {
+		return err
+	}
+	for i := range lines {
+		l := &lines[i]
+		if l.ProductID <= 0 {
+			continue
+		}
+		p, ok := products[l.ProductID]
+		switch {
+		case !ok:
+			v.Add(fmt.Sprintf("%s[%d].product_id", field, i), "product %d does not exist", l.ProductID)
+		case !p.Active:
+			v.Add(fmt.Sprintf("%s[%d].product_id", field, i), "product %d is inactive", l.ProductID)
+		default:
+			l.FillFromProduct(domain.ProductLineDefaults{Label: p.Label, UnitPrice: p.UnitPrice, VATRate: p.VATRate})
+		}
+	}
+	return nil
+}
+
+// checkThirdParty turns an unknown third party into a 422 on the field: the
+// id is in the body, not the path.
+func checkThirdParty(ctx context.Context, r domain.Repositories, id int64) error {
+	_, err := r.ThirdParties.Get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Invalid("thirdparty_id", "third party %d does not exist", id)
+	}
+	return err
+}
+
+// Get returns a document of the resource with its lines.
+func (s *DocumentService) Get(ctx context.Context, types []domain.DocType, id int64) (*domain.Document, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
+		d, err := r.Documents.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return d, ofTypes(d, types, id)
+	})
+}
+
+// List returns a page of documents with their lines.
+func (s *DocumentService) List(ctx context.Context, f domain.DocumentFilter, q domain.ListQuery) (domain.Page[*domain.Document], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.Document], error) {
+		return r.Documents.List(ctx, f, q)
+	})
+}
+
+// Edit changes a draft; Lines, when given, replace every line.
+func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id int64, p domain.DraftPatch) (*domain.Document, error) {
+	now := stamp(s.now())
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
+		d, err := lockOf(ctx, r, types, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.Can(domain.ActEdit); err != nil {
+			return nil, err // a validated document is a conflict whatever the patch says
+		}
+		v := &domain.ValidationError{}
+		if p.Lines != nil {
+			lines := slices.Clone(*p.Lines)
+			if err := fillProductLines(ctx, r, "lines", lines, v); err != nil {
+				return nil, err
+			}
+			p.Lines = &lines
+		}
+		if err := mergeInvalid(v, d.Edit(p)); err != nil {
+			return nil, err
+		}
+		if p.ThirdPartyID != nil {
+			if err := checkThirdParty(ctx, r, d.ThirdPartyID); err != nil {
+				return nil, err
+			}
+		}
+		d.UpdatedAt = now
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		if p.Lines != nil {
+			if err := r.Documents.ReplaceLines(ctx, d); err != nil {
+				return nil, err
+			}
+		}
+		return d, nil
+	})
+}
+
+// Delete removes a draft. A draft made by a conversion gives its source back
+// the status it had before. Locks go draft first, then source, as in Validate.
+func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id int64) error {
+	now := stamp(s.now())
+	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		d, err := lockOf(ctx, r, types, id)
+		if err != nil {
+			return err
+		}
+		if err := d.Can(domain.ActDelete); err != nil {
+			return err
+		}
+		if d.SourceID != 0 { // the proposal (order) it was made from can be converted again
+			src, err := r.Documents.Lock(ctx, d.SourceID)
+			if err != nil {
+				return err
+			}
+			if src.Unconvert(d.Type) {
+				src.UpdatedAt = now
+				if err := r.Documents.Update(ctx, src); err != nil {
+					return err
+				}
+			}
+		}
+		return r.Documents.Delete(ctx, d.ID)
+	})
+}
+
+// Validate gives a draft its definitive number, in one unit of work: lock the
+// draft → check it can be validated → (credit note: lock its invoice and check
+// the credited total) → take the next number of the type's sequence, whose
+// row stays locked until commit → store → move stock (orders, invoices,
+// credit notes, as the InvoiceStock decides). Any error
+// rolls everything back, so the number is not consumed: numbers are unique
+// and gapless.
+func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, types []domain.DocType, id, warehouseID int64) (*domain.Document, error) {
+	now := stamp(s.now())
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
+		d, err := lockOf(ctx, r, types, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.CheckValidate(); err != nil {
+			return nil, err // before taking a number
+		}
+		if d.Type == domain.DocCreditNote {
+			if err := checkCreditNote(ctx, r, d); err != nil {
+				return nil, err
+			}
+		}
+		mask := s.masks[d.Type]
+		n, err := r.Numbering.Next(ctx, string(d.Type), mask.Period(d.Date))
+		if err != nil {
+			return nil, err
+		}
+		if err := d.Validate(mask.Format(d.Date, n), now); err != nil {
+			return nil, err
+		}
+		d.UpdatedAt = now
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		if d.Type != domain.DocProposal && s.stock != nil {
+			if err := s.stock.DebitForInvoice(ctx, r, actor, d, warehouseID); err != nil {
+				return nil, err
+			}
+		}
+		return d, nil
+	})
+}
+
+// checkCreditNote locks the credit note's invoice, so two credit notes of it
+// are validated one after the other, and refuses to credit more than the
+// invoice's total.
+func checkCreditNote(ctx context.Context, r domain.Repositories, cn *domain.Document) error {
+	inv, err := r.Documents.Lock(ctx, cn.SourceID)
+	if err != nil {
+		return err
+	}
+	credited, err := r.Documents.CreditedTotal(ctx, inv.ID, cn.ID)
+	if err != nil {
+		return err
+	}
+	return cn.CheckCredit(inv, credited)
+}
+
+// Accept records the customer's signature of a validated proposal.
+func (s *DocumentService) Accept(ctx context.Context, id int64) (*domain.Document, error) {
+	return s.transition(ctx, id, (*domain.Document).Accept)
+}
+
+// Refuse records that the customer declined a validated proposal.
+func (s *DocumentService) Refuse(ctx context.Context, id int64) (*domain.Document, error) {
+	return s.transition(ctx, id, (*domain.Document).Refuse)
+}
+
+func (s *DocumentService) transition(ctx context.Context, id int64, move func(*domain.Document) error) (*domain.Document, error) {
+	now := stamp(s.now())
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
+		d, err := lockOf(ctx, r, []domain.DocType{domain.DocProposal}, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := move(d); err != nil {
+			return nil, err
+		}
+		d.UpdatedAt = now
+		return d, r.Documents.Update(ctx, d)
+	})
+}
+
+// convertFrom is the resource each conversion starts from.
+var convertFrom = map[domain.Action]domain.DocType{
+	domain.ActOrder:      domain.DocProposal,
+	domain.ActInvoice:    domain.DocOrder,
+	domain.ActCreditNote: domain.DocInvoice,
+}
+
+// Convert makes the next document of the chain from document id — an order
+// from an accepted proposal (ActOrder), an invoice from a validated order
+// (ActInvoice), a credit note from an invoice (ActCreditNote) — as a draft,
+// and moves the source to its new status, in one unit of work. The source is
+// locked, so converting twice at once yields one document and one 409.
+func (s *DocumentService) Convert(ctx context.Context, actor domain.Principal, a domain.Action, id int64) (*domain.Document, error) {
+	now, today := stamp(s.now()), s.today()
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
+		src, err := lockOf(ctx, r, []domain.DocType{convertFrom[a]}, id)
+		if err != nil {
+			return nil, err
+		}
+		before := src.Status
+		n, err := src.Convert(a, today, actor.UserID)
+		if err != nil {
+			return nil, err
+		}
+		n.CreatedAt, n.UpdatedAt = now, now
+		if err := r.Documents.Create(ctx, n); err != nil {
+			return nil, err
+		}
+		if src.Status != before {
+			src.UpdatedAt = now
+			if err := r.Documents.Update(ctx, src); err != nil {
+				return nil, err
+			}
+		}
+		return n, nil
+	})
+}

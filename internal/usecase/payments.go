@@ -1,0 +1,78 @@
+package usecase
+
+import (
+	"context"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// payable are the types payments apply to: invoices (money received) and
+// credit notes (money refunded).
+var payable = []domain.DocType{domain.DocInvoice, domain.DocCreditNote}
+
+// AddPayment records a payment against an invoice or credit note. The
+// document row is locked, so concurrent payments are checked one after the
+// other against the amount due and can never overpay it together.
+func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal, documentID int64, p domain.Payment) (*domain.Payment, error) {
+	now, today := stamp(s.now()), s.today()
+	if p.Date.IsZero() {
+		p.Date = today
+	}
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Payment, error) {
+		d, err := lockOf(ctx, r, payable, documentID)
+		if err != nil {
+			return nil, err
+		}
+		pay := p
+		pay.CreatedBy, pay.CreatedAt = actor.UserID, now
+		if err := d.AddPayment(&pay); err != nil {
+			return nil, err
+		}
+		if err := r.Payments.Add(ctx, &pay); err != nil {
+			return nil, err
+		}
+		d.UpdatedAt = now
+		return &pay, r.Documents.Update(ctx, d)
+	})
+}
+
+// DeletePayment removes a payment and reopens its document when it was paid.
+func (s *DocumentService) DeletePayment(ctx context.Context, documentID, paymentID int64) error {
+	now := stamp(s.now())
+	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		d, err := lockOf(ctx, r, payable, documentID)
+		if err != nil {
+			return err
+		}
+		p, err := r.Payments.Get(ctx, d.ID, paymentID)
+		if err != nil {
+			return err
+		}
+		if err := d.RemovePayment(p); err != nil {
+			return err
+		}
+		if err := r.Payments.Delete(ctx, d.ID, p.ID); err != nil {
+			return err
+		}
+		d.UpdatedAt = now
+		return r.Documents.Update(ctx, d)
+	})
+}
+
+// Payments lists the payments of an invoice or credit note, oldest first.
+func (s *DocumentService) Payments(ctx context.Context, documentID int64) ([]*domain.Payment, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) ([]*domain.Payment, error) {
+		d, err := r.Documents.Get(ctx, documentID)
+		if err != nil {
+			return nil, err
+		}
+		if err := ofTypes(d, payable, documentID); err != nil {
+			return nil, err
+		}
+		ps, err := r.Payments.List(ctx, documentID)
+		for _, p := range ps {
+			p.Currency = d.Currency
+		}
+		return ps, err
+	})
+}
