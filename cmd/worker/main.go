@@ -1,27 +1,34 @@
 // Command worker runs Dolibarr-Go's background jobs (PDF rendering, e-mail)
 // from the outbox table, and serves its own /health, /ready and /metrics.
 //
-//	worker               run until SIGTERM
+//	worker               run until SIGTERM (a second signal stops at once)
 //	worker healthcheck   exit 0 when the local worker's /health answers 200
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/rs/zerolog"
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots compiled in: scratch has none on disk
 	_ "time/tzdata"                            // zoneinfo compiled in: scratch has none on disk
 
+	"github.com/doligo/doligo/embed"
 	"github.com/doligo/doligo/internal/api"
+	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/httpserver"
 	"github.com/doligo/doligo/internal/infrastructure/logging"
+	"github.com/doligo/doligo/internal/infrastructure/mailer"
+	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/usecase"
 )
 
 var version = "dev"
@@ -44,9 +51,10 @@ func run(args []string) error {
 	}
 	switch cmd {
 	case "run":
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		log := logging.New(nil, cfg.LogLevel, cfg.LogFormat, "worker")
+		ctx, stop := drainOnSignal(log)
 		defer stop()
-		return work(ctx, cfg, logging.New(nil, cfg.LogLevel, cfg.LogFormat, "worker"), nil)
+		return work(ctx, cfg, log, nil)
 	case "healthcheck":
 		return httpserver.Probe(cfg.WorkerHTTPAddr, "/health")
 	case "version":
@@ -57,9 +65,33 @@ func run(args []string) error {
 	}
 }
 
-// work runs the worker until ctx is done. The worker never migrates: /ready
-// stays 503 until the API (or `api migrate up`) has brought the schema to the
-// version this build expects.
+// drainOnSignal returns a context that the first SIGINT or SIGTERM cancels:
+// the worker drains and exits 0. A second signal exits at once with status 1;
+// the jobs it still held come back when their leases expire.
+func drainOnSignal(log zerolog.Logger) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		log.Info().Str("signal", s.String()).Msg("draining: no more claims, running jobs may finish (signal again to stop at once)")
+		cancel()
+		s = <-sigs
+		log.Warn().Str("signal", s.String()).Msg("second signal: stopping at once; held jobs return when their leases expire")
+		os.Exit(1)
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel() }
+}
+
+// listenRetry is how long the worker waits before it reconnects its
+// PostgreSQL LISTEN connection (polling goes on meanwhile).
+const listenRetry = 5 * time.Second
+
+// work runs the worker until ctx is done: the ops HTTP server, and the job
+// dispatcher once the schema is at this build's version. The worker never
+// migrates: /ready stays 503 until the API (or `api migrate up`) has brought
+// the schema to the version this build expects. After ctx is done it drains
+// the jobs (see usecase.Dispatcher.Run) and returns nil.
 func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening func(net.Addr)) error {
 	db, err := gormdb.Open(ctx, cfg.DBDriver, cfg.DBDSN, gormdb.Pool{
 		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns,
@@ -70,13 +102,81 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	}
 	defer db.Close()
 
-	e := api.NewOpsServer(api.Options{Log: log, Metrics: api.NewMetrics(db.SQL), Ready: db.Readiness})
+	metrics := api.NewMetrics(db.SQL)
+	store, err := queue.NewStore(db.SQL, db.Dialect)
+	if err != nil {
+		return err
+	}
+	sender, err := mailer.NewSender(mailer.Config{
+		Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
+		From: cfg.SMTPFrom, TLS: cfg.SMTPTLS, Timeout: cfg.TaskTimeout,
+		BreakerFailures: uint32(cfg.SMTPBreakerFailures), BreakerOpen: cfg.SMTPBreakerOpen, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	sender.RegisterMetrics(metrics.Registry)
+	templates, err := mailer.LoadTemplates(embed.EmailTemplates, "templates/email")
+	if err != nil {
+		return err
+	}
+	wake := make(chan struct{}, 1)
+	dispatcher, err := usecase.NewDispatcher(store, usecase.JobHandlers{
+		domain.JobKindNoop:      usecase.NoopJob,
+		domain.JobKindEmailSend: mailer.NewEmailHandler(sender, templates, nil).Handle,
+	}, usecase.DispatcherConfig{
+		Concurrency: cfg.WorkerConcurrency, TaskTimeout: cfg.TaskTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
+		Lease: cfg.JobLease, PollInterval: cfg.JobPollInterval, BackoffBase: cfg.JobBackoffBase,
+		BackoffMax: cfg.JobBackoffMax, Retention: cfg.JobRetention, Wake: wake,
+		Observer: queue.NewMetrics(metrics.Registry, store), Log: log,
+	})
+	if err != nil {
+		return err
+	}
+
+	e := api.NewOpsServer(api.Options{Log: log, Metrics: metrics, Ready: db.Readiness})
 	log.Info().Str("addr", cfg.WorkerHTTPAddr).Str("db", cfg.DBDriver).Int("concurrency", cfg.WorkerConcurrency).
-		Str("version", version).Msg("worker started")
-	err = httpserver.Serve(ctx, cfg.WorkerHTTPAddr, e, httpserver.Timeouts{
-		ReadHeader: cfg.HTTPReadHeaderTimeout, Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout,
-		Idle: cfg.HTTPIdleTimeout, Shutdown: cfg.ShutdownTimeout,
-	}, listening)
+		Str("worker", dispatcher.Worker()).Str("version", version).Msg("worker started")
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() {
+		served <- httpserver.Serve(runCtx, cfg.WorkerHTTPAddr, e, httpserver.Timeouts{
+			ReadHeader: cfg.HTTPReadHeaderTimeout, Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout,
+			Idle: cfg.HTTPIdleTimeout, Shutdown: cfg.ShutdownTimeout,
+		}, listening)
+		cancel() // a server that cannot listen stops the worker
+	}()
+
+	if waitForSchema(runCtx, db, cfg.JobPollInterval, log) {
+		if db.Dialect == gormdb.Postgres {
+			go queue.Listen(runCtx, cfg.DBDSN, wake, listenRetry, log)
+		}
+		err = dispatcher.Run(runCtx)
+	}
+	cancel()
+	err = errors.Join(err, <-served)
 	log.Info().Err(err).Msg("worker stopped")
 	return err
+}
+
+// waitForSchema returns true once the database answers and its schema is at
+// this build's version, false if ctx ends first.
+func waitForSchema(ctx context.Context, db *gormdb.DB, every time.Duration, log zerolog.Logger) bool {
+	last := ""
+	for {
+		reason := db.Readiness(ctx)
+		if reason == "" {
+			return true
+		}
+		if reason != last {
+			log.Warn().Str("reason", reason).Msg("waiting for the database schema before running jobs")
+			last = reason
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(every):
+		}
+	}
 }

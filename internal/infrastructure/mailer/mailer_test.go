@@ -1,0 +1,347 @@
+package mailer_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/doligo/doligo/embed"
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/mailer"
+	"github.com/doligo/doligo/internal/testutil/smtpsink"
+)
+
+func templates(t *testing.T) *mailer.Templates {
+	t.Helper()
+	tm, err := mailer.LoadTemplates(embed.EmailTemplates, "templates/email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+func newSender(t *testing.T, sink *smtpsink.Sink, failures uint32, open time.Duration) (*mailer.Sender, *prometheus.Registry) {
+	t.Helper()
+	s, err := mailer.NewSender(mailer.Config{
+		Host: sink.Host, Port: sink.Port, From: "Doligo <billing@example.com>", TLS: mailer.TLSNone,
+		Timeout: 30 * time.Second, BreakerFailures: failures, BreakerOpen: open, Log: zerolog.Nop(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	s.RegisterMetrics(reg)
+	return s, reg
+}
+
+func breakerState(t *testing.T, reg *prometheus.Registry) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "doligo_smtp_breaker_state" {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatal("no doligo_smtp_breaker_state metric")
+	return 0
+}
+
+func job(t *testing.T, id int64, p domain.EmailPayload) domain.Job {
+	t.Helper()
+	raw, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return domain.Job{ID: id, Kind: domain.JobKindEmailSend, Payload: raw, Attempt: 1, MaxAttempts: 8,
+		CreatedAt: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}
+}
+
+type pdfs map[int64][]byte
+
+func (p pdfs) Load(_ context.Context, ref domain.AttachmentRef) (string, []byte, error) {
+	data, ok := p[ref.ID]
+	if !ok || ref.Document != "invoice" {
+		return "", nil, domain.NotFound(ref.Document, ref.ID)
+	}
+	return fmt.Sprintf("invoice-%d-%s.pdf", ref.ID, ref.Lang), data, nil
+}
+
+func TestEmailJobIsRenderedAttachedAndDelivered(t *testing.T) {
+	sink := smtpsink.Start(t)
+	s, _ := newSender(t, sink, 5, time.Minute)
+	pdf := []byte("%PDF-1.7 fake invoice")
+	h := mailer.NewEmailHandler(s, templates(t), pdfs{42: pdf})
+	j := job(t, 7, domain.EmailPayload{
+		To: []string{"client@example.org"}, Cc: []string{"accounts@example.org"}, Template: "invoice", Lang: "pt-BR",
+		Data:        map[string]any{"ref": "FA2611-0001", "customer_name": "Ana <Souza>", "total": "1234.50", "currency": "BRL", "due_date": "2026-12-03"},
+		Attachments: []domain.AttachmentRef{{Document: "invoice", ID: 42}},
+	})
+	if err := h.Handle(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	msgs := sink.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages delivered, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if want := mailer.MessageID(j, "example.com"); m.MessageID != want {
+		t.Errorf("Message-ID %q, want %q", m.MessageID, want)
+	}
+	if !slices.Equal(m.To, []string{"client@example.org", "accounts@example.org"}) || m.From != "billing@example.com" {
+		t.Errorf("envelope from %q to %v", m.From, m.To)
+	}
+	if got := m.Header.Get("Subject"); got != "Fatura FA2611-0001" {
+		t.Errorf("subject %q", got)
+	}
+	raw := string(m.Raw)
+	for _, want := range []string{
+		"text/plain", "text/html", "application/pdf", "invoice-42-pt-BR.pdf", // the e-mail's language reaches the loader
+		base64.StdEncoding.EncodeToString(pdf),
+		"Ana &lt;Souza&gt;", // escaped in the HTML part
+	} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("message lacks %q:\n%s", want, raw)
+		}
+	}
+}
+
+func TestTemplatesCoverEveryLanguageWithFallbacks(t *testing.T) {
+	tm := templates(t)
+	if got := tm.Languages(); !slices.Equal(got, []string{"en", "es", "fr", "pt-BR"}) {
+		t.Fatalf("languages %v", got)
+	}
+	data := map[string]any{"ref": "FA-1", "total": "10.00", "currency": "EUR"}
+	subjects := map[string]string{}
+	for _, lang := range tm.Languages() {
+		for _, name := range []string{"invoice", "message"} {
+			r, err := tm.Render(name, lang, map[string]any{"ref": "FA-1", "subject": "S", "body": "B"})
+			if err != nil || r.Subject == "" || r.Text == "" || r.HTML == "" {
+				t.Fatalf("%s/%s: %+v, %v", lang, name, r, err)
+			}
+			if strings.Contains(r.Text+r.HTML+r.Subject, "no value") {
+				t.Errorf("%s/%s renders a missing optional key: %+v", lang, name, r)
+			}
+		}
+		r, _ := tm.Render("invoice", lang, data)
+		subjects[lang] = r.Subject
+	}
+	for tag, want := range map[string]string{"de": "en", "pt-PT": "pt-BR", "fr-CA": "fr", "ES": "es", "": "en"} {
+		r, err := tm.Render("invoice", tag, data)
+		if err != nil || r.Subject != subjects[want] {
+			t.Errorf("language %q: subject %q (%v), want the %s one %q", tag, r.Subject, err, want, subjects[want])
+		}
+	}
+	if _, err := tm.Render("nope", "en", nil); !errors.Is(err, mailer.ErrUnknownTemplate) {
+		t.Errorf("unknown template: %v", err)
+	}
+}
+
+// Failures that no retry can mend are permanent; the others are not.
+func TestEmailJobFailureKinds(t *testing.T) {
+	sink := smtpsink.Start(t)
+	sink.RejectRecipient("gone@example.org")
+	s, reg := newSender(t, sink, 1, time.Minute)
+	h := mailer.NewEmailHandler(s, templates(t), pdfs{})
+	noLoader := mailer.NewEmailHandler(s, templates(t), nil)
+	msg := domain.EmailPayload{To: []string{"a@example.org"}, Template: "message", Data: map[string]any{"subject": "s", "body": "b"}}
+	withAttachment := msg
+	withAttachment.Attachments = []domain.AttachmentRef{{Document: "invoice", ID: 1}}
+	rejected := msg
+	rejected.To = []string{"gone@example.org"}
+	badAddress := msg
+	badAddress.To = []string{"not an address"}
+	unknown := msg
+	unknown.Template = "nope"
+	for name, c := range map[string]struct {
+		h         *mailer.EmailHandler
+		j         domain.Job
+		permanent bool
+	}{
+		"payload not JSON":       {h, domain.Job{ID: 1, Payload: []byte("{")}, true},
+		"unknown template":       {h, job(t, 2, unknown), true},
+		"invalid address":        {h, job(t, 3, badAddress), true},
+		"recipient rejected 550": {h, job(t, 4, rejected), true},
+		"attachment not found":   {h, job(t, 5, withAttachment), true},
+		"no attachment loader":   {noLoader, job(t, 6, withAttachment), false},
+	} {
+		err := c.h.Handle(context.Background(), c.j)
+		if err == nil || errors.Is(err, domain.ErrJobPermanent) != c.permanent {
+			t.Errorf("%s: %v, want permanent=%v", name, err, c.permanent)
+		}
+	}
+	// A rejection proves the server works: the breaker (1 failure opens it) stays closed.
+	if st := breakerState(t, reg); st != 0 {
+		t.Fatalf("breaker state %v after rejections, want closed", st)
+	}
+	if err := h.Handle(context.Background(), job(t, 8, msg)); err != nil {
+		t.Fatalf("a good message after rejections: %v", err)
+	}
+}
+
+// While the server refuses connections the breaker opens after the
+// configured failures; then jobs are deferred without a connection, until a
+// trial send after the open period finds the server back.
+func TestBreakerDefersJobsWhileTheServerIsDown(t *testing.T) {
+	sink := smtpsink.Start(t)
+	s, reg := newSender(t, sink, 2, 100*time.Millisecond)
+	h := mailer.NewEmailHandler(s, templates(t), nil)
+	p := domain.EmailPayload{To: []string{"a@example.org"}, Template: "message", Data: map[string]any{"subject": "s", "body": "b"}}
+	sink.Refuse(true)
+	for i := range 2 {
+		err := h.Handle(context.Background(), job(t, int64(i), p))
+		var deferred *domain.JobDeferredError
+		if err == nil || errors.Is(err, domain.ErrJobPermanent) || errors.As(err, &deferred) {
+			t.Fatalf("send %d to a refusing server: %v, want a retryable failure", i, err)
+		}
+	}
+	if st := breakerState(t, reg); st != 2 {
+		t.Fatalf("breaker state %v after 2 failures, want open (2)", st)
+	}
+	err := h.Handle(context.Background(), job(t, 3, p))
+	var deferred *domain.JobDeferredError
+	if !errors.As(err, &deferred) || deferred.After < 100*time.Millisecond {
+		t.Fatalf("send while open: %v, want deferred for at least the open period", err)
+	}
+	if n := sink.Refused(); n != 2 {
+		t.Fatalf("%d connections, want 2: an open breaker must not connect", n)
+	}
+	sink.Refuse(false)
+	guard := time.Now().Add(30 * time.Second) // a hang guard
+	for {
+		err = h.Handle(context.Background(), job(t, 3, p))
+		if !errors.As(err, &deferred) {
+			break
+		}
+		if time.Now().After(guard) {
+			t.Fatal("the breaker never let a trial send through")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("trial send: %v", err)
+	}
+	if st := breakerState(t, reg); st != 0 {
+		t.Fatalf("breaker state %v after a good trial, want closed", st)
+	}
+}
+
+// Cancelling the task's context stops a send the server holds in DATA at
+// once, and does not count against the server.
+func TestCancelStopsAHeldSend(t *testing.T) {
+	sink := smtpsink.Start(t)
+	sink.Hold(true)
+	s, reg := newSender(t, sink, 1, time.Minute)
+	h := mailer.NewEmailHandler(s, templates(t), nil)
+	p := domain.EmailPayload{To: []string{"a@example.org"}, Template: "message", Data: map[string]any{"subject": "s", "body": "b"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Handle(ctx, job(t, 1, p)) }()
+	held := <-sink.Arrived
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled send: %v, want context.Canceled", err)
+		}
+	case <-time.After(20 * time.Second): // a hang guard: the Timeout is 30 s
+		t.Fatal("the send did not stop when its context was cancelled")
+	}
+	held.Reject(451)
+	if st := breakerState(t, reg); st != 0 {
+		t.Fatalf("breaker state %v after a cancelled send, want closed", st)
+	}
+	sink.Hold(false)
+	if err := h.Handle(context.Background(), job(t, 2, p)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// selfSigned returns a server certificate for 127.0.0.1 and a client
+// configuration that trusts it.
+func selfSigned(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sink.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
+		&tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+}
+
+// The configured TLS mode is what goes over the wire: STARTTLS upgrades the
+// plain connection, tls speaks TLS from the first byte, and STARTTLS is
+// mandatory (a server without it is an error, not a plain-text fallback).
+func TestTLSModes(t *testing.T) {
+	serverTLS, clientTLS := selfSigned(t)
+	p := domain.EmailPayload{To: []string{"a@example.org"}, Template: "message", Data: map[string]any{"subject": "s", "body": "b"}}
+	for _, c := range []struct {
+		mode     string
+		sink     []smtpsink.Option
+		wantTLS  bool
+		wantFail bool
+	}{
+		{mailer.TLSStartTLS, []smtpsink.Option{smtpsink.WithTLS(serverTLS, false)}, true, false},
+		{mailer.TLSImplicit, []smtpsink.Option{smtpsink.WithTLS(serverTLS, true)}, true, false},
+		{mailer.TLSNone, []smtpsink.Option{smtpsink.WithTLS(serverTLS, false)}, false, false},
+		{mailer.TLSStartTLS, nil, false, true},
+	} {
+		sink := smtpsink.Start(t, c.sink...)
+		s, err := mailer.NewSender(mailer.Config{
+			Host: sink.Host, Port: sink.Port, From: "billing@example.com", TLS: c.mode, TLSConfig: clientTLS,
+			Timeout: 10 * time.Second, BreakerFailures: 5, BreakerOpen: time.Minute, Log: zerolog.Nop(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = mailer.NewEmailHandler(s, templates(t), nil).Handle(context.Background(), job(t, 1, p))
+		if c.wantFail {
+			if err == nil || len(sink.Messages()) != 0 {
+				t.Errorf("%s to a server without STARTTLS: %v, %d messages; want a failure and nothing sent", c.mode, err, len(sink.Messages()))
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.mode, err)
+			continue
+		}
+		if m := sink.Messages(); len(m) != 1 || m[0].TLS != c.wantTLS {
+			t.Errorf("%s: messages %d, TLS %v; want 1 over TLS=%v", c.mode, len(m), len(m) == 1 && m[0].TLS, c.wantTLS)
+		}
+	}
+}

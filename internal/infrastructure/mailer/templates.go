@@ -1,0 +1,176 @@
+package mailer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+)
+
+// FallbackLang is the language of last resort: every template exists in it.
+const FallbackLang = "en"
+
+// ErrUnknownTemplate is returned for a template name no language has.
+var ErrUnknownTemplate = errors.New("unknown e-mail template")
+
+// Rendered is a template filled with data.
+type Rendered struct {
+	Subject, Text, HTML string
+}
+
+// Templates are the e-mail templates of every language, parsed once.
+type Templates struct {
+	langs map[string]map[string]*emailTemplate // language tag → name → template
+}
+
+type emailTemplate struct {
+	subject, text *texttemplate.Template
+	html          *htmltemplate.Template // nil when the e-mail is text only
+}
+
+// LoadTemplates parses <lang>/<name>.subject.txt, <name>.txt and, optionally,
+// <name>.html under root of fsys (e.g. embed.EmailTemplates, "templates/email").
+// It fails when a template lacks its subject or text, or when a template of
+// some language is missing in the fallback language.
+func LoadTemplates(fsys fs.FS, root string) (*Templates, error) {
+	dirs, err := fs.ReadDir(fsys, root)
+	if err != nil {
+		return nil, fmt.Errorf("e-mail templates: %w", err)
+	}
+	t := &Templates{langs: map[string]map[string]*emailTemplate{}}
+	for _, dir := range dirs {
+		if !dir.IsDir() {
+			continue
+		}
+		lang := dir.Name()
+		set, err := loadLanguage(fsys, path.Join(root, lang))
+		if err != nil {
+			return nil, fmt.Errorf("e-mail templates %s: %w", lang, err)
+		}
+		t.langs[lang] = set
+	}
+	fallback, ok := t.langs[FallbackLang]
+	if !ok {
+		return nil, fmt.Errorf("e-mail templates: no %s templates", FallbackLang)
+	}
+	for lang, set := range t.langs {
+		for name := range set {
+			if fallback[name] == nil {
+				return nil, fmt.Errorf("e-mail templates: %s/%s has no %s version to fall back on", lang, name, FallbackLang)
+			}
+		}
+	}
+	return t, nil
+}
+
+func loadLanguage(fsys fs.FS, dir string) (map[string]*emailTemplate, error) {
+	files, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]*emailTemplate{}
+	get := func(name string) *emailTemplate {
+		if set[name] == nil {
+			set[name] = &emailTemplate{}
+		}
+		return set[name]
+	}
+	for _, f := range files {
+		raw, err := fs.ReadFile(fsys, path.Join(dir, f.Name()))
+		if err != nil {
+			return nil, err
+		}
+		file := f.Name()
+		switch {
+		case strings.HasSuffix(file, ".subject.txt"):
+			name := strings.TrimSuffix(file, ".subject.txt")
+			get(name).subject, err = texttemplate.New(file).Parse(string(raw))
+		case strings.HasSuffix(file, ".txt"):
+			name := strings.TrimSuffix(file, ".txt")
+			get(name).text, err = texttemplate.New(file).Parse(string(raw))
+		case strings.HasSuffix(file, ".html"):
+			name := strings.TrimSuffix(file, ".html")
+			get(name).html, err = htmltemplate.New(file).Parse(string(raw))
+		default:
+			err = errors.New("not a .subject.txt, .txt or .html template")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	for name, tmpl := range set {
+		if tmpl.subject == nil || tmpl.text == nil {
+			return nil, fmt.Errorf("%s needs both %s.subject.txt and %s.txt", name, name, name)
+		}
+	}
+	return set, nil
+}
+
+// Languages lists the languages that have templates.
+func (t *Templates) Languages() []string {
+	out := make([]string, 0, len(t.langs))
+	for l := range t.langs {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// language picks the templates for a requested tag: the tag itself, else its
+// base language (fr-CA → fr), else another region of it (pt-PT → pt-BR),
+// else FallbackLang. Tags compare case-insensitively.
+func (t *Templates) language(tag string) string {
+	base, _, _ := strings.Cut(tag, "-")
+	var sameBase string
+	for _, lang := range t.Languages() {
+		if strings.EqualFold(lang, tag) {
+			return lang
+		}
+		b, _, _ := strings.Cut(lang, "-")
+		if strings.EqualFold(lang, base) || (sameBase == "" && strings.EqualFold(b, base)) {
+			sameBase = lang
+		}
+	}
+	if sameBase != "" {
+		return sameBase
+	}
+	return FallbackLang
+}
+
+// Render fills template name of the language closest to lang with data.
+// Data keys the template uses but data lacks render empty when guarded by
+// {{if}}; templates guard every optional key.
+func (t *Templates) Render(name, lang string, data map[string]any) (Rendered, error) {
+	tmpl := t.langs[t.language(lang)][name]
+	if tmpl == nil {
+		tmpl = t.langs[FallbackLang][name]
+	}
+	if tmpl == nil {
+		return Rendered{}, fmt.Errorf("%w %q", ErrUnknownTemplate, name)
+	}
+	var r Rendered
+	var b bytes.Buffer
+	if err := tmpl.subject.Execute(&b, data); err != nil {
+		return Rendered{}, fmt.Errorf("subject of %s: %w", name, err)
+	}
+	// One line: a header cannot hold a line break.
+	r.Subject = strings.Join(strings.Fields(b.String()), " ")
+	b.Reset()
+	if err := tmpl.text.Execute(&b, data); err != nil {
+		return Rendered{}, fmt.Errorf("text of %s: %w", name, err)
+	}
+	r.Text = strings.TrimSpace(b.String()) + "\n"
+	if tmpl.html != nil {
+		b.Reset()
+		if err := tmpl.html.Execute(&b, data); err != nil {
+			return Rendered{}, fmt.Errorf("HTML of %s: %w", name, err)
+		}
+		r.HTML = b.String()
+	}
+	return r, nil
+}

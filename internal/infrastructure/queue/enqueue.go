@@ -1,0 +1,166 @@
+// Package queue is the database side of the background jobs: the outbox
+// (enqueue in the caller's transaction) and the mechanics workers use on it
+// (claim, complete, retry, kill, release, reap, prune), one statement set per
+// dialect. The policy (when to retry, how long to wait, what a shutdown does)
+// lives in usecase.Dispatcher.
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// NotifyChannel is the PostgreSQL channel an enqueue notifies (on commit) and
+// workers LISTEN on, so they wake at once instead of at their next poll.
+const NotifyChannel = "doligo_jobs"
+
+// Column limits of the jobs table.
+const (
+	maxKind      = 64
+	maxRequestID = 128
+	maxKey       = 255
+	maxError     = 2000
+)
+
+// conn is what enqueueing needs: a *sql.Tx (or *sql.DB, or gorm's ConnPool
+// of a transaction).
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Outbox is the domain.OutboxRepository of one transaction.
+type Outbox struct {
+	conn    conn
+	dialect dialect
+	err     error
+}
+
+// NewOutbox returns the outbox bound to tx, a transaction opened by GORM on
+// any of the three dialects: jobs enqueued through it commit or roll back
+// with tx. (Given the pool instead of a transaction, each enqueue commits on
+// its own.)
+func NewOutbox(tx *gorm.DB) *Outbox {
+	d, err := newDialect(tx.Dialector.Name())
+	return &Outbox{conn: tx.Statement.ConnPool, dialect: d, err: err}
+}
+
+// Enqueue implements domain.OutboxRepository.
+func (o *Outbox) Enqueue(ctx context.Context, j domain.NewJob) (int64, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	return enqueue(ctx, o.conn, o.dialect, j)
+}
+
+// Enqueue adds j through c (normally the caller's *sql.Tx) on the named
+// dialect and returns its id. With an idempotency key already present it
+// returns the existing job's id and adds nothing.
+func Enqueue(ctx context.Context, c conn, dialectName string, j domain.NewJob) (int64, error) {
+	d, err := newDialect(dialectName)
+	if err != nil {
+		return 0, err
+	}
+	return enqueue(ctx, c, d, j)
+}
+
+func enqueue(ctx context.Context, c conn, d dialect, j domain.NewJob) (int64, error) {
+	payload, err := checkNewJob(ctx, &j)
+	if err != nil {
+		return 0, err
+	}
+	var runAt, key any // NULL: now by the database clock; no key
+	if !j.RunAt.IsZero() {
+		runAt = d.timeArg(j.RunAt)
+	}
+	if j.IdempotencyKey != "" {
+		key = j.IdempotencyKey
+	}
+	args := []any{j.Kind, string(payload), j.MaxAttempts, runAt, j.RequestID, key}
+	const insert = `INSERT INTO jobs (kind, payload, max_attempts, run_at, request_id, idempotency_key)
+		VALUES (?, ?, ?, COALESCE(?, {now}), ?, ?)`
+
+	var id int64
+	if d.name == mysql {
+		// No RETURNING: LAST_INSERT_ID(id) makes a duplicate key report the
+		// existing row's id.
+		res, err := c.ExecContext(ctx, d.sql(insert+` ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`), args...)
+		if err != nil {
+			return 0, fmt.Errorf("enqueue %s job: %w", j.Kind, err)
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return 0, fmt.Errorf("enqueue %s job: %w", j.Kind, err)
+		}
+		return id, nil
+	}
+
+	err = c.QueryRowContext(ctx, d.sql(insert+` ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`), args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) { // the key exists: that job stands for this one
+		err = c.QueryRowContext(ctx, d.sql(`SELECT id FROM jobs WHERE idempotency_key = ?`), j.IdempotencyKey).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("find %s job of idempotency key %q: %w", j.Kind, j.IdempotencyKey, err)
+		}
+		return id, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s job: %w", j.Kind, err)
+	}
+	if d.name == postgres {
+		// Delivered when (and only if) the caller's transaction commits.
+		if _, err := c.ExecContext(ctx, d.sql(`SELECT pg_notify(?, ?)`), NotifyChannel, j.Kind); err != nil {
+			return 0, fmt.Errorf("notify workers of %s job: %w", j.Kind, err)
+		}
+	}
+	return id, nil
+}
+
+// checkNewJob fills the defaults of j and returns its JSON payload.
+func checkNewJob(ctx context.Context, j *domain.NewJob) ([]byte, error) {
+	v := &domain.ValidationError{}
+	if j.Kind == "" || len(j.Kind) > maxKind {
+		v.Add("kind", "must be 1 to %d characters, got %q", maxKind, j.Kind)
+	}
+	if len(j.IdempotencyKey) > maxKey {
+		v.Add("idempotency_key", "must be at most %d characters", maxKey)
+	}
+	if j.MaxAttempts < 0 {
+		v.Add("max_attempts", "must not be negative, got %d", j.MaxAttempts)
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	if j.MaxAttempts == 0 {
+		j.MaxAttempts = domain.DefaultJobMaxAttempts
+	}
+	if j.RequestID == "" {
+		j.RequestID = domain.RequestID(ctx)
+	}
+	j.RequestID = truncate(j.RequestID, maxRequestID)
+	if j.Payload == nil {
+		return []byte("{}"), nil
+	}
+	payload, err := json.Marshal(j.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s job payload: %w", j.Kind, err)
+	}
+	return payload, nil
+}
+
+// truncate cuts s to at most n runes (the columns count characters).
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}

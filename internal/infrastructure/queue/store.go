@@ -1,0 +1,301 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// Store runs the worker side of the queue on one database. Every change to a
+// claimed job is one statement fenced by the claim's lease token
+// (… WHERE id = ? AND state = 'running' AND lease_token = ?): a worker whose
+// lease expired changes nothing and learns it from domain.ErrJobLeaseLost.
+type Store struct {
+	db      *sql.DB
+	dialect dialect
+}
+
+// NewStore returns the queue of db, whose dialect is postgres, mysql or sqlite.
+func NewStore(db *sql.DB, dialectName string) (*Store, error) {
+	d, err := newDialect(dialectName)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, dialect: d}, nil
+}
+
+// claimAttempts bounds the MySQL claim's retries after a deadlock or lock
+// wait timeout.
+const claimAttempts = 3
+
+// Claim leases up to limit available jobs of the given kinds whose run_at has
+// come, oldest first, to worker for lease (by the database clock). Each gets
+// its attempt counted and the returned lease token. Jobs locked by another
+// claim in progress are skipped, never waited for.
+func (s *Store) Claim(ctx context.Context, worker string, kinds []string, limit int, lease time.Duration) ([]domain.Job, error) {
+	if limit < 1 || len(kinds) == 0 {
+		return nil, nil
+	}
+	token := newToken()
+	var jobs []domain.Job
+	var err error
+	switch s.dialect.name {
+	case postgres:
+		jobs, err = s.claimPostgres(ctx, worker, token, kinds, limit, lease)
+	case mysql:
+		for attempt := 1; ; attempt++ {
+			jobs, err = s.claimInTx(ctx, worker, token, kinds, limit, lease)
+			if err == nil || attempt == claimAttempts || !mysqlRetryable(err) {
+				break
+			}
+		}
+	default:
+		jobs, err = s.claimInTx(ctx, worker, token, kinds, limit, lease)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	slices.SortFunc(jobs, func(a, b domain.Job) int { // RETURNING has no order
+		if c := a.RunAt.Compare(b.RunAt); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
+	return jobs, nil
+}
+
+// claimColumns are read by both claims, in scanJob's order.
+const claimColumns = `id, kind, payload, attempt, max_attempts, run_at, last_error, request_id, created_at`
+
+// claimPostgres is one statement: the CTE locks the oldest due rows that no
+// one else holds, the UPDATE leases them.
+func (s *Store) claimPostgres(ctx context.Context, worker, token string, kinds []string, limit int, lease time.Duration) ([]domain.Job, error) {
+	q := s.dialect.sql(`WITH c AS (
+			SELECT id FROM jobs
+			WHERE state = 'available' AND run_at <= {now} AND kind IN (` + placeholders(len(kinds)) + `)
+			ORDER BY run_at, id LIMIT ?
+			FOR UPDATE SKIP LOCKED)
+		UPDATE jobs AS j SET state = 'running', attempt = j.attempt + 1, locked_by = ?, lease_token = ?,
+			locked_until = {now+?}
+		FROM c WHERE j.id = c.id
+		RETURNING j.id, j.kind, j.payload, j.attempt, j.max_attempts, j.run_at, j.last_error, j.request_id, j.created_at`)
+	args := append(stringArgs(kinds), limit, worker, token, s.dialect.shift(lease))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var jobs []domain.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		j.LockedBy, j.LeaseToken = worker, token
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
+// claimInTx selects then updates in one short transaction. On MySQL it runs
+// at READ COMMITTED with SELECT … FOR UPDATE SKIP LOCKED, forced onto the
+// (state, run_at, id) index so that InnoDB walks it in ORDER BY order and
+// locks only the rows it returns. On SQLite the transaction is BEGIN
+// IMMEDIATE (see gormdb.SQLiteDSN): it holds the database write lock from
+// its first statement, so two claims cannot read the same rows.
+func (s *Store) claimInTx(ctx context.Context, worker, token string, kinds []string, limit int, lease time.Duration) (jobs []domain.Job, err error) {
+	var opts *sql.TxOptions
+	if s.dialect.name == mysql {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	rows, err := tx.QueryContext(ctx, s.dialect.sql(claimSelect(s.dialect, len(kinds))), append(stringArgs(kinds), limit)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		j.Attempt++ // as the UPDATE below counts it
+		j.LockedBy, j.LeaseToken = worker, token
+		jobs = append(jobs, j)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(jobs) == 0 {
+		return nil, tx.Commit()
+	}
+	args := []any{worker, token, s.dialect.shift(lease)}
+	for _, j := range jobs {
+		args = append(args, j.ID)
+	}
+	_, err = tx.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET state = 'running', attempt = attempt + 1,
+		locked_by = ?, lease_token = ?, locked_until = {now+?}
+		WHERE id IN (`+placeholders(len(jobs))+`)`), args...)
+	if err != nil {
+		return nil, err
+	}
+	return jobs, tx.Commit()
+}
+
+// claimSelect is the first statement of claimInTx, for kinds kinds.
+func claimSelect(d dialect, kinds int) string {
+	from, lock := `jobs`, ``
+	if d.name == mysql {
+		from, lock = `jobs FORCE INDEX (ix_jobs_claim)`, ` FOR UPDATE SKIP LOCKED`
+	}
+	return `SELECT ` + claimColumns + ` FROM ` + from + `
+		WHERE state = 'available' AND run_at <= {now} AND kind IN (` + placeholders(kinds) + `)
+		ORDER BY run_at, id LIMIT ?` + lock
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanJob(r scanner) (domain.Job, error) {
+	var j domain.Job
+	err := r.Scan(&j.ID, &j.Kind, &j.Payload, &j.Attempt, &j.MaxAttempts, &j.RunAt, &j.LastError, &j.RequestID, &j.CreatedAt)
+	j.State = domain.JobRunning
+	j.RunAt, j.CreatedAt = j.RunAt.UTC(), j.CreatedAt.UTC()
+	return j, err
+}
+
+// Complete marks j done.
+func (s *Store) Complete(ctx context.Context, j domain.Job) error {
+	return s.fenced(ctx, j, "complete", `state = 'done', finished_at = {now}`)
+}
+
+// Retry returns j to the queue after delay, its attempt counted, with the
+// error that made it fail.
+func (s *Store) Retry(ctx context.Context, j domain.Job, delay time.Duration, reason string) error {
+	return s.fenced(ctx, j, "retry", `state = 'available', run_at = {now+?}, last_error = ?`,
+		s.dialect.shift(delay), truncate(reason, maxError))
+}
+
+// Kill marks j dead, keeping it as the dead-letter record with its error.
+func (s *Store) Kill(ctx context.Context, j domain.Job, reason string) error {
+	return s.fenced(ctx, j, "kill", `state = 'dead', finished_at = {now}, last_error = ?`, truncate(reason, maxError))
+}
+
+// Release returns j to the queue after delay without counting the attempt it
+// was claimed for: it did not run, or was stopped by a shutdown, or could not
+// run through no fault of its own.
+func (s *Store) Release(ctx context.Context, j domain.Job, delay time.Duration) error {
+	return s.fenced(ctx, j, "release", `state = 'available', attempt = attempt - 1, run_at = {now+?}`, s.dialect.shift(delay))
+}
+
+// fenced applies set to j's row only while j's claim still holds it.
+func (s *Store) fenced(ctx context.Context, j domain.Job, what, set string, args ...any) error {
+	q := s.dialect.sql(`UPDATE jobs SET ` + set + `, lease_token = NULL, locked_until = NULL
+		WHERE id = ? AND state = 'running' AND lease_token = ?`)
+	res, err := s.db.ExecContext(ctx, q, append(args, j.ID, j.LeaseToken)...)
+	if err != nil {
+		return fmt.Errorf("%s job %d: %w", what, j.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s job %d: %w", what, j.ID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s job %d: %w", what, j.ID, domain.ErrJobLeaseLost)
+	}
+	return nil
+}
+
+// LeaseExpired is the last_error of a job the reaper took back.
+const LeaseExpired = "lease expired: the worker stopped without finishing the job"
+
+// Reap takes back every running job whose lease expired (its worker crashed
+// or was killed): the attempt stays counted, so a job that kills its worker
+// every time ends dead rather than looping. It returns how many it took back.
+func (s *Store) Reap(ctx context.Context) (int64, error) {
+	// MySQL evaluates SET left to right with the new values: nothing below
+	// reads a column that an earlier assignment changed.
+	res, err := s.db.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET
+			finished_at = CASE WHEN attempt >= max_attempts THEN {now} ELSE NULL END,
+			state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'available' END,
+			run_at = {now}, last_error = ?, lease_token = NULL, locked_until = NULL
+		WHERE state = 'running' AND locked_until < {now}`), LeaseExpired)
+	if err != nil {
+		return 0, fmt.Errorf("reap expired job leases: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// pruneBatch bounds one prune statement, so it never holds many locks at once.
+const pruneBatch = 1000
+
+// Prune deletes done jobs finished more than retention ago and returns how
+// many. Dead jobs stay: they are the dead-letter record.
+func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, error) {
+	q := `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?)`
+	if s.dialect.name == mysql { // no LIMIT inside IN (…) there, but DELETE … LIMIT
+		q = `DELETE FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?`
+	}
+	q = s.dialect.sql(q)
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, q, s.dialect.shift(-retention), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("prune finished jobs: %w", err)
+		}
+		n, err := res.RowsAffected()
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+	}
+}
+
+// Depth counts the jobs in each state.
+func (s *Store) Depth(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM jobs GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("count jobs: %w", err)
+	}
+	defer rows.Close()
+	depth := map[string]int64{domain.JobAvailable: 0, domain.JobRunning: 0, domain.JobDone: 0, domain.JobDead: 0}
+	for rows.Next() {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		depth[state] = n
+	}
+	return depth, rows.Err()
+}
+
+// mysqlRetryable reports a deadlock (1213) or lock wait timeout (1205), the
+// codes gormdb.Retryable also retries.
+func mysqlRetryable(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
+
+func stringArgs(ss []string) []any {
+	args := make([]any, len(ss))
+	for i, s := range ss {
+		args[i] = s
+	}
+	return args
+}
