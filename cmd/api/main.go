@@ -85,13 +85,20 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, listening
 		return err
 	}
 	defer db.Close()
+	authn, authRoutes, err := authAreas(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
 
 	e := api.NewServer(api.Options{
 		Log:       log,
 		Metrics:   api.NewMetrics(db.SQL),
 		BodyLimit: cfg.HTTPBodyLimit,
 		Ready:     db.Readiness,
-	})
+		Auth:      authn,
+		// nil clock: time.Now. Expired keys are pruned by the middleware itself.
+		Idempotency: api.Idempotency(gormdb.NewIdempotencyStore(db), cfg.IdempotencyTTL, nil),
+	}, append(append(authRoutes, catalogStockAreas(cfg, db)...), commercialAreas(cfg, db)...)...)
 	log.Info().Str("addr", cfg.HTTPAddr).Str("db", cfg.DBDriver).Str("version", version).Msg("api listening")
 	err = httpserver.Serve(ctx, cfg.HTTPAddr, e, httpserver.Timeouts{
 		ReadHeader: cfg.HTTPReadHeaderTimeout, Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout,

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/doligo/doligo/internal/domain"
 )
 
 // Prefix is the common prefix of every variable.
@@ -58,17 +60,39 @@ type Config struct {
 	SMTPFrom     string `envconfig:"SMTP_FROM" default:"doligo@localhost"`
 	SMTPTLS      string `envconfig:"SMTP_TLS" default:"none"`
 
+	SMTPBreakerFailures int           `envconfig:"SMTP_BREAKER_FAILURES" default:"5"`
+	SMTPBreakerOpen     time.Duration `envconfig:"SMTP_BREAKER_OPEN" default:"30s"`
+
 	WorkerHTTPAddr    string        `envconfig:"WORKER_HTTP_ADDR" default:":8081"`
 	WorkerConcurrency int           `envconfig:"WORKER_CONCURRENCY" default:"8"`
 	TaskTimeout       time.Duration `envconfig:"TASK_TIMEOUT" default:"30s"`
 	ShutdownTimeout   time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"15s"`
 	JobLease          time.Duration `envconfig:"JOB_LEASE" default:"2m"`
 	JobPollInterval   time.Duration `envconfig:"JOB_POLL_INTERVAL" default:"1s"`
+	JobBackoffBase    time.Duration `envconfig:"JOB_BACKOFF_BASE" default:"15s"`
+	JobBackoffMax     time.Duration `envconfig:"JOB_BACKOFF_MAX" default:"1h"`
+	JobRetention      time.Duration `envconfig:"JOB_RETENTION" default:"168h"`
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
 
-	StockAllowNegative bool `envconfig:"STOCK_ALLOW_NEGATIVE" default:"false"`
+	StockAllowNegative bool   `envconfig:"STOCK_ALLOW_NEGATIVE" default:"false"`
+	StockTrigger       string `envconfig:"STOCK_TRIGGER" default:"invoice"`
+	DefaultWarehouseID int64  `envconfig:"DEFAULT_WAREHOUSE_ID" default:"0"`
+
+	DefaultCurrency      string `envconfig:"DEFAULT_CURRENCY" default:"EUR"`
+	NumberMaskProposal   string `envconfig:"NUMBER_MASK_PROPOSAL" default:"PR{yy}{mm}-{0000}"`
+	NumberMaskOrder      string `envconfig:"NUMBER_MASK_ORDER" default:"CO{yy}{mm}-{0000}"`
+	NumberMaskInvoice    string `envconfig:"NUMBER_MASK_INVOICE" default:"FA{yy}{mm}-{0000}"`
+	NumberMaskCreditNote string `envconfig:"NUMBER_MASK_CREDIT_NOTE" default:"AV{yy}{mm}-{0000}"`
+	ThirdPartyCodeMask   string `envconfig:"THIRDPARTY_CODE_MASK" default:"CU{yy}{mm}-{0000}"`
+
+	CompanyName    string `envconfig:"COMPANY_NAME" default:"Dolibarr-Go"`
+	CompanyAddress string `envconfig:"COMPANY_ADDRESS"`
+	CompanyTaxID   string `envconfig:"COMPANY_TAX_ID"`
+	CompanyEmail   string `envconfig:"COMPANY_EMAIL"`
+	CompanyPhone   string `envconfig:"COMPANY_PHONE"`
+	PaymentTerms   string `envconfig:"PAYMENT_TERMS"`
 }
 
 // Load reads the environment, rejects unknown DOLIGO_ variables (a typo must not
@@ -130,6 +154,8 @@ func (c *Config) validate() error {
 		"IDEMPOTENCY_TTL": c.IdempotencyTTL, "JWT_TTL": c.JWTTTL, "LOGIN_LOCKOUT": c.LoginLockout,
 		"TASK_TIMEOUT": c.TaskTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
 		"JOB_LEASE": c.JobLease, "JOB_POLL_INTERVAL": c.JobPollInterval,
+		"JOB_BACKOFF_BASE": c.JobBackoffBase, "JOB_BACKOFF_MAX": c.JobBackoffMax, "JOB_RETENTION": c.JobRetention,
+		"SMTP_BREAKER_OPEN": c.SMTPBreakerOpen,
 	}
 	for name, d := range positive {
 		if d <= 0 {
@@ -171,6 +197,12 @@ func (c *Config) validate() error {
 	default:
 		bad("SMTP_TLS", "%q is not one of none, starttls, tls", c.SMTPTLS)
 	}
+	if c.JobBackoffMax < c.JobBackoffBase {
+		bad("JOB_BACKOFF_MAX", "must be at least DOLIGO_JOB_BACKOFF_BASE (%s), got %s", c.JobBackoffBase, c.JobBackoffMax)
+	}
+	if c.SMTPBreakerFailures < 1 {
+		bad("SMTP_BREAKER_FAILURES", "must be at least 1, got %d", c.SMTPBreakerFailures)
+	}
 	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1024 {
 		bad("WORKER_CONCURRENCY", "must be between 1 and 1024, got %d", c.WorkerConcurrency)
 	}
@@ -184,6 +216,14 @@ func (c *Config) validate() error {
 	default:
 		bad("LOG_FORMAT", "%q is not one of json, console", c.LogFormat)
 	}
+	if !domain.StockTrigger(c.StockTrigger).Valid() {
+		bad("STOCK_TRIGGER", "%q is not one of invoice, order, none", c.StockTrigger)
+	}
+	if c.DefaultWarehouseID < 0 {
+		bad("DEFAULT_WAREHOUSE_ID", "must be a warehouse id, or 0 for none; got %d", c.DefaultWarehouseID)
+	}
+	c.validateCommercial(bad)
+	c.validateCompany(bad)
 	return errors.Join(errs...)
 }
 
