@@ -13,9 +13,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"syscall"
 
+	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots compiled in: scratch has none on disk
 	_ "time/tzdata"                            // zoneinfo compiled in: scratch has none on disk
@@ -85,20 +87,10 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, listening
 		return err
 	}
 	defer db.Close()
-	authn, authRoutes, err := authAreas(ctx, cfg, db, log)
+	e, err := newServer(ctx, cfg, log, db)
 	if err != nil {
 		return err
 	}
-
-	e := api.NewServer(api.Options{
-		Log:       log,
-		Metrics:   api.NewMetrics(db.SQL),
-		BodyLimit: cfg.HTTPBodyLimit,
-		Ready:     db.Readiness,
-		Auth:      authn,
-		// nil clock: time.Now. Expired keys are pruned by the middleware itself.
-		Idempotency: api.Idempotency(gormdb.NewIdempotencyStore(db), cfg.IdempotencyTTL, nil),
-	}, append(append(authRoutes, catalogStockAreas(cfg, db)...), commercialAreas(cfg, db)...)...)
 	log.Info().Str("addr", cfg.HTTPAddr).Str("db", cfg.DBDriver).Str("version", version).Msg("api listening")
 	err = httpserver.Serve(ctx, cfg.HTTPAddr, e, httpserver.Timeouts{
 		ReadHeader: cfg.HTTPReadHeaderTimeout, Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout,
@@ -106,6 +98,34 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, listening
 	}, listening)
 	log.Info().Err(err).Msg("api stopped")
 	return err
+}
+
+// newServer wires every area of the API on an open database: the one place
+// that lists them, used by serve and by the tests that need the whole API.
+func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *gormdb.DB) (*echo.Echo, error) {
+	authn, authRoutes, err := authAreas(ctx, cfg, db, log)
+	if err != nil {
+		return nil, err
+	}
+	proxies, err := cfg.TrustedProxyNets()
+	if err != nil {
+		return nil, err
+	}
+	return api.NewServer(api.Options{
+		Log:            log,
+		Metrics:        api.NewMetrics(db.SQL),
+		BodyLimit:      cfg.HTTPBodyLimit,
+		Ready:          db.Readiness,
+		Auth:           authn,
+		TrustedProxies: proxies,
+		// nil clock: time.Now. Expired keys are pruned by the middleware itself.
+		Idempotency: api.Idempotency(gormdb.NewIdempotencyStore(db), cfg.IdempotencyTTL, nil),
+	}, slices.Concat(
+		authRoutes,
+		catalogStockAreas(cfg, db),
+		commercialAreas(cfg, db),
+		manufacturingAreas(cfg, db),
+	)...), nil
 }
 
 func migrateUp(cfg config.Config) error {

@@ -218,13 +218,18 @@ func create(dialect string) (dsn string, drop func(), err error) {
 	return "", nil, fmt.Errorf("unknown dialect %q", dialect)
 }
 
-func execAdmin(driver, dsn, stmt string) {
+func execAdmin(driver, dsn, stmt string) { _ = Exec(driver, dsn, stmt) }
+
+// Exec runs one statement on a maintenance connection (driver "pgx" or
+// "mysql"), e.g. to drop a database under a running server in a test.
+func Exec(driver, dsn, stmt string) error {
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
-		return
+		return err
 	}
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, _ = db.ExecContext(ctx, stmt)
+	_, err = db.ExecContext(ctx, stmt)
+	return err
 }
