@@ -209,7 +209,7 @@ func (op StockOperation) Check() error {
 func (op StockOperation) LevelLocks() []LevelLock {
 	locks := make([]LevelLock, len(op.Lines))
 	for i, l := range op.Lines {
-		locks[i] = LevelLock{ProductID: l.ProductID, WarehouseIDs: []int64{l.WarehouseID}, AllWarehouses: false}
+		locks[i] = LevelLock{ProductID: l.ProductID, WarehouseIDs: []int64{l.WarehouseID}, AllWarehouses: l.UnitCost.Valid}
 	}
 	return NormalizeLevelLocks(locks)
 }
