@@ -27,6 +27,9 @@ func commercialAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
 	return []api.Routes{
 		api.NewThirdPartyRoutes(tps), api.NewDocumentRoutes(docs),
 		api.NewDocumentPDFRoutes(docs, tps, pdfRenderer(cfg)),
+		// Archived PDFs and sending by e-mail: the API only lists, serves and
+		// enqueues; the worker renders.
+		api.NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{CompanyName: cfg.CompanyName})),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, nil),
 	}
 }

@@ -268,7 +268,8 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 // Validate gives a draft its definitive number, in one unit of work: lock the
 // draft → check it can be validated → (credit note: lock its invoice and check
 // the credited total) → take the next number of the type's sequence, whose
-// row stays locked until commit → store → move stock (orders, invoices,
+// row stays locked until commit → store → enqueue the rendering of its PDF
+// (pdf.render) → move stock (orders, invoices,
 // credit notes, as the InvoiceStock decides). Any error
 // rolls everything back, so the number is not consumed: numbers are unique
 // and gapless.
@@ -297,6 +298,9 @@ func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, 
 		}
 		d.UpdatedAt = now
 		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
 			return nil, err
 		}
 		if d.Type != domain.DocProposal && s.stock != nil {
