@@ -51,6 +51,26 @@ func OpenAPIDocument() ([]byte, error) {
 			paths[p] = ops
 		}
 	}
+	addIdempotencyKey(paths)
 	doc["paths"] = paths
 	return json.Marshal(doc)
+}
+
+// addIdempotencyKey documents the Idempotency-Key header on every
+// authenticated POST, the routes the Router gives the middleware to, so the
+// path files need not repeat it.
+func addIdempotencyKey(paths map[string]any) {
+	ref := map[string]any{"$ref": "#/components/parameters/IdempotencyKey"}
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		post, _ := ops["post"].(map[string]any)
+		if post == nil {
+			continue
+		}
+		if sec, ok := post["security"].([]any); ok && len(sec) == 0 {
+			continue // public (login): no principal to scope a key to
+		}
+		params, _ := post["parameters"].([]any)
+		post["parameters"] = append(params, ref)
+	}
 }

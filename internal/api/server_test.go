@@ -255,3 +255,45 @@ func TestClientAddressNeedsTrustedProxy(t *testing.T) {
 		t.Fatalf("behind a trusted proxy the client comes from X-Forwarded-For; got %q", got)
 	}
 }
+
+// Every authenticated POST documents the Idempotency-Key header; login does not.
+func TestOpenAPIDocumentsIdempotencyKey(t *testing.T) {
+	raw, err := OpenAPIDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	posts := 0
+	for path, ops := range doc.Paths {
+		rawPost, ok := ops["post"]
+		if !ok {
+			continue
+		}
+		var post struct {
+			Security   *[]any `json:"security"`
+			Parameters []struct {
+				Ref string `json:"$ref"`
+			} `json:"parameters"`
+		}
+		if err := json.Unmarshal(rawPost, &post); err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+		has := false
+		for _, p := range post.Parameters {
+			has = has || p.Ref == "#/components/parameters/IdempotencyKey"
+		}
+		public := post.Security != nil && len(*post.Security) == 0
+		if has == public {
+			t.Errorf("POST %s: public=%v, documents Idempotency-Key=%v", path, public, has)
+		}
+		posts++
+	}
+	if posts < 5 {
+		t.Fatalf("only %d POST operations documented", posts)
+	}
+}
