@@ -156,12 +156,7 @@ func (op StockOperation) Check() error {
 	if op.Origin.ID < 0 {
 		v.Add("origin_id", "must not be negative")
 	}
-	switch {
-	case len(op.Lines) == 0:
-		v.Add("lines", "must hold at least one line")
-	case len(op.Lines) > MaxStockLines:
-		v.Add("lines", "must hold at most %d lines", MaxStockLines)
-	}
+	checkLineCount(v, len(op.Lines), MaxStockLines)
 	counted := map[StockKey]bool{}
 	for i, l := range op.Lines {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }

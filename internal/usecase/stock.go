@@ -53,17 +53,15 @@ func (s *StockService) Apply(ctx context.Context, actor domain.Principal, op dom
 // can change stock in the transaction that validates it. Nothing is written
 // when it returns an error; the caller must then roll back.
 //
-// Steps: validate → check products and warehouses → lock the levels in
-// (product_id, warehouse_id) order → compute every new balance (refusing a
-// debit below zero) → write levels, ledger rows and average costs.
+// Steps: validate → check products → lock the levels in (product_id,
+// warehouse_id) order (creating missing ones: an unknown warehouse is
+// NotFound there) → compute every new balance (refusing a debit below zero)
+// → write levels, ledger rows and average costs.
 func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation) ([]*domain.Movement, error) {
 	if err := op.Check(); err != nil {
 		return nil, err
 	}
 	if err := checkStockedProducts(ctx, r, op.ProductIDs()); err != nil {
-		return nil, err
-	}
-	if err := checkWarehouses(ctx, r, op.WarehouseIDs()); err != nil {
 		return nil, err
 	}
 
@@ -153,19 +151,6 @@ func checkStockedProducts(ctx context.Context, r domain.Repositories, ids []int6
 			return domain.Invalid("product_id", "product %d is a service: services never carry stock", id)
 		case !p.Stocked():
 			return domain.Invalid("product_id", "product %d does not track stock (track_stock is false)", id)
-		}
-	}
-	return nil
-}
-
-func checkWarehouses(ctx context.Context, r domain.Repositories, ids []int64) error {
-	exist, err := r.Warehouses.Existing(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if !exist[id] {
-			return domain.NotFound("warehouse", id)
 		}
 	}
 	return nil

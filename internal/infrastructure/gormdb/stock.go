@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -86,8 +87,20 @@ func (r *stockRepo) lockProduct(ctx context.Context, lk domain.LevelLock) ([]sto
 }
 
 // ensure inserts zero levels for the product in the warehouses, leaving
-// existing rows alone.
+// existing rows alone. An unknown warehouse is NotFound, checked here rather
+// than on every operation: a level that exists proves its warehouse does
+// (foreign key, ON DELETE CASCADE), so only a level about to be created needs
+// the query.
 func (r *stockRepo) ensure(ctx context.Context, productID int64, warehouseIDs []int64) error {
+	var found []int64
+	if err := r.db.WithContext(ctx).Model(&warehouseModel{}).Where("id IN ?", warehouseIDs).Pluck("id", &found).Error; err != nil {
+		return fmt.Errorf("read warehouses: %w", err)
+	}
+	for _, w := range warehouseIDs {
+		if !slices.Contains(found, w) {
+			return domain.NotFound("warehouse", w)
+		}
+	}
 	now := dbTime(r.db.NowFunc())
 	rows := make([]stockLevelModel, len(warehouseIDs))
 	for i, w := range warehouseIDs {
