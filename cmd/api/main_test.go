@@ -220,4 +220,3 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Fatalf("only %d routes registered: wiring lost an area?", len(registered))
 	}
 }
-
