@@ -117,13 +117,8 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 			changed = append(changed, l)
 		}
 	}
-	if err := r.Stock.SaveLevels(ctx, changed); err != nil {
+	if err := saveLevelsAndMovements(ctx, r, changed, moves); err != nil {
 		return nil, err
-	}
-	if len(moves) > 0 {
-		if err := r.Movements.Add(ctx, moves); err != nil {
-			return nil, err
-		}
 	}
 	for id, cost := range costs {
 		if !cost.Equal(costsBefore[id]) {
@@ -133,6 +128,28 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 		}
 	}
 	return moves, nil
+}
+
+// levelLedgerWriter is what a StockRepository may offer to write levels and
+// their ledger rows together, in fewer round trips than SaveLevels then
+// MovementRepository.Add: they run while the levels are locked.
+type levelLedgerWriter interface {
+	SaveLevelsAndMovements(ctx context.Context, levels []*domain.StockLevel, ms []*domain.Movement) error
+}
+
+// saveLevelsAndMovements writes the changed levels and appends the movements,
+// setting their IDs.
+func saveLevelsAndMovements(ctx context.Context, r domain.Repositories, levels []*domain.StockLevel, moves []*domain.Movement) error {
+	if w, ok := r.Stock.(levelLedgerWriter); ok {
+		return w.SaveLevelsAndMovements(ctx, levels, moves)
+	}
+	if err := r.Stock.SaveLevels(ctx, levels); err != nil {
+		return err
+	}
+	if len(moves) == 0 {
+		return nil
+	}
+	return r.Movements.Add(ctx, moves)
 }
 
 // checkStockedProducts refuses unknown products (404) and those without a

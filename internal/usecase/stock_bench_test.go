@@ -20,7 +20,6 @@ package usecase_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"runtime"
 	"slices"
@@ -108,23 +107,20 @@ func runDebits(b *testing.B, pick func(i uint64) int64, debit func(ctx context.C
 
 // newBaselineDebit returns the physical baseline: the conditional update
 // and the ledger insert (its balance read from the row the update just
-// locked) in one transaction, at the isolation level of the unit of work.
+// locked) in one transaction, at the isolation level of the unit of work
+// (READ COMMITTED: the session's level on MySQL, see gormdb.NewUnitOfWork).
 func newBaselineDebit(db *testdb.DB, warehouseID int64) func(ctx context.Context, product int64) error {
 	update := `UPDATE stock_levels SET qty = qty - ?, updated_at = ? WHERE product_id = ? AND warehouse_id = ? AND qty >= ?`
 	insert := `INSERT INTO stock_movements (product_id, warehouse_id, qty, balance_after, label, origin_type, request_id, created_at)
 		SELECT product_id, warehouse_id, ?, qty, 'bench', 'manual', '', ? FROM stock_levels WHERE product_id = ? AND warehouse_id = ?`
-	var opts *sql.TxOptions
-	switch db.Driver {
-	case gormdb.Postgres:
+	if db.Driver == gormdb.Postgres {
 		update = `UPDATE stock_levels SET qty = qty - $1, updated_at = $2 WHERE product_id = $3 AND warehouse_id = $4 AND qty >= $5`
 		insert = `INSERT INTO stock_movements (product_id, warehouse_id, qty, balance_after, label, origin_type, request_id, created_at)
 			SELECT product_id, warehouse_id, $1, qty, 'bench', 'manual', '', $2 FROM stock_levels WHERE product_id = $3 AND warehouse_id = $4`
-	case gormdb.MySQL:
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
 	one, minusOne := decimal.NewFromInt(1), decimal.NewFromInt(-1)
 	return func(ctx context.Context, product int64) error {
-		tx, err := db.SQL.BeginTx(ctx, opts)
+		tx, err := db.SQL.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}

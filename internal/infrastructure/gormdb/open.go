@@ -53,6 +53,12 @@ func (d *DB) Close() error { return d.SQL.Close() }
 // Open connects to the database named by driver and dsn, applies the pool
 // settings and checks that the server can do what the product relies on.
 func Open(ctx context.Context, driver, dsn string, pool Pool) (*DB, error) {
+	if driver == MySQL {
+		var err error
+		if dsn, err = mysqlSessionDSN(ctx, dsn); err != nil {
+			return nil, err
+		}
+	}
 	sqlDB, err := OpenSQL(driver, dsn)
 	if err != nil {
 		return nil, err
@@ -67,12 +73,6 @@ func Open(ctx context.Context, driver, dsn string, pool Pool) (*DB, error) {
 	if err := sqlDB.PingContext(pctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s: %w", driver, err)
-	}
-	if driver == MySQL {
-		if err := checkMySQLVersion(pctx, sqlDB); err != nil {
-			sqlDB.Close()
-			return nil, err
-		}
 	}
 
 	var dialector gorm.Dialector
@@ -105,7 +105,9 @@ func OpenSQL(driver, dsn string) (*sql.DB, error) {
 	case Postgres:
 		return sql.Open("pgx", dsn)
 	case MySQL:
-		d, err := MySQLDSN(dsn, false)
+		// Multi-statements: stockRepo.SaveLevelsAndMovements sends a stock
+		// change's writes in one round trip.
+		d, err := MySQLDSN(dsn, true)
 		if err != nil {
 			return nil, err
 		}
@@ -122,8 +124,12 @@ func OpenSQL(driver, dsn string) (*sql.DB, error) {
 }
 
 // MySQLDSN forces the connection settings the product relies on: parsed
-// DATETIMEs in UTC, client-side parameter interpolation and, for migrations,
-// multi-statement execution.
+// DATETIMEs in UTC, client-side parameter interpolation and, when asked,
+// multi-statement execution. Interpolation is what makes multi-statements
+// safe to use with arguments: the driver escapes every argument into the
+// command itself (with server-side prepared statements, placeholders would
+// be allowed in the first statement only), and the product never builds SQL
+// from input.
 func MySQLDSN(dsn string, multiStatements bool) (string, error) {
 	c, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -185,32 +191,93 @@ func SQLiteDSN(dsn string) (string, error) {
 
 var versionRe = regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)`)
 
+// mysqlSessionDSN connects once to check the server (checkMySQLVersion) and
+// returns dsn with the session's isolation level set to READ COMMITTED (see
+// NewUnitOfWork), under the name the server's flavour gives the variable.
+// Set per connection, it saves every transaction a SET TRANSACTION round
+// trip; it overrides any level the DSN names.
+func mysqlSessionDSN(ctx context.Context, dsn string) (string, error) {
+	probe, err := OpenSQL(MySQL, dsn)
+	if err != nil {
+		return "", err
+	}
+	defer probe.Close()
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := probe.PingContext(pctx); err != nil {
+		return "", fmt.Errorf("connect to %s: %w", MySQL, err)
+	}
+	version, err := checkMySQLVersion(pctx, probe)
+	if err != nil {
+		return "", err
+	}
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("DOLIGO_DB_DSN: %w", err)
+	}
+	if c.Params == nil {
+		c.Params = map[string]string{}
+	}
+	delete(c.Params, "tx_isolation")
+	delete(c.Params, "transaction_isolation")
+	name, err := isolationVariable(version)
+	if err != nil {
+		return "", err
+	}
+	c.Params[name] = "'READ-COMMITTED'"
+	return c.FormatDSN(), nil
+}
+
+// isolationVariable names the session's isolation level variable: MySQL 8
+// has only transaction_isolation; MariaDB has tx_isolation, and
+// transaction_isolation from 11.1 on, which deprecates the old name.
+func isolationVariable(version string) (string, error) {
+	major, minor, _, err := parseVersion(version)
+	if err != nil {
+		return "", err
+	}
+	if isMariaDB(version) && (major < 11 || major == 11 && minor < 1) {
+		return "tx_isolation", nil
+	}
+	return "transaction_isolation", nil
+}
+
 // checkMySQLVersion refuses servers without SELECT … FOR UPDATE SKIP LOCKED,
-// which the job queue's claim needs.
-func checkMySQLVersion(ctx context.Context, db *sql.DB) error {
+// which the job queue's claim needs, and returns the server's version.
+func checkMySQLVersion(ctx context.Context, db *sql.DB) (string, error) {
 	var v string
 	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
-		return fmt.Errorf("read server version: %w", err)
+		return "", fmt.Errorf("read server version: %w", err)
 	}
 	ok, err := supportsSkipLocked(v)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !ok {
-		return fmt.Errorf("database server %q lacks SELECT … FOR UPDATE SKIP LOCKED: Dolibarr-Go needs MySQL 8.0.1+ or MariaDB 10.6+", v)
+		return "", fmt.Errorf("database server %q lacks SELECT … FOR UPDATE SKIP LOCKED: Dolibarr-Go needs MySQL 8.0.1+ or MariaDB 10.6+", v)
 	}
-	return nil
+	return v, nil
+}
+
+func isMariaDB(version string) bool { return strings.Contains(strings.ToLower(version), "mariadb") }
+
+func parseVersion(version string) (major, minor, patch int, err error) {
+	m := versionRe.FindStringSubmatch(version)
+	if m == nil {
+		return 0, 0, 0, fmt.Errorf("unrecognised server version %q", version)
+	}
+	major, _ = strconv.Atoi(m[1])
+	minor, _ = strconv.Atoi(m[2])
+	patch, _ = strconv.Atoi(m[3])
+	return major, minor, patch, nil
 }
 
 func supportsSkipLocked(version string) (bool, error) {
-	m := versionRe.FindStringSubmatch(version)
-	if m == nil {
-		return false, fmt.Errorf("unrecognised server version %q", version)
+	major, minor, patch, err := parseVersion(version)
+	if err != nil {
+		return false, err
 	}
-	major, _ := strconv.Atoi(m[1])
-	minor, _ := strconv.Atoi(m[2])
-	patch, _ := strconv.Atoi(m[3])
-	if strings.Contains(strings.ToLower(version), "mariadb") {
+	if isMariaDB(version) {
 		return major > 10 || (major == 10 && minor >= 6), nil
 	}
 	return major > 8 || (major == 8 && (minor > 0 || patch >= 1)), nil

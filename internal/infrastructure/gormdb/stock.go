@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -28,7 +29,10 @@ func (m stockLevelModel) level() *domain.StockLevel {
 	return &domain.StockLevel{ProductID: m.ProductID, WarehouseID: m.WarehouseID, Qty: m.Qty, UpdatedAt: m.UpdatedAt.UTC()}
 }
 
-type stockRepo struct{ db *gorm.DB }
+type stockRepo struct {
+	db      *gorm.DB
+	dialect string
+}
 
 // LockLevels implements domain.StockRepository. It takes the locks product by
 // product in ascending id, each statement locking that product's rows in
@@ -142,6 +146,68 @@ func (r *stockRepo) SaveLevels(ctx context.Context, levels []*domain.StockLevel)
 	}
 	return nil
 }
+
+// SaveLevelsAndMovements writes the levels locked by LockLevels and appends
+// their ledger rows, setting the movements' IDs: SaveLevels then
+// movementRepo.Add, except on MySQL, where the level UPDATEs and the ledger
+// INSERT go to the server in one multi-statement command. They run while the
+// levels are locked, so every round trip saved there is time other writers of
+// the row do not wait (docs/benchmarks.md, "Stock"). The arguments are
+// interpolated and escaped by the driver (interpolateParams, see MySQLDSN),
+// never concatenated; an error in any statement stops the batch and is
+// returned, and the caller's unit of work rolls back.
+func (r *stockRepo) SaveLevelsAndMovements(ctx context.Context, levels []*domain.StockLevel, ms []*domain.Movement) error {
+	if r.dialect != MySQL || len(ms) == 0 {
+		if err := r.SaveLevels(ctx, levels); err != nil {
+			return err
+		}
+		return (&movementRepo{db: r.db}).Add(ctx, ms)
+	}
+	var q strings.Builder
+	args := make([]any, 0, 4*len(levels)+len(movementColumns)*len(ms))
+	for _, l := range levels {
+		q.WriteString("UPDATE stock_levels SET qty = ?, updated_at = ? WHERE product_id = ? AND warehouse_id = ?;\n")
+		args = append(args, l.Qty, dbTime(l.UpdatedAt), l.ProductID, l.WarehouseID)
+	}
+	// The INSERT comes last: the driver reports the last statement's result,
+	// whose insert id is the first of the rows it wrote.
+	q.WriteString("INSERT INTO stock_movements (" + strings.Join(movementColumns, ", ") + ") VALUES ")
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(movementColumns)), ", ") + ")"
+	for i, m := range ms {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+		mm := toMovementModel(m)
+		args = append(args, mm.ProductID, mm.WarehouseID, mm.Qty, mm.BalanceAfter, mm.UnitCost, mm.Label,
+			mm.OriginType, mm.OriginID, mm.UserID, mm.RequestID, mm.CreatedAt)
+	}
+	// The *sql.Tx of the unit of work, beneath GORM: GORM's Exec would hide
+	// the insert id.
+	res, err := r.db.WithContext(ctx).Statement.ConnPool.ExecContext(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("update stock levels and append stock movements: %w", err)
+	}
+	first, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("append stock movements: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(ms)) {
+		return fmt.Errorf("append stock movements: %d of %d rows written (%v)", n, len(ms), err)
+	}
+	// A multi-row INSERT … VALUES reserves its ids in one go, consecutive
+	// with auto_increment_increment = 1: the assumption GORM's batch Create
+	// (the other dialects' path) makes too.
+	for i, m := range ms {
+		m.ID = first + int64(i)
+	}
+	return nil
+}
+
+// movementColumns are the columns of stock_movements an append writes, in
+// the order SaveLevelsAndMovements passes them.
+var movementColumns = []string{"product_id", "warehouse_id", "qty", "balance_after", "unit_cost", "label",
+	"origin_type", "origin_id", "user_id", "request_id", "created_at"}
 
 // ProductLevels implements domain.StockRepository.
 func (r *stockRepo) ProductLevels(ctx context.Context, productID int64) ([]*domain.StockLevel, error) {

@@ -1,0 +1,4 @@
+package gormdb
+
+// IsolationVariable exposes isolationVariable to the external tests.
+var IsolationVariable = isolationVariable
