@@ -111,10 +111,21 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	if err != nil {
 		return nil, err
 	}
+	// Echo gets bytes: it would read "2M" as 2,000,000 (SI), where the
+	// configuration, nginx and docs/reverse_proxy.md mean 2 MiB.
+	bodyLimit, err := config.ParseByteSize(cfg.HTTPBodyLimit)
+	if err != nil {
+		return nil, err
+	}
+	metrics := api.NewMetrics(db.SQL)
+	jobRoutes, err := jobAreas(db, metrics)
+	if err != nil {
+		return nil, err
+	}
 	return api.NewServer(api.Options{
 		Log:            log,
-		Metrics:        api.NewMetrics(db.SQL),
-		BodyLimit:      cfg.HTTPBodyLimit,
+		Metrics:        metrics,
+		BodyLimit:      strconv.FormatInt(bodyLimit, 10),
 		Ready:          db.Readiness,
 		Auth:           authn,
 		TrustedProxies: proxies,
@@ -125,6 +136,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		catalogStockAreas(cfg, db),
 		commercialAreas(cfg, db),
 		manufacturingAreas(cfg, db),
+		jobRoutes,
 	)...), nil
 }
 

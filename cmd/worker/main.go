@@ -1,5 +1,6 @@
-// Command worker runs Dolibarr-Go's background jobs (PDF rendering, e-mail)
-// from the outbox table, and serves its own /health, /ready and /metrics.
+// Command worker runs Dolibarr-Go's background jobs (PDF rendering and
+// archiving, e-mail with the PDF attached) from the outbox table, and serves
+// its own /health, /ready and /metrics.
 //
 //	worker               run until SIGTERM (a second signal stops at once)
 //	worker healthcheck   exit 0 when the local worker's /health answers 200
@@ -121,9 +122,11 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		return err
 	}
 	wake := make(chan struct{}, 1)
+	documents := archive(cfg, db)
 	dispatcher, err := usecase.NewDispatcher(store, usecase.JobHandlers{
 		domain.JobKindNoop:      usecase.NoopJob,
-		domain.JobKindEmailSend: mailer.NewEmailHandler(sender, templates, nil).Handle,
+		domain.JobKindPDFRender: documents.RenderJob,
+		domain.JobKindEmailSend: mailer.NewEmailHandler(sender, templates, documents).Handle,
 	}, usecase.DispatcherConfig{
 		Concurrency: cfg.WorkerConcurrency, TaskTimeout: cfg.TaskTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Lease: cfg.JobLease, PollInterval: cfg.JobPollInterval, BackoffBase: cfg.JobBackoffBase,

@@ -58,6 +58,13 @@ type Job struct {
 	LastError   string
 	RequestID   string
 	CreatedAt   time.Time
+	FinishedAt  *time.Time // done or dead; nil otherwise (read by the jobs API, not by claims)
+}
+
+// JobFilter narrows a list of jobs; zero values do not filter.
+type JobFilter struct {
+	State string // one of the Job* states
+	Kind  string
 }
 
 // OutboxRepository enqueues jobs in the unit of work's transaction: a job

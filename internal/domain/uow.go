@@ -21,7 +21,8 @@ type Repositories struct {
 	BOMs                BOMRepository
 	ManufacturingOrders ManufacturingOrderRepository
 
-	Outbox OutboxRepository // jobs committed with the change that causes them
+	Outbox  OutboxRepository  // jobs committed with the change that causes them
+	Archive ArchiveRepository // rendered files of documents (the documents table)
 }
 
 // UnitOfWork runs business changes atomically.

@@ -37,6 +37,15 @@ type JobQueue interface {
 	Prune(ctx context.Context, retention time.Duration) (int64, error)
 }
 
+// JobBatchCompleter is implemented by a JobQueue that can mark many jobs
+// done in one statement (queue.Store): the dispatcher then acknowledges
+// finished jobs in batches instead of one round trip each. Each job is fenced
+// by its own lease token, as Complete fences one; lost lists the jobs whose
+// lease was lost (nothing was written for them).
+type JobBatchCompleter interface {
+	CompleteMany(ctx context.Context, jobs []domain.Job) (lost []int64, err error)
+}
+
 // JobHandler runs one job. It must return soon after ctx is done. It returns
 // nil when the job is done; an error wrapping domain.ErrJobPermanent when no
 // retry can help; a *domain.JobDeferredError when the job could not run
@@ -83,13 +92,15 @@ type DispatcherConfig struct {
 
 // Dispatcher claims jobs and runs them on a pool of goroutines:
 //
-//	claim loop (batch = free slots) → buffered channel (≤ pool) → Concurrency goroutines
+//	claim loop (batch = free slots) → buffered channel (≤ pool) → Concurrency goroutines → completer
 //
 // It claims only as many jobs as it has free slots (running plus buffered),
-// so it never holds a job it could not start soon; each job runs with a
-// TaskTimeout context and ends as done, retried with exponential backoff and
-// jitter, dead, or released, every outcome written under the claim's lease
-// token.
+// so it never holds a job it could not start soon, and claims in batches of
+// at least half the slots. Each job runs with a TaskTimeout context and ends
+// as done, retried with exponential backoff and jitter, dead, or released,
+// every outcome written under the claim's lease token. When the queue is a
+// JobBatchCompleter, done jobs are acknowledged in batches by one goroutine
+// (the completer), at most a slots' worth of them waiting at a time.
 type Dispatcher struct {
 	q        JobQueue
 	handlers JobHandlers
@@ -168,6 +179,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	tasks, cancelTasks := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelTasks()
 	var draining atomic.Bool
+	acks := d.startCompleter(slots)
+	defer acks.stop()
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
@@ -175,7 +188,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				if draining.Load() { // taken from the buffer as the drain began
 					d.release(c.job, 0, "shutting down before the job started")
 				} else {
-					d.run(tasks, c)
+					d.run(tasks, c, acks)
 				}
 				freed <- struct{}{}
 			}
@@ -214,13 +227,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.log.Error().Msg("job handlers ignore cancellation: leaving them; their leases will return the jobs")
 		}
 	}
+	acks.stop() // writes the last acknowledgements
 	d.log.Info().Msg("dispatcher stopped")
 	return nil
 }
 
 // claimLoop claims while there are free slots and work may be waiting: at
 // start, on a wake-up, at each poll, and again right away after a claim that
-// filled every free slot. It returns when ctx is done.
+// filled every free slot. It waits for half the slots to be free, so that
+// one claim fetches many jobs instead of one per finished job (a round trip
+// each); with half the slots free the buffer holds no job or the workers are
+// still busy, so none idles for it. It returns when ctx is done.
 func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- claimed, freed <-chan struct{}, slots int) {
 	poll := time.NewTicker(d.cfg.PollInterval)
 	defer poll.Stop()
@@ -234,7 +251,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- claimed, freed <
 
 	inFlight, due := 0, true
 	for {
-		if free := slots - inFlight; due && free > 0 && ctx.Err() == nil {
+		if free := slots - inFlight; due && free >= max(slots/2, 1) && ctx.Err() == nil {
 			got := d.claim(ctx, free)
 			for _, c := range got {
 				jobs <- c
@@ -305,9 +322,9 @@ func (d *Dispatcher) jobLog(j domain.Job) zerolog.Logger {
 		Str("request_id", j.RequestID).Logger()
 }
 
-// run runs one job and writes its outcome. tasks is cancelled when the drain
-// budget is spent.
-func (d *Dispatcher) run(tasks context.Context, c claimed) {
+// run runs one job and writes its outcome, or hands a done job to the
+// completer. tasks is cancelled when the drain budget is spent.
+func (d *Dispatcher) run(tasks context.Context, c claimed, acks *completer) {
 	j, log := c.job, d.jobLog(c.job)
 	// A buffered job starts only while its lease still covers a whole run and
 	// a drain: a lease must never expire under a running job.
@@ -325,6 +342,7 @@ func (d *Dispatcher) run(tasks context.Context, c claimed) {
 
 	var deferred *domain.JobDeferredError
 	switch {
+	case err == nil && acks.add(doneRun{job: j, log: log, took: took}): // the completer writes it
 	case err == nil:
 		d.finish(log, j, OutcomeDone, took, func(ctx context.Context) error { return d.q.Complete(ctx, j) })
 	case tasks.Err() != nil: // stopped by the shutdown, not failed
@@ -369,7 +387,11 @@ func (d *Dispatcher) release(j domain.Job, delay time.Duration, why string) {
 func (d *Dispatcher) finish(log zerolog.Logger, j domain.Job, outcome string, took time.Duration, write func(context.Context) error) {
 	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
 	defer cancel()
-	err := write(ctx)
+	d.report(log, j, outcome, took, write(ctx))
+}
+
+// report logs and observes how writing a job's outcome went.
+func (d *Dispatcher) report(log zerolog.Logger, j domain.Job, outcome string, took time.Duration, err error) {
 	switch {
 	case errors.Is(err, domain.ErrJobLeaseLost):
 		outcome = OutcomeLeaseLost

@@ -101,7 +101,7 @@ func settings(db *testdb.DB, sink *smtpsink.Sink, over map[string]string) map[st
 	return env
 }
 
-func startWorker(t *testing.T, env map[string]string) *worker {
+func startWorker(t testing.TB, env map[string]string) *worker {
 	t.Helper()
 	w := &worker{out: &lockedBuffer{}, done: make(chan struct{}), httpAddr: freeAddr(t)}
 	w.cmd = exec.Command(workerBin)
@@ -137,7 +137,7 @@ func startWorker(t *testing.T, env map[string]string) *worker {
 	return w
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -147,7 +147,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func (w *worker) signal(t *testing.T, s os.Signal) {
+func (w *worker) signal(t testing.TB, s os.Signal) {
 	t.Helper()
 	if err := w.cmd.Process.Signal(s); err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func (w *worker) signal(t *testing.T, s os.Signal) {
 }
 
 // wait returns the exit status once the process ended.
-func (w *worker) wait(t *testing.T, guard time.Duration) *os.ProcessState {
+func (w *worker) wait(t testing.TB, guard time.Duration) *os.ProcessState {
 	t.Helper()
 	select {
 	case <-w.done:
@@ -252,7 +252,7 @@ func count(rows map[int64]jobRow, state string) int {
 }
 
 // eventually polls cond (reading the database or /metrics) until it holds.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(hang)
 	for !cond() {
@@ -313,7 +313,7 @@ func checkJobLogs(t *testing.T, out string, requestIDs map[int64]string, want ..
 	}
 }
 
-func exitedCleanly(t *testing.T, st *os.ProcessState) {
+func exitedCleanly(t testing.TB, st *os.ProcessState) {
 	t.Helper()
 	if st == nil || !st.Exited() || st.ExitCode() != 0 {
 		t.Fatalf("worker ended with %v, want exit status 0", st)
@@ -321,7 +321,7 @@ func exitedCleanly(t *testing.T, st *os.ProcessState) {
 }
 
 // stop sends SIGTERM and checks that the worker drains and exits 0.
-func (w *worker) stop(t *testing.T) {
+func (w *worker) stop(t testing.TB) {
 	t.Helper()
 	w.signal(t, syscall.SIGTERM)
 	exitedCleanly(t, w.wait(t, hang))

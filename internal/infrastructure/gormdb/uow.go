@@ -2,7 +2,6 @@ package gormdb
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -27,7 +26,6 @@ const DefaultMaxAttempts = 8
 // UnitOfWork implements domain.UnitOfWork on GORM.
 type UnitOfWork struct {
 	db      *DB
-	txOpts  *sql.TxOptions
 	backoff func(attempt int) time.Duration
 	// MaxAttempts bounds the runs of one Do (DefaultMaxAttempts by default).
 	MaxAttempts int
@@ -43,14 +41,12 @@ type UnitOfWork struct {
 // plain read after a row lock sees the latest committed data (not the
 // snapshot of the transaction's first read) and locking reads take no gap
 // locks, which would make concurrent first-time inserts of stock levels
-// deadlock. SQLite transactions are BEGIN IMMEDIATE (see SQLiteDSN): one
-// writer at a time.
+// deadlock. On MySQL it is the session's level, set once per connection by
+// Open (mysqlSessionDSN), not per transaction: sql.TxOptions would cost a
+// SET TRANSACTION round trip on every unit of work. SQLite transactions are
+// BEGIN IMMEDIATE (see SQLiteDSN): one writer at a time.
 func NewUnitOfWork(db *DB) *UnitOfWork {
-	u := &UnitOfWork{db: db, MaxAttempts: DefaultMaxAttempts, backoff: jitteredBackoff}
-	if db.Dialect == MySQL {
-		u.txOpts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
-	}
-	return u
+	return &UnitOfWork{db: db, MaxAttempts: DefaultMaxAttempts, backoff: jitteredBackoff}
 }
 
 // newRepositories binds every repository to db (a transaction or the pool).
@@ -59,7 +55,7 @@ func newRepositories(db *gorm.DB, dialect string) domain.Repositories {
 	return domain.Repositories{
 		Products:   &productRepo{db: db, dialect: dialect},
 		Warehouses: &warehouseRepo{db: db},
-		Stock:      &stockRepo{db: db},
+		Stock:      &stockRepo{db: db, dialect: dialect},
 		Movements:  &movementRepo{db: db},
 
 		ThirdParties: &thirdPartyRepo{db: db},
@@ -71,7 +67,8 @@ func newRepositories(db *gorm.DB, dialect string) domain.Repositories {
 		BOMs:                &bomRepo{db: db},
 		ManufacturingOrders: &moRepo{db: db},
 
-		Outbox: queue.NewOutbox(db),
+		Outbox:  queue.NewOutbox(db),
+		Archive: &archiveRepo{db: db},
 	}
 }
 
@@ -82,7 +79,7 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, r doma
 	for attempt := 1; ; attempt++ {
 		err := u.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			return fn(ctx, newRepositories(tx, u.db.Dialect))
-		}, u.txOpts)
+		})
 		if err == nil || !Retryable(err) || attempt >= u.MaxAttempts || ctx.Err() != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/doligo/doligo/internal/domain"
 )
 
 // Metrics are the worker's job metrics: how long each kind of job runs, how
@@ -28,8 +30,15 @@ func NewMetrics(reg prometheus.Registerer, s *Store) *Metrics {
 			Help: "Job runs by kind and outcome: done, retry, dead, released (returned without spending an attempt), lease_lost.",
 		}, []string{"kind", "outcome"}),
 	}
-	reg.MustRegister(m.duration, m.outcomes, depthCollector{s: s})
+	reg.MustRegister(m.duration, m.outcomes)
+	RegisterDepth(reg, s)
 	return m
+}
+
+// RegisterDepth registers only the queue depth read from s: what the API's
+// /metrics shows of the jobs (the worker's NewMetrics includes it).
+func RegisterDepth(reg prometheus.Registerer, s *Store) {
+	reg.MustRegister(depthCollector{s: s})
 }
 
 // JobFinished records one run of a job of kind that ran for took and ended
@@ -39,10 +48,13 @@ func (m *Metrics) JobFinished(kind, outcome string, took time.Duration) {
 	m.outcomes.WithLabelValues(kind, outcome).Inc()
 }
 
-var depthDesc = prometheus.NewDesc("doligo_jobs", "Jobs in the queue by state (available includes jobs waiting for their run_at).", []string{"state"}, nil)
+var depthDesc = prometheus.NewDesc("doligo_jobs",
+	"Jobs in the queue by kind and state (available includes jobs waiting for their run_at).", []string{"kind", "state"}, nil)
 
-// depthCollector counts the jobs by state at each scrape: the database is the
-// queue, shared by every worker, so no process could keep this count itself.
+// depthCollector counts the jobs by kind and state at each scrape: the
+// database is the queue, shared by every worker, so no process could keep
+// this count itself. Every state of a kind present in the table is reported,
+// zero included, so a series drops to 0 instead of vanishing.
 type depthCollector struct{ s *Store }
 
 func (c depthCollector) Describe(ch chan<- *prometheus.Desc) { ch <- depthDesc }
@@ -50,13 +62,22 @@ func (c depthCollector) Describe(ch chan<- *prometheus.Desc) { ch <- depthDesc }
 func (c depthCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	depth, err := c.s.Depth(ctx)
+	depth, err := c.s.DepthByKind(ctx)
 	if err != nil {
 		// The schema may not be there yet (the worker waits for it): the
 		// rest of /metrics must still answer, and /ready says why.
 		return
 	}
-	for state, n := range depth {
-		ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), state)
+	kinds := map[string]map[string]int64{}
+	for _, d := range depth {
+		if kinds[d.Kind] == nil {
+			kinds[d.Kind] = map[string]int64{domain.JobAvailable: 0, domain.JobRunning: 0, domain.JobDone: 0, domain.JobDead: 0}
+		}
+		kinds[d.Kind][d.State] = d.Jobs
+	}
+	for kind, states := range kinds {
+		for state, n := range states {
+			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), kind, state)
+		}
 	}
 }

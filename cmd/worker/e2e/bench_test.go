@@ -1,0 +1,273 @@
+package e2e
+
+// The job queue benchmark of docs/benchmarks.md ("Job queue"): throughput of
+// real worker processes (the binary TestMain built), 1, 2 and 4 of them on
+// one database, for no-op jobs (claim + ack: the queue itself) on PostgreSQL
+// and MariaDB, e-mail jobs against the in-process SMTP sink, and River with a
+// no-op worker on the same PostgreSQL server, with as many processes, in the
+// same run. It runs only when asked:
+//
+//	go test ./cmd/worker/e2e -run '^$' -bench Queue -benchtime 1x -timeout 60m
+//
+// Settings (environment): BENCH_JOBS (no-op jobs per run, 20000),
+// BENCH_EMAIL_JOBS (2000), BENCH_WORKERS ("1,2,4"), BENCH_CONCURRENCY (jobs
+// running at once per process, ours and River's alike: 100), BENCH_ROUNDS
+// (runs per configuration, the median is reported: 3). Each run gets a fresh
+// database; the clock runs from the commit of the jobs (all visible at once)
+// until the last one is done, read by polling the table every 20 ms.
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/testutil/smtpsink"
+	"github.com/doligo/doligo/internal/testutil/testdb"
+)
+
+func benchEnv(b *testing.B, name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("%s=%q: want a positive integer", name, v)
+		}
+		return n
+	}
+	return def
+}
+
+func benchWorkers(b *testing.B) []int {
+	v := os.Getenv("BENCH_WORKERS")
+	if v == "" {
+		return []int{1, 2, 4}
+	}
+	var out []int
+	for f := range strings.SplitSeq(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			b.Fatalf("BENCH_WORKERS=%q: want numbers such as 1,2,4", v)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// queueRun is one configuration to measure: start the processes, enqueue,
+// and report the jobs done so far.
+type queueRun struct {
+	jobs  int
+	setup func(b *testing.B) (start func(n int) (stop func()), enqueue func(), done func() int)
+}
+
+// measure runs r rounds times with n worker processes and reports the median
+// throughput (jobs/s) as the benchmark's metric.
+func measure(b *testing.B, r queueRun, n, rounds int) {
+	var rates []float64
+	for range rounds {
+		start, enqueue, done := r.setup(b)
+		stop := start(n)
+		enqueue()
+		t0 := time.Now()
+		deadline := t0.Add(10 * time.Minute)
+		for done() < r.jobs {
+			if time.Now().After(deadline) {
+				b.Fatalf("only %d of %d jobs done after 10 minutes", done(), r.jobs)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		took := time.Since(t0)
+		stop()
+		rates = append(rates, float64(r.jobs)/took.Seconds())
+	}
+	slices.Sort(rates)
+	b.ReportMetric(rates[len(rates)/2], "jobs/s")
+	b.Logf("jobs/s of each round: %.0f", rates)
+}
+
+func BenchmarkQueue(b *testing.B) {
+	jobs, emails := benchEnv(b, "BENCH_JOBS", 20000), benchEnv(b, "BENCH_EMAIL_JOBS", 2000)
+	concurrency, rounds := benchEnv(b, "BENCH_CONCURRENCY", 100), benchEnv(b, "BENCH_ROUNDS", 3)
+	riverBin := buildRiver(b)
+	sink := smtpsink.Start(b)
+	for _, d := range testdb.Dialects() {
+		if d == gormdb.SQLite {
+			continue // one process at a time writes: not a queue to scale out
+		}
+		for _, n := range benchWorkers(b) {
+			b.Run(fmt.Sprintf("noop/%s/workers=%d", d, n), func(b *testing.B) {
+				measure(b, ours(d, jobs, concurrency, sink, noopJobs), n, rounds)
+			})
+			if d == gormdb.Postgres {
+				b.Run(fmt.Sprintf("noop/river/workers=%d", n), func(b *testing.B) {
+					measure(b, river(riverBin, jobs, concurrency), n, rounds)
+				})
+			}
+		}
+		for _, n := range benchWorkers(b) {
+			b.Run(fmt.Sprintf("email/%s/workers=%d", d, n), func(b *testing.B) {
+				measure(b, ours(d, emails, concurrency, sink, emailJobs), n, rounds)
+			})
+		}
+	}
+}
+
+// ours runs our worker binary on a fresh database of dialect d.
+func ours(d string, jobs, concurrency int, sink *smtpsink.Sink, fill func(b *testing.B, db *testdb.DB, n int)) queueRun {
+	return queueRun{jobs: jobs, setup: func(b *testing.B) (func(int) func(), func(), func() int) {
+		db := testdb.Migrated(b, d)
+		start := func(n int) func() {
+			env := map[string]string{
+				"DB_DRIVER": db.Driver, "DB_DSN": db.DSN, "JWT_SECRET": strings.Repeat("s", 32),
+				"SMTP_HOST": sink.Host, "SMTP_PORT": strconv.Itoa(sink.Port), "SMTP_FROM": "billing@example.com",
+				"WORKER_CONCURRENCY": strconv.Itoa(concurrency), "JOB_POLL_INTERVAL": "100ms",
+			}
+			ws := make([]*worker, n)
+			for i := range ws {
+				ws[i] = startWorker(b, env)
+			}
+			for _, w := range ws {
+				eventually(b, "the worker's dispatcher running", func() bool { return strings.Contains(w.out.String(), "dispatcher started") })
+			}
+			return func() {
+				for _, w := range ws {
+					w.stop(b)
+				}
+			}
+		}
+		done := func() int { return countRows(b, db.SQL, `SELECT COUNT(*) FROM jobs WHERE state = 'done'`) }
+		return start, func() { fill(b, db, jobs) }, done
+	}}
+}
+
+// noopJobs commits n no-op jobs in one transaction: the workers see them all
+// at once (on PostgreSQL, woken by the one notification).
+func noopJobs(b *testing.B, db *testdb.DB, n int) {
+	tx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback()
+	const batch = 1000
+	for left := n; left > 0; left -= batch {
+		rows := strings.TrimSuffix(strings.Repeat(`('noop', '{}', 8), `, min(batch, left)), ", ")
+		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, max_attempts) VALUES `+rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if db.Driver == gormdb.Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, queue.NotifyChannel, domain.JobKindNoop); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// emailJobs commits n e-mails (the "message" template, no attachment) in one
+// transaction, through the outbox as the API enqueues them.
+func emailJobs(b *testing.B, db *testdb.DB, n int) {
+	tx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback()
+	for i := range n {
+		_, err := queue.Enqueue(ctx, tx, db.Driver, domain.NewJob{Kind: domain.JobKindEmailSend, Payload: domain.EmailPayload{
+			To: []string{fmt.Sprintf("client%d@example.org", i)}, Template: "message",
+			Data: map[string]any{"subject": fmt.Sprintf("Message %d", i), "body": "Hello"},
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// buildRiver builds bench/river, the River side of the benchmark (a module
+// of its own).
+func buildRiver(b *testing.B) string {
+	bin := filepath.Join(b.TempDir(), "river")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = filepath.Join("..", "..", "..", "bench", "river")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build bench/river: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// river runs River's no-op worker on a fresh PostgreSQL database, tuned as
+// River's own benchmark (cmd/river/riverbench) tunes it for throughput:
+// FetchCooldown 2 ms, FetchPollInterval 20 ms.
+func river(bin string, jobs, concurrency int) queueRun {
+	return queueRun{jobs: jobs, setup: func(b *testing.B) (func(int) func(), func(), func() int) {
+		dsn := testdb.Fresh(b, gormdb.Postgres)
+		if out, err := exec.Command(bin, "migrate", "-dsn", dsn).CombinedOutput(); err != nil {
+			b.Fatalf("river migrate: %v\n%s", err, out)
+		}
+		db, err := gormdb.OpenSQL(gormdb.Postgres, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		start := func(n int) func() {
+			procs := make([]*exec.Cmd, n)
+			for i := range procs {
+				procs[i] = startRiver(b, bin, "work", "-dsn", dsn, "-max-workers", strconv.Itoa(concurrency),
+					"-fetch-cooldown", "2ms", "-fetch-poll-interval", "20ms")
+			}
+			return func() {
+				for _, p := range procs {
+					_ = p.Process.Signal(syscall.SIGTERM)
+					if err := p.Wait(); err != nil {
+						b.Errorf("river worker: %v", err)
+					}
+				}
+			}
+		}
+		enqueue := func() {
+			if out, err := exec.Command(bin, "insert", "-dsn", dsn, "-n", strconv.Itoa(jobs)).CombinedOutput(); err != nil {
+				b.Fatalf("river insert: %v\n%s", err, out)
+			}
+		}
+		return start, enqueue, func() int { return countRows(b, db, `SELECT COUNT(*) FROM river_job WHERE state = 'completed'`) }
+	}}
+}
+
+// startRiver starts a River worker process and waits for its "ready".
+func startRiver(b *testing.B, bin string, args ...string) *exec.Cmd {
+	cmd, out := exec.Command(bin, args...), &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if b.Failed() {
+			b.Logf("river worker %d output:\n%s", cmd.Process.Pid, out.String())
+		}
+	})
+	eventually(b, "the river worker ready", func() bool { return strings.HasPrefix(out.String(), "ready") })
+	return cmd
+}
+
+func countRows(b *testing.B, db *sql.DB, q string) int {
+	var n int
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}

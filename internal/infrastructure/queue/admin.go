@@ -1,0 +1,154 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// This file is the operators' side of the queue: reading jobs and giving a
+// dead job another chance (the jobs API), and counting them (/metrics).
+
+// adminColumns are read by Get and List, in scanAdmin's order.
+const adminColumns = `id, kind, state, attempt, max_attempts, run_at, locked_by, last_error, request_id, created_at, finished_at`
+
+func scanAdmin(r scanner) (domain.Job, error) {
+	var j domain.Job
+	var finished sql.NullTime
+	err := r.Scan(&j.ID, &j.Kind, &j.State, &j.Attempt, &j.MaxAttempts, &j.RunAt, &j.LockedBy, &j.LastError,
+		&j.RequestID, &j.CreatedAt, &finished)
+	j.RunAt, j.CreatedAt = j.RunAt.UTC(), j.CreatedAt.UTC()
+	if finished.Valid {
+		t := finished.Time.UTC()
+		j.FinishedAt = &t
+	}
+	return j, err
+}
+
+// Get returns job id as the table holds it (without its payload), or a
+// NotFound problem.
+func (s *Store) Get(ctx context.Context, id int64) (domain.Job, error) {
+	j, err := scanAdmin(s.db.QueryRowContext(ctx, s.dialect.sql(`SELECT `+adminColumns+` FROM jobs WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Job{}, domain.NotFound("job", id)
+	}
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("read job %d: %w", id, err)
+	}
+	return j, nil
+}
+
+// listSort maps the sortable fields of a job list to their columns.
+var listSort = map[string]string{"id": "id", "created_at": "created_at", "run_at": "run_at", "finished_at": "finished_at"}
+
+// List returns a page of jobs, newest first unless q sorts otherwise (the id
+// breaks ties, so pages are stable).
+func (s *Store) List(ctx context.Context, f domain.JobFilter, q domain.ListQuery) (domain.Page[domain.Job], error) {
+	var where []string
+	var args []any
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, f.State)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var page domain.Page[domain.Job]
+	if err := s.db.QueryRowContext(ctx, s.dialect.sql(`SELECT COUNT(*) FROM jobs`+cond), args...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("count jobs: %w", err)
+	}
+	col, desc := listSort[q.Sort], q.Desc
+	if col == "" {
+		col, desc = "id", true
+	}
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	order := col + dir
+	if col != "id" {
+		order += ", id" + dir
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, s.dialect.sql(`SELECT `+adminColumns+` FROM jobs`+cond+
+		` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, limit, q.Offset)...)
+	if err != nil {
+		return page, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	page.Items = []domain.Job{}
+	for rows.Next() {
+		j, err := scanAdmin(rows)
+		if err != nil {
+			return page, fmt.Errorf("list jobs: %w", err)
+		}
+		page.Items = append(page.Items, j)
+	}
+	return page, rows.Err()
+}
+
+// RetryDead gives dead job id a fresh start: available at once, its attempt
+// count back to 0 so it has all of max_attempts again. Its last_error stays
+// (until the next failure replaces it): it tells why the job had died. A job
+// in any other state is a conflict (409): a running job must not get a second
+// runner, a pending one needs nothing, a done one is done.
+func (s *Store) RetryDead(ctx context.Context, id int64) (domain.Job, error) {
+	res, err := s.db.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET state = 'available', attempt = 0, run_at = {now},
+			finished_at = NULL, locked_by = '', lease_token = NULL, locked_until = NULL
+		WHERE id = ? AND state = 'dead'`), id)
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("retry job %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("retry job %d: %w", id, err)
+	}
+	j, err := s.Get(ctx, id)
+	if err != nil {
+		return domain.Job{}, err
+	}
+	if n == 0 {
+		return domain.Job{}, domain.Conflictf("job-not-dead", "job %d is %s: only a dead job can be retried", id, j.State)
+	}
+	if s.dialect.name == postgres { // wake the idle workers, as an enqueue does
+		if _, err := s.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, j.Kind); err != nil {
+			return j, fmt.Errorf("notify workers of job %d: %w", id, err)
+		}
+	}
+	return j, nil
+}
+
+// KindDepth is how many jobs of a kind are in a state.
+type KindDepth struct {
+	Kind, State string
+	Jobs        int64
+}
+
+// DepthByKind counts the jobs of each kind in each state (states without jobs
+// are left out).
+func (s *Store) DepthByKind(ctx context.Context) ([]KindDepth, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state`)
+	if err != nil {
+		return nil, fmt.Errorf("count jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []KindDepth
+	for rows.Next() {
+		var d KindDepth
+		if err := rows.Scan(&d.Kind, &d.State, &d.Jobs); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
