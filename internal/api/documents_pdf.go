@@ -77,7 +77,7 @@ func (h *DocumentPDFRoutes) pdf(res docResource) echo.HandlerFunc {
 			}
 			return err
 		}
-		c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+pdfFileName(d.DisplayRef())+`"`)
+		c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+d.PDFFileName()+`"`)
 		return c.Blob(http.StatusOK, "application/pdf", out)
 	}
 }
@@ -105,20 +105,4 @@ func pdfLanguage(asked, customerLocale, acceptLanguage string) string {
 		}
 	}
 	return "en"
-}
-
-// pdfFileName is the document's number as a file name; characters a
-// Content-Disposition quoted string or a file system would choke on become
-// "_" (a mask may hold "/", a draft's ref has parentheses).
-func pdfFileName(ref string) string {
-	var b strings.Builder
-	for _, r := range ref {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return strings.Trim(b.String(), "_") + ".pdf"
 }

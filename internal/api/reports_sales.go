@@ -153,7 +153,7 @@ func (h *SalesReportRoutes) sales(c echo.Context) error {
 	}
 	var totals domain.SalesPeriod
 	rows := h.reports.Sales(c.Request().Context(), q)
-	return streamSalesItems(c, rows, func(p domain.SalesPeriod) any {
+	return streamItems(c, rows, func(p domain.SalesPeriod) any {
 		totals.Add(p)
 		return toSalesRow(p, q.Currency)
 	}, func() map[string]any {
@@ -178,7 +178,7 @@ func (h *SalesReportRoutes) topCustomers(c echo.Context) error {
 		return err
 	}
 	rows := h.reports.TopCustomers(c.Request().Context(), q)
-	return streamSalesItems(c, rows, func(s domain.CustomerSales) any {
+	return streamItems(c, rows, func(s domain.CustomerSales) any {
 		return customerSalesRow{
 			ThirdPartyID: s.ThirdPartyID, Name: s.Name, Code: s.Code, Invoices: s.Invoices, CreditNotes: s.CreditNotes,
 			TotalNet: domain.FormatMoney(s.TotalNet, q.Currency), TotalGross: domain.FormatMoney(s.TotalGross, q.Currency),
@@ -199,7 +199,7 @@ func (h *SalesReportRoutes) aging(c echo.Context) error {
 	}
 	var totals [domain.AgingBucketCount]decimal.Decimal
 	rows := h.reports.ReceivablesAging(c.Request().Context(), q)
-	return streamSalesItems(c, rows, func(a domain.CustomerAging) any {
+	return streamItems(c, rows, func(a domain.CustomerAging) any {
 		for i, b := range a.Buckets {
 			totals[i] = totals[i].Add(b)
 		}
@@ -209,12 +209,12 @@ func (h *SalesReportRoutes) aging(c echo.Context) error {
 	})
 }
 
-// streamSalesItems writes {"items": [...], …tail} as the rows come: the status
+// streamItems writes {"items": [...], …tail} as the rows come: the status
 // line and the opening go out with the first row, so an error before it (the
 // query failed) is still a problem+json answer; after it, the response can
 // only be cut short — the connection is aborted, so no client mistakes the
 // part for the whole. tail is called once every row is written (totals).
-func streamSalesItems[T any](c echo.Context, seq iter.Seq2[T, error], item func(T) any, tail func() map[string]any) error {
+func streamItems[T any](c echo.Context, seq iter.Seq2[T, error], item func(T) any, tail func() map[string]any) error {
 	ctx := c.Request().Context()
 	w := c.Response()
 	started := false

@@ -43,7 +43,7 @@ func (h *StockReportRoutes) Routes(r *Router) {
 
 // valuation is GET /reports/stock-valuation?warehouse_id=: every non-zero
 // stock level valued at its product's weighted average cost, and the totals.
-// Rows are written as the database returns them (streamSalesItems, shared
+// Rows are written as the database returns them (streamItems, shared
 // with the sales reports), so the report's size is not bounded by memory;
 // the totals, summed on the way, come last.
 func (h *StockReportRoutes) valuation(c echo.Context) error {
@@ -54,7 +54,7 @@ func (h *StockReportRoutes) valuation(c echo.Context) error {
 	}
 	var totals domain.StockValuationTotals
 	rows := h.reports.StockValuation(c.Request().Context(), f)
-	return streamSalesItems(c, rows, func(row domain.StockValuationRow) any {
+	return streamItems(c, rows, func(row domain.StockValuationRow) any {
 		totals.Add(row)
 		return stockValuationItem{
 			ProductID: row.ProductID, Ref: row.Ref, Label: row.Label, WarehouseID: row.WarehouseID,
