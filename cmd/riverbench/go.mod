@@ -1,4 +1,4 @@
-module github.com/doligo/doligo/bench/river
+module github.com/doligo/doligo/cmd/riverbench
 
 go 1.26.8
 
