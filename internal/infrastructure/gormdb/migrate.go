@@ -47,6 +47,12 @@ func NewMigrator(driver, dsn string) (*Migrator, error) {
 	if err != nil {
 		return nil, err
 	}
+	pctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ping(pctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", driver, err)
+	}
 	var drv database.Driver
 	switch driver {
 	case Postgres:

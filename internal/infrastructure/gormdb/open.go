@@ -70,7 +70,7 @@ func Open(ctx context.Context, driver, dsn string, pool Pool) (*DB, error) {
 
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := sqlDB.PingContext(pctx); err != nil {
+	if err := ping(pctx, sqlDB); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s: %w", driver, err)
 	}
@@ -281,4 +281,22 @@ func supportsSkipLocked(version string) (bool, error) {
 		return major > 10 || (major == 10 && minor >= 6), nil
 	}
 	return major > 8 || (major == 8 && (minor > 0 || patch >= 1)), nil
+}
+
+// ping connects, waiting out a busy database: when the API and the worker
+// start together on a new SQLite file, one of them is switching it to WAL
+// (an exclusive moment the busy timeout does not cover) while the other
+// connects, and that must not stop the second one.
+func ping(ctx context.Context, db *sql.DB) error {
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !Retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (still busy: %w)", err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
