@@ -16,11 +16,13 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/api ./cmd/api
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/worker ./cmd/worker
 
-# API on :8080 and worker on :8081, sharing data/doligo.db. Ctrl-C (or SIGTERM)
-# stops both cleanly: each drains and exits on its own signal.
+# API on :8080 and worker on :8081, sharing data/doligo.db. Ctrl-C stops both
+# cleanly: the terminal sends SIGINT to both, each drains and exits, and the
+# shell only waits (a second signal would make the worker stop at once). A
+# SIGTERM sent to make alone is passed on to both.
 run: build
 	@echo "API http://localhost:8080  worker http://localhost:8081  login: admin / $(DOLIGO_ADMIN_PASSWORD)"
-	@trap 'kill -TERM $$api $$worker 2>/dev/null; wait $$api $$worker' INT TERM; \
+	@trap 'wait $$api $$worker' INT; trap 'kill -TERM $$api $$worker 2>/dev/null; wait $$api $$worker' TERM; \
 	DOLIGO_LOG_FORMAT=$${DOLIGO_LOG_FORMAT:-console} ./$(BIN)/api & api=$$!; \
 	DOLIGO_LOG_FORMAT=$${DOLIGO_LOG_FORMAT:-console} ./$(BIN)/worker & worker=$$!; \
 	wait $$api $$worker
