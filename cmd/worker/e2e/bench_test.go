@@ -137,7 +137,7 @@ func ours(d string, jobs, concurrency int, sink *smtpsink.Sink, fill func(b *tes
 				ws[i] = startWorker(b, env)
 			}
 			for _, w := range ws {
-				eventually(b, "the worker's dispatcher running", func() bool { return strings.Contains(w.out.String(), "dispatcher started") })
+				eventually(b, "the worker's dispatcher running", func() bool { return strings.Contains(w.Output(), "dispatcher started") })
 			}
 			return func() {
 				for _, w := range ws {

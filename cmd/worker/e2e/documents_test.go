@@ -94,7 +94,7 @@ func TestSentInvoiceArrivesWithItsPDF(t *testing.T) {
 				t.Fatalf("%d files (%d by the render job, want 1); the attachment archived: %v", len(files), byJob, attached)
 			}
 			w.stop(t)
-			checkRequestIDs(t, w.out.String(), map[string]string{
+			checkRequestIDs(t, w.Output(), map[string]string{
 				domain.JobKindPDFRender: "req-validate-" + d, domain.JobKindEmailSend: "req-send-" + d,
 			})
 		})

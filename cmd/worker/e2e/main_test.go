@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/testutil/opstest"
 	"github.com/doligo/doligo/internal/testutil/smtpsink"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
@@ -75,13 +75,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// worker is one running worker process.
+// worker is one running worker process (opstest.Start) with its ops
+// server's address.
 type worker struct {
-	cmd      *exec.Cmd
-	out      *lockedBuffer
+	*opstest.Proc
 	httpAddr string
-	done     chan struct{}
-	state    *os.ProcessState
 }
 
 // settings are the worker's variables for a scenario: short leases and
@@ -103,67 +101,14 @@ func settings(db *testdb.DB, sink *smtpsink.Sink, over map[string]string) map[st
 
 func startWorker(t testing.TB, env map[string]string) *worker {
 	t.Helper()
-	w := &worker{out: &lockedBuffer{}, done: make(chan struct{}), httpAddr: freeAddr(t)}
-	w.cmd = exec.Command(workerBin)
-	for _, kv := range os.Environ() { // the worker refuses unknown DOLIGO_ variables
-		if !strings.HasPrefix(kv, "DOLIGO_") {
-			w.cmd.Env = append(w.cmd.Env, kv)
-		}
-	}
+	w := &worker{httpAddr: opstest.FreeAddr(t)}
 	env["WORKER_HTTP_ADDR"] = w.httpAddr
+	vars := make(map[string]string, len(env))
 	for k, v := range env {
-		w.cmd.Env = append(w.cmd.Env, "DOLIGO_"+k+"="+v)
+		vars["DOLIGO_"+k] = v
 	}
-	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
-	if err := w.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		_ = w.cmd.Wait()
-		w.state = w.cmd.ProcessState
-		close(w.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-w.done:
-		default:
-			_ = w.cmd.Process.Kill()
-			<-w.done
-		}
-		if t.Failed() || os.Getenv("TEST_WORKER_LOGS") != "" { // TEST_WORKER_LOGS=1: show them anyway
-			t.Logf("worker %d output:\n%s", w.cmd.Process.Pid, w.out.String())
-		}
-	})
+	w.Proc = opstest.Start(t, workerBin, vars)
 	return w
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func (w *worker) signal(t testing.TB, s os.Signal) {
-	t.Helper()
-	if err := w.cmd.Process.Signal(s); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// wait returns the exit status once the process ended.
-func (w *worker) wait(t testing.TB, guard time.Duration) *os.ProcessState {
-	t.Helper()
-	select {
-	case <-w.done:
-		return w.state
-	case <-time.After(guard):
-		t.Fatalf("worker %d still running after %s", w.cmd.Process.Pid, guard)
-		return nil
-	}
 }
 
 // metric reads one sample from the worker's /metrics; ok is false while the
@@ -323,8 +268,8 @@ func exitedCleanly(t testing.TB, st *os.ProcessState) {
 // stop sends SIGTERM and checks that the worker drains and exits 0.
 func (w *worker) stop(t testing.TB) {
 	t.Helper()
-	w.signal(t, syscall.SIGTERM)
-	exitedCleanly(t, w.wait(t, hang))
+	w.Signal(t, syscall.SIGTERM)
+	exitedCleanly(t, w.Wait(t))
 }
 
 // waitMetric waits until the worker's metric satisfies ok.

@@ -27,13 +27,13 @@ func TestShutdownDrainsAndExitsZero(t *testing.T) {
 			finishing, stuck := arrival(t, sink), arrival(t, sink)
 			eventually(t, "4 jobs claimed (2 running, 2 buffered)", func() bool { return count(jobs(t, db), domain.JobRunning) == 4 })
 
-			w.signal(t, syscall.SIGTERM)
+			w.Signal(t, syscall.SIGTERM)
 			eventually(t, "the buffered jobs returned at once", func() bool {
 				rows := jobs(t, db)
 				return count(rows, domain.JobAvailable) == 3 && count(rows, domain.JobRunning) == 2
 			})
 			finishing.Accept() // finishes within the budget; the other never does
-			exitedCleanly(t, w.wait(t, hang))
+			exitedCleanly(t, w.Wait(t))
 
 			done, cancelled := jobOf(t, finishing.MessageID), jobOf(t, stuck.MessageID)
 			for id, r := range jobs(t, db) {
@@ -52,7 +52,7 @@ func TestShutdownDrainsAndExitsZero(t *testing.T) {
 				t.Errorf("delivered %d × the finished job's e-mail and %d × the cancelled one's, want 1 and 0",
 					sink.Count(finishing.MessageID), sink.Count(stuck.MessageID))
 			}
-			checkJobLogs(t, w.out.String(), requestIDs, done, cancelled)
+			checkJobLogs(t, w.Output(), requestIDs, done, cancelled)
 		})
 	}
 }
@@ -76,8 +76,8 @@ func TestKilledWorkersJobsComeBackAfterTheLease(t *testing.T) {
 				holder = r.LockedBy
 			}
 
-			a.signal(t, syscall.SIGKILL)
-			if st := a.wait(t, hang); st.Exited() {
+			a.Signal(t, syscall.SIGKILL)
+			if st := a.Wait(t); st.Exited() {
 				t.Fatalf("worker A %v, want killed", st)
 			}
 			if got := count(jobs(t, db), domain.JobRunning); got != 3 {
@@ -153,7 +153,7 @@ func TestThreeWorkersRunEachJobOnce(t *testing.T) {
 			}
 			for _, w := range ws { // all three compete for the jobs
 				eventually(t, "the worker's dispatcher running", func() bool {
-					return strings.Contains(w.out.String(), "dispatcher started")
+					return strings.Contains(w.Output(), "dispatcher started")
 				})
 			}
 			const n = 30
@@ -173,7 +173,7 @@ func TestThreeWorkersRunEachJobOnce(t *testing.T) {
 			t.Logf("jobs per worker: %v", perWorker)
 			for _, w := range ws {
 				w.stop(t)
-				checkJobLogs(t, w.out.String(), requestIDs)
+				checkJobLogs(t, w.Output(), requestIDs)
 			}
 		})
 	}
@@ -206,10 +206,10 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 			// second signal can end this worker in time.
 			w := startWorker(t, settings(db, sink, map[string]string{"SHUTDOWN_TIMEOUT": "10m", "JOB_LEASE": "11m"}))
 			held := arrival(t, sink)
-			w.signal(t, syscall.SIGTERM)
-			eventually(t, "the drain begun", func() bool { return strings.Contains(w.out.String(), "draining: waiting for running jobs") })
-			w.signal(t, syscall.SIGTERM)
-			st := w.wait(t, hang)
+			w.Signal(t, syscall.SIGTERM)
+			eventually(t, "the drain begun", func() bool { return strings.Contains(w.Output(), "draining: waiting for running jobs") })
+			w.Signal(t, syscall.SIGTERM)
+			st := w.Wait(t)
 			if !st.Exited() || st.ExitCode() != 1 {
 				t.Fatalf("worker ended with %v, want exit status 1", st)
 			}
