@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 )
 
 // SalesReports runs the sales reports — sales by period, receivables aging,
@@ -49,17 +48,7 @@ func (d reportDialect) bind(q string) string {
 	if d != Postgres {
 		return q
 	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return sqlbind.Dollar(q)
 }
 
 // period is the text of the day, month or year of a DATE column.

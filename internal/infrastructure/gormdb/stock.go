@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 )
 
 // stockLevelModel is a row of stock_levels; (product_id, warehouse_id) is the
@@ -172,7 +173,7 @@ func (r *stockRepo) SaveLevelsAndMovements(ctx context.Context, levels []*domain
 	// The INSERT comes last: the driver reports the last statement's result,
 	// whose insert id is the first of the rows it wrote.
 	q.WriteString("INSERT INTO stock_movements (" + strings.Join(movementColumns, ", ") + ") VALUES ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(movementColumns)), ", ") + ")"
+	row := "(" + sqlbind.List(len(movementColumns)) + ")"
 	for i, m := range ms {
 		if i > 0 {
 			q.WriteString(", ")

@@ -3,9 +3,10 @@ package queue
 import (
 	"crypto/rand"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 )
 
 // Dialect names, as gorm's dialectors and DOLIGO_DB_DRIVER spell them. (This
@@ -69,17 +70,7 @@ func (d dialect) sql(q string) string {
 	if d.name != postgres {
 		return q
 	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return sqlbind.Dollar(q)
 }
 
 // shift is the argument of {now+?} for a duration (negative: the past).
@@ -97,11 +88,6 @@ func (d dialect) timeArg(t time.Time) any {
 		return t.UTC().Format("2006-01-02 15:04:05.000") + "+00:00"
 	}
 	return t.UTC()
-}
-
-// placeholders returns "?, ?, ?" for n arguments.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // newToken returns a fresh lease token: 128 random bits (26 base32 characters).

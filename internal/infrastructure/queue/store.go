@@ -11,6 +11,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 )
 
 // Store runs the worker side of the queue on one database. Every change to a
@@ -85,7 +86,7 @@ const claimColumns = `id, kind, payload, attempt, max_attempts, run_at, last_err
 func (s *Store) claimPostgres(ctx context.Context, worker, token string, kinds []string, limit int, lease time.Duration) (jobs []domain.Job, err error) {
 	q := s.dialect.sql(`WITH c AS (
 			SELECT id FROM jobs
-			WHERE state = 'available' AND run_at <= {now} AND kind IN (` + placeholders(len(kinds)) + `)
+			WHERE state = 'available' AND run_at <= {now} AND kind IN (` + sqlbind.List(len(kinds)) + `)
 			ORDER BY run_at, id LIMIT ?
 			FOR UPDATE SKIP LOCKED)
 		UPDATE jobs AS j SET state = 'running', attempt = j.attempt + 1, locked_by = ?, lease_token = ?,
@@ -120,7 +121,7 @@ func (s *Store) claimInTx(ctx context.Context, worker, token string, kinds []str
 		}
 		_, err := tx.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET state = 'running', attempt = attempt + 1,
 			locked_by = ?, lease_token = ?, locked_until = {now+?}
-			WHERE id IN (`+placeholders(len(jobs))+`)`), args...)
+			WHERE id IN (`+sqlbind.List(len(jobs))+`)`), args...)
 		return err
 	})
 	if err != nil {
@@ -179,7 +180,7 @@ func claimSelect(d dialect, kinds int) string {
 		from, lock = `jobs FORCE INDEX (ix_jobs_claim)`, ` FOR UPDATE SKIP LOCKED`
 	}
 	return `SELECT ` + claimColumns + ` FROM ` + from + `
-		WHERE state = 'available' AND run_at <= {now} AND kind IN (` + placeholders(kinds) + `)
+		WHERE state = 'available' AND run_at <= {now} AND kind IN (` + sqlbind.List(kinds) + `)
 		ORDER BY run_at, id LIMIT ?` + lock
 }
 
@@ -386,12 +387,12 @@ func (s *Store) completeInTx(ctx context.Context, jobs []domain.Job) (written ma
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		held, err := heldOf(ctx, tx, s.dialect.sql(`SELECT id, lease_token FROM jobs
-			WHERE id IN (`+placeholders(len(jobs))+`) AND state = 'running'`+lock), args, token)
+			WHERE id IN (`+sqlbind.List(len(jobs))+`) AND state = 'running'`+lock), args, token)
 		if err != nil || len(held) == 0 {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET `+completeSet+`
-			WHERE id IN (`+placeholders(len(held))+`)`), held...); err != nil {
+			WHERE id IN (`+sqlbind.List(len(held))+`)`), held...); err != nil {
 			return err
 		}
 		written = make(map[int64]bool, len(held))
