@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -151,13 +152,15 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		cancel() // a server that cannot listen stops the worker
 	}()
 
+	var listener sync.WaitGroup // the LISTEN connection is closed before work returns
 	if waitForSchema(runCtx, db, cfg.JobPollInterval, log) {
 		if db.Dialect == gormdb.Postgres {
-			go queue.Listen(runCtx, cfg.DBDSN, wake, listenRetry, log)
+			listener.Go(func() { queue.Listen(runCtx, cfg.DBDSN, wake, listenRetry, log) })
 		}
 		err = dispatcher.Run(runCtx)
 	}
 	cancel()
+	listener.Wait()
 	err = errors.Join(err, <-served)
 	log.Info().Err(err).Msg("worker stopped")
 	return err
