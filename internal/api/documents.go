@@ -451,9 +451,9 @@ func (h *DocumentRoutes) deletePayment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pid, perr := strconv.ParseInt(c.Param("payment_id"), 10, 64)
-	if perr != nil || pid < 1 {
-		return domain.NotFound("payment", c.Param("payment_id"))
+	pid, err := pathID(c, "payment_id", "payment")
+	if err != nil {
+		return err
 	}
 	if err := h.svc.DeletePayment(c.Request().Context(), id, pid); err != nil {
 		return err

@@ -263,10 +263,13 @@ func (h *ProductRoutes) productStock(c echo.Context) error {
 }
 
 // idParam reads :id; an id that is not a positive integer names no entity.
-func idParam(c echo.Context, entity string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+func idParam(c echo.Context, entity string) (int64, error) { return pathID(c, "id", entity) }
+
+// pathID reads the id in path parameter name, as idParam does :id.
+func pathID(c echo.Context, name, entity string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id < 1 {
-		return 0, domain.NotFound(entity, c.Param("id"))
+		return 0, domain.NotFound(entity, c.Param(name))
 	}
 	return id, nil
 }

@@ -136,6 +136,10 @@ func salesDateParam(c echo.Context, name string, def time.Time, v *domain.Valida
 		v.Add(name, "must be a date such as 2026-11-28")
 		return def
 	}
+	if !dateInRange(t) {
+		v.Add(name, dateRangeMessage)
+		return def
+	}
 	return t
 }
 

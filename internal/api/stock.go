@@ -226,16 +226,23 @@ func timeQuery(c echo.Context, name string, endOfDay bool, verr *domain.Validati
 	if v == "" {
 		return time.Time{}
 	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t
-	}
-	d, err := time.Parse(time.DateOnly, v)
+	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		verr.Add(name, "must be a date (2026-11-28) or an RFC 3339 time (2026-11-28T15:04:05Z)")
+		if t, err = time.Parse(time.DateOnly, v); err != nil {
+			verr.Add(name, "must be a date (2026-11-28) or an RFC 3339 time (2026-11-28T15:04:05Z)")
+			return time.Time{}
+		}
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+	}
+	// The midnight after 9999-12-31 bounds nothing (and MySQL refuses it).
+	if endOfDay && t.Equal(endDate) {
 		return time.Time{}
 	}
-	if endOfDay {
-		d = d.AddDate(0, 0, 1)
+	if !dateInRange(t) {
+		verr.Add(name, dateRangeMessage+" (UTC)")
+		return time.Time{}
 	}
-	return d
+	return t
 }

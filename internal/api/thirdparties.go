@@ -198,9 +198,8 @@ func contactParams(c echo.Context) (thirdPartyID, contactID int64, err error) {
 	if thirdPartyID, err = idParam(c, "third party"); err != nil {
 		return 0, 0, err
 	}
-	contactID, perr := strconv.ParseInt(c.Param("contact_id"), 10, 64)
-	if perr != nil || contactID < 1 {
-		return 0, 0, domain.NotFound("contact", c.Param("contact_id"))
+	if contactID, err = pathID(c, "contact_id", "contact"); err != nil {
+		return 0, 0, err
 	}
 	return thirdPartyID, contactID, nil
 }

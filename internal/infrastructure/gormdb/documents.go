@@ -203,24 +203,10 @@ func (r *documentRepo) take(ctx context.Context, db *gorm.DB, id int64) (*domain
 
 // loadLines reads the lines of every document in one query.
 func (r *documentRepo) loadLines(ctx context.Context, docs []*domain.Document) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	byID := make(map[int64]*domain.Document, len(docs))
-	ids := make([]int64, len(docs))
-	for i, d := range docs {
-		byID[d.ID], ids[i] = d, d.ID
-	}
-	var rows []documentLineModel
-	err := r.db.WithContext(ctx).Where("document_id IN ?", ids).Order("document_id, line_no").Find(&rows).Error
-	if err != nil {
-		return fmt.Errorf("read document lines: %w", err)
-	}
-	for _, m := range rows {
-		d := byID[m.DocumentID]
-		d.Lines = append(d.Lines, m.line())
-	}
-	return nil
+	return loadChildLines(ctx, r.db, "document_id", docs, func(d *domain.Document) int64 { return d.ID },
+		func(m documentLineModel) int64 { return m.DocumentID }, func(d *domain.Document, m documentLineModel) {
+			d.Lines = append(d.Lines, m.line())
+		})
 }
 
 func (r *documentRepo) Update(ctx context.Context, d *domain.Document) error {

@@ -126,22 +126,11 @@ func (r *UserRepo) List(ctx context.Context, q domain.ListQuery) (domain.Page[*d
 		return db
 	}
 	var page domain.Page[*domain.User]
-	if err := filtered().Count(&page.Total).Error; err != nil {
-		return page, fmt.Errorf("count users: %w", err)
-	}
-	col, ok := userSortColumns[q.Sort]
-	if !ok {
-		col = "id"
-	}
-	order := []clause.OrderByColumn{{Column: clause.Column{Name: col}, Desc: q.Desc}}
-	if col != "id" { // the id breaks ties so that pages are stable
-		order = append(order, clause.OrderByColumn{Column: clause.Column{Name: "id"}, Desc: q.Desc})
-	}
-	var rows []userRow
-	err := filtered().Order(clause.OrderBy{Columns: order}).Limit(q.Limit).Offset(q.Offset).Find(&rows).Error
+	rows, total, err := listPage[userRow](filtered, q, userSortColumns, false)
 	if err != nil {
 		return page, fmt.Errorf("list users: %w", err)
 	}
+	page.Total = total
 	ids := make([]int64, len(rows))
 	for i, m := range rows {
 		ids[i] = m.ID
