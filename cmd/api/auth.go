@@ -33,8 +33,8 @@ func authAreas(ctx context.Context, cfg config.Config, db *gormdb.DB, log zerolo
 	if err != nil {
 		return nil, nil, err
 	}
-	userRepo, roleRepo := gormdb.NewUserRepo(db), gormdb.NewRoleRepo(db)
-	users := usecase.NewUserService(userRepo, roleRepo, hasher, nil)
+	uow := gormdb.NewUnitOfWork(db)
+	users := usecase.NewUserService(uow, hasher, nil)
 	if err := users.SyncRoles(ctx); err != nil {
 		return nil, nil, fmt.Errorf("sync built-in roles: %w", err)
 	}
@@ -50,8 +50,7 @@ func authAreas(ctx context.Context, cfg config.Config, db *gormdb.DB, log zerolo
 		log.Info().Str("login", cfg.AdminLogin).Msg("created the first administrator")
 	}
 	auth, err := usecase.NewAuthService(usecase.AuthDeps{
-		Users: userRepo, Roles: roleRepo, Failures: gormdb.NewLoginFailureRepo(db),
-		Hasher: hasher, Tokens: tokens,
+		UoW: uow, Hasher: hasher, Tokens: tokens,
 		Throttle: domain.LoginThrottle{MaxFailures: cfg.LoginMaxFailures, Lockout: cfg.LoginLockout},
 	})
 	if err != nil {

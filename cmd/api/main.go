@@ -17,16 +17,18 @@ import (
 	"strconv"
 	"syscall"
 
+	_ "time/tzdata" // zoneinfo compiled in: scratch has none on disk
+
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots compiled in: scratch has none on disk
-	_ "time/tzdata"                            // zoneinfo compiled in: scratch has none on disk
 
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/httpserver"
 	"github.com/doligo/doligo/internal/infrastructure/logging"
+	"github.com/doligo/doligo/internal/usecase"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -130,7 +132,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		Auth:           authn,
 		TrustedProxies: proxies,
 		// nil clock: time.Now. Expired keys are pruned by the middleware itself.
-		Idempotency: api.Idempotency(gormdb.NewIdempotencyStore(db), cfg.IdempotencyTTL, nil),
+		Idempotency: api.Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db)), cfg.IdempotencyTTL, nil),
 	}, slices.Concat(
 		authRoutes,
 		catalogStockAreas(cfg, db),

@@ -17,9 +17,10 @@ import (
 	"syscall"
 	"time"
 
+	_ "time/tzdata" // zoneinfo compiled in: scratch has none on disk
+
 	"github.com/rs/zerolog"
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots compiled in: scratch has none on disk
-	_ "time/tzdata"                            // zoneinfo compiled in: scratch has none on disk
 
 	"github.com/doligo/doligo/embed"
 	"github.com/doligo/doligo/internal/api"
@@ -30,6 +31,7 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/logging"
 	"github.com/doligo/doligo/internal/infrastructure/mailer"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/usecase"
 )
 
@@ -154,7 +156,7 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 
 	var listener sync.WaitGroup // the LISTEN connection is closed before work returns
 	if waitForSchema(runCtx, db, cfg.JobPollInterval, log) {
-		if db.Dialect == gormdb.Postgres {
+		if db.Dialect == sqldialect.Postgres {
 			listener.Go(func() { queue.Listen(runCtx, cfg.DBDSN, wake, listenRetry, log) })
 		}
 		err = dispatcher.Run(runCtx)

@@ -32,7 +32,7 @@ func newOutboxAPI(t *testing.T, dialect string) *outboxAPI {
 	uow := gormdb.NewUnitOfWork(db.DB)
 	tps := usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), nil)
 	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{DefaultCurrency: "EUR"})
-	store, err := queue.NewStore(db.SQL, db.Driver)
+	store, err := queue.NewStore(db.SQL, db.Dialect)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func newOutboxAPI(t *testing.T, dialect string) *outboxAPI {
 	queue.RegisterDepth(metrics.Registry, store)
 	e := NewServer(Options{
 		Log: zerolog.Nop(), Auth: commercialAuth{}, Metrics: metrics,
-		Idempotency: Idempotency(gormdb.NewIdempotencyStore(db.DB), time.Hour, nil),
+		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, nil),
 	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs),
 		NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{CompanyName: "Doligo SA"})), NewJobRoutes(store))
 	render := func(_ context.Context, d *domain.Document, _ *domain.ThirdParty, lang string) ([]byte, error) {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -45,7 +46,7 @@ type benchServer struct {
 
 func newBenchServer(b *testing.B) *benchServer {
 	b.Helper()
-	db := testdb.Migrated(b, gormdb.Postgres)
+	db := testdb.Migrated(b, sqldialect.Postgres)
 	db.SQL.SetMaxOpenConns(20) // DOLIGO_DB_MAX_OPEN_CONNS's default
 	db.SQL.SetMaxIdleConns(10)
 	uow := gormdb.NewUnitOfWork(db.DB)
@@ -54,7 +55,7 @@ func newBenchServer(b *testing.B) *benchServer {
 	catalog := usecase.NewCatalogService(uow, nil)
 	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{DefaultCurrency: "EUR", Stock: usecase.NewDocumentStock(stock, usecase.DocumentStockOptions{})})
 	e := NewServer(Options{Log: zerolog.Nop(), Auth: commercialAuth{},
-		Idempotency: Idempotency(gormdb.NewIdempotencyStore(db.DB), time.Hour, nil)},
+		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, nil)},
 		NewThirdPartyRoutes(tps), NewDocumentRoutes(docs), NewProductRoutes(catalog, stock), NewWarehouseRoutes(catalog), NewStockRoutes(stock))
 	srv := httptest.NewServer(e)
 	b.Cleanup(srv.Close)

@@ -49,7 +49,7 @@ func newCommercialAPI(t *testing.T, dialect string) *commercialAPI {
 	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{DefaultCurrency: "EUR"})
 	e := NewServer(Options{
 		Log: zerolog.Nop(), Auth: commercialAuth{},
-		Idempotency: Idempotency(gormdb.NewIdempotencyStore(db.DB), time.Hour, nil),
+		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, nil),
 	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs))
 	return &commercialAPI{e: e, db: db}
 }

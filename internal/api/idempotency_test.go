@@ -20,6 +20,7 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/testdb"
+	"github.com/doligo/doligo/internal/usecase"
 )
 
 const idemTTL = 24 * time.Hour
@@ -182,7 +183,7 @@ func TestIdempotencyMiddleware(t *testing.T) {
 	for _, dialect := range testdb.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			db := testdb.Migrated(t, dialect)
-			env := newIdemEnv(t, gormdb.NewIdempotencyStore(db.DB))
+			env := newIdemEnv(t, usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)))
 			t.Run("replay", func(t *testing.T) { idemReplay(t, env) })
 			t.Run("reused key", func(t *testing.T) { idemReused(t, env) })
 			t.Run("in progress", func(t *testing.T) { idemInProgress(t, env) })
@@ -407,7 +408,7 @@ func TestIdempotencyMiddlewarePrunes(t *testing.T) {
 	for _, dialect := range testdb.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			db := testdb.Migrated(t, dialect)
-			store := gormdb.NewIdempotencyStore(db.DB)
+			store := usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB))
 			spy := &pruneSpy{IdempotencyStore: store, pruned: make(chan time.Time, 4)}
 			env := newIdemEnv(t, spy)
 			t0 := env.clock.Now()

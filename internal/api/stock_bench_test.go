@@ -30,6 +30,7 @@ import (
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -37,16 +38,16 @@ import (
 const httpBenchClients = 16
 
 func BenchmarkHTTPStockMovements(b *testing.B) {
-	if !slices.Contains(testdb.Dialects(), gormdb.Postgres) {
+	if !slices.Contains(testdb.Dialects(), sqldialect.Postgres) {
 		b.Skip("postgres is not in TEST_DIALECTS")
 	}
-	db := testdb.Migrated(b, gormdb.Postgres)
+	db := testdb.Migrated(b, sqldialect.Postgres)
 	uow := gormdb.NewUnitOfWork(db.DB)
 	catalog := usecase.NewCatalogService(uow, nil)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{})
 	e := api.NewServer(api.Options{
 		Log: zerolog.Nop(), Metrics: api.NewMetrics(db.SQL), BodyLimit: "1M", Auth: stockAuth{},
-		Idempotency: api.Idempotency(gormdb.NewIdempotencyStore(db.DB), time.Hour, nil),
+		Idempotency: api.Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, nil),
 	}, api.NewStockRoutes(stock))
 	srv := httptest.NewServer(e) // 127.0.0.1 only
 	defer srv.Close()

@@ -30,12 +30,9 @@ type ArchivedFile struct {
 // ContentTypePDF is the content type of the rendered documents.
 const ContentTypePDF = "application/pdf"
 
-// ArchiveRepository stores archived files.
-type ArchiveRepository interface {
-	// Add inserts f and sets its ID. When a file of f.JobID is already
-	// archived it stores nothing, loads that file's metadata into f and
-	// returns false: a job that runs again archives nothing twice.
-	Add(ctx context.Context, f *ArchivedFile) (added bool, err error)
+// ArchiveReader is the read side of ArchiveRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type ArchiveReader interface {
 	// Get returns the file with its content, or a NotFound problem.
 	Get(ctx context.Context, id int64) (*ArchivedFile, error)
 	// List returns a page of the files of one document, newest first,
@@ -44,6 +41,15 @@ type ArchiveRepository interface {
 	// Latest returns the newest file of a document in lang, with its
 	// content, or a NotFound problem when there is none.
 	Latest(ctx context.Context, ownerID int64, lang string) (*ArchivedFile, error)
+}
+
+// ArchiveRepository stores archived files.
+type ArchiveRepository interface {
+	ArchiveReader
+	// Add inserts f and sets its ID. When a file of f.JobID is already
+	// archived it stores nothing, loads that file's metadata into f and
+	// returns false: a job that runs again archives nothing twice.
+	Add(ctx context.Context, f *ArchivedFile) (added bool, err error)
 }
 
 // PDFRenderPayload is the payload of a pdf.render job: render the document

@@ -177,17 +177,23 @@ func ErrHasMovements(entity string, id int64) error {
 	return Conflictf("has-movements", "%s %d has stock movements and cannot be deleted", entity, id)
 }
 
-// ProductRepository stores the catalog's products.
-type ProductRepository interface {
-	// Create inserts p and sets its ID; a taken ref is ErrDuplicateRef.
-	Create(ctx context.Context, p *Product) error
+// ProductReader is the read side of ProductRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type ProductReader interface {
 	// Get returns NotFound when no product has the id.
 	Get(ctx context.Context, id int64) (*Product, error)
-	// Lock is Get that also locks the row until the unit of work ends.
-	Lock(ctx context.Context, id int64) (*Product, error)
 	// GetMany returns the products that exist among ids, by id.
 	GetMany(ctx context.Context, ids []int64) (map[int64]*Product, error)
 	List(ctx context.Context, f ProductFilter) (Page[*Product], error)
+}
+
+// ProductRepository stores the catalog's products.
+type ProductRepository interface {
+	ProductReader
+	// Create inserts p and sets its ID; a taken ref is ErrDuplicateRef.
+	Create(ctx context.Context, p *Product) error
+	// Lock is Get that also locks the row until the unit of work ends.
+	Lock(ctx context.Context, id int64) (*Product, error)
 	// Save writes every field of an existing product; a taken ref is ErrDuplicateRef.
 	Save(ctx context.Context, p *Product) error
 	// SetCostPrice writes the weighted average cost of a product.
@@ -197,14 +203,20 @@ type ProductRepository interface {
 	Delete(ctx context.Context, id int64) error
 }
 
-// WarehouseRepository stores warehouses.
-type WarehouseRepository interface {
-	Create(ctx context.Context, w *Warehouse) error
+// WarehouseReader is the read side of WarehouseRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type WarehouseReader interface {
 	Get(ctx context.Context, id int64) (*Warehouse, error)
-	Lock(ctx context.Context, id int64) (*Warehouse, error)
 	// Existing returns which of ids are warehouses.
 	Existing(ctx context.Context, ids []int64) (map[int64]bool, error)
 	List(ctx context.Context, q ListQuery) (Page[*Warehouse], error)
+}
+
+// WarehouseRepository stores warehouses.
+type WarehouseRepository interface {
+	WarehouseReader
+	Create(ctx context.Context, w *Warehouse) error
+	Lock(ctx context.Context, id int64) (*Warehouse, error)
 	Save(ctx context.Context, w *Warehouse) error
 	Delete(ctx context.Context, id int64) error
 }

@@ -529,12 +529,24 @@ type DocumentFilter struct {
 	SourceID     int64 // documents made from this one (e.g. the credit notes of an invoice)
 }
 
-// DocumentRepository stores documents with their lines.
-type DocumentRepository interface {
-	// Create inserts the document and its lines and sets their IDs and times.
-	Create(ctx context.Context, d *Document) error
+// DocumentReader is the read side of DocumentRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type DocumentReader interface {
 	// Get returns the document with its lines, or a NotFound problem.
 	Get(ctx context.Context, id int64) (*Document, error)
+	// List returns one page with every document's lines, in a number of
+	// queries that does not depend on the page size.
+	List(ctx context.Context, f DocumentFilter, q ListQuery) (Page[*Document], error)
+	// CreditedTotal sums the gross totals of the validated (or settled)
+	// credit notes made from the invoice, excluding the one being validated.
+	CreditedTotal(ctx context.Context, invoiceID, excludeID int64) (decimal.Decimal, error)
+}
+
+// DocumentRepository stores documents with their lines.
+type DocumentRepository interface {
+	DocumentReader
+	// Create inserts the document and its lines and sets their IDs and times.
+	Create(ctx context.Context, d *Document) error
 	// Lock is Get holding the document row against concurrent changes until
 	// the unit of work ends.
 	Lock(ctx context.Context, id int64) (*Document, error)
@@ -544,10 +556,4 @@ type DocumentRepository interface {
 	ReplaceLines(ctx context.Context, d *Document) error
 	// Delete removes the document and its lines.
 	Delete(ctx context.Context, id int64) error
-	// List returns one page with every document's lines, in a number of
-	// queries that does not depend on the page size.
-	List(ctx context.Context, f DocumentFilter, q ListQuery) (Page[*Document], error)
-	// CreditedTotal sums the gross totals of the validated (or settled)
-	// credit notes made from the invoice, excluding the one being validated.
-	CreditedTotal(ctx context.Context, invoiceID, excludeID int64) (decimal.Decimal, error)
 }

@@ -81,14 +81,27 @@ func (f LoginFailures) Check(now time.Time) error {
 	return nil
 }
 
+// LoginFailureReader reads the failure records.
+type LoginFailureReader interface {
+	// Get returns the record of the pair, or a zero record when there is none.
+	Get(ctx context.Context, login, address string) (LoginFailures, error)
+}
+
 // LoginFailureRepository keeps the failure records in the database, so every
 // API replica sees the same counts.
 type LoginFailureRepository interface {
-	// Get returns the record of the pair, or a zero record when there is none.
-	Get(ctx context.Context, login, address string) (LoginFailures, error)
-	// Update applies fn to the pair's record (a zero one when missing) while
-	// holding it against concurrent updates, stores it and returns it.
-	Update(ctx context.Context, login, address string, fn func(*LoginFailures)) (LoginFailures, error)
+	LoginFailureReader
+	// Ensure inserts a zero record for the pair unless one exists. Run it in
+	// a unit of work of its own before the one that locks the record: on
+	// InnoDB the insert's lock on an existing row, held until commit, would
+	// make two concurrent lockers of the pair deadlock.
+	Ensure(ctx context.Context, login, address string) error
+	// Lock returns the pair's record, locked until the unit of work ends, so
+	// that concurrent failures of one pair are counted one after the other; a
+	// record pruned since Ensure is inserted again, zero.
+	Lock(ctx context.Context, login, address string) (LoginFailures, error)
+	// Save writes a record read with Lock.
+	Save(ctx context.Context, f LoginFailures) error
 	// Delete forgets the pair's failures.
 	Delete(ctx context.Context, login, address string) error
 	// Prune deletes the records that no longer count at now: not locked, and

@@ -201,8 +201,19 @@ type BOMFilter struct {
 // BOMSortFields are the fields a BOM list may be sorted by.
 var BOMSortFields = []string{"id", "ref", "created_at", "updated_at"}
 
+// BOMReader is the read side of BOMRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type BOMReader interface {
+	Get(ctx context.Context, id int64) (*BOM, error)
+	List(ctx context.Context, f BOMFilter) (Page[*BOM], error)
+	// Components returns, for each of productIDs that has BOMs, the
+	// products their lines list, leaving out the BOM excludeID (0: none).
+	Components(ctx context.Context, productIDs []int64, excludeID int64) (map[int64][]int64, error)
+}
+
 // BOMRepository stores bills of materials with their lines.
 type BOMRepository interface {
+	BOMReader
 	// LockGraph serialises the changes of BOMs until the unit of work ends.
 	// A cycle check reads the graph of every BOM: without one lock for all,
 	// two concurrent changes could each close half of a cycle that neither
@@ -211,15 +222,10 @@ type BOMRepository interface {
 	// Create inserts b and its lines and sets its ID; a taken ref is
 	// ErrDuplicateRef.
 	Create(ctx context.Context, b *BOM) error
-	Get(ctx context.Context, id int64) (*BOM, error)
-	List(ctx context.Context, f BOMFilter) (Page[*BOM], error)
 	// Save writes every field of an existing BOM and replaces its lines.
 	Save(ctx context.Context, b *BOM) error
 	// Delete removes a BOM; one that orders refer to is a conflict.
 	Delete(ctx context.Context, id int64) error
-	// Components returns, for each of productIDs that has BOMs, the
-	// products their lines list, leaving out the BOM excludeID (0: none).
-	Components(ctx context.Context, productIDs []int64, excludeID int64) (map[int64][]int64, error)
 }
 
 // MOStatus is the lifecycle state of a manufacturing order.
@@ -381,12 +387,18 @@ type MOFilter struct {
 // MOSortFields are the fields an order list may be sorted by.
 var MOSortFields = []string{"id", "created_at", "updated_at"}
 
-// ManufacturingOrderRepository stores manufacturing orders with their lines.
-type ManufacturingOrderRepository interface {
-	// Create inserts mo and its lines and sets its ID.
-	Create(ctx context.Context, mo *ManufacturingOrder) error
+// ManufacturingOrderReader is the read side of ManufacturingOrderRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type ManufacturingOrderReader interface {
 	Get(ctx context.Context, id int64) (*ManufacturingOrder, error)
 	List(ctx context.Context, f MOFilter) (Page[*ManufacturingOrder], error)
+}
+
+// ManufacturingOrderRepository stores manufacturing orders with their lines.
+type ManufacturingOrderRepository interface {
+	ManufacturingOrderReader
+	// Create inserts mo and its lines and sets its ID.
+	Create(ctx context.Context, mo *ManufacturingOrder) error
 	// SetStatus writes mo's status, status times and unit cost, but only if
 	// the stored status is one of from, and reports whether it did. The
 	// guard makes transitions of one order exclusive: of two concurrent

@@ -91,11 +91,17 @@ func (d *Document) RemovePayment(p *Payment) error {
 	return nil
 }
 
+// PaymentReader is the read side of PaymentRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type PaymentReader interface {
+	Get(ctx context.Context, documentID, id int64) (*Payment, error)
+	List(ctx context.Context, documentID int64) ([]*Payment, error)
+}
+
 // PaymentRepository stores payments. Every method is scoped to one document:
 // a payment id of another document is not found.
 type PaymentRepository interface {
+	PaymentReader
 	Add(ctx context.Context, p *Payment) error
-	Get(ctx context.Context, documentID, id int64) (*Payment, error)
 	Delete(ctx context.Context, documentID, id int64) error
-	List(ctx context.Context, documentID int64) ([]*Payment, error)
 }

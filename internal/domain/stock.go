@@ -403,8 +403,16 @@ type MovementFilter struct {
 // MovementSortFields are the fields a movement list may be sorted by.
 var MovementSortFields = []string{"id", "created_at"}
 
+// StockReader is the read side of StockRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type StockReader interface {
+	// ProductLevels returns every level of a product, by warehouse id, unlocked.
+	ProductLevels(ctx context.Context, productID int64) ([]*StockLevel, error)
+}
+
 // StockRepository reads and writes stock levels.
 type StockRepository interface {
+	StockReader
 	// LockLevels makes sure a level row exists for every (product, warehouse)
 	// the locks list (SELECT … FOR UPDATE cannot lock a missing row), then
 	// locks them, until the unit of work ends, in (product_id, warehouse_id)
@@ -413,18 +421,27 @@ type StockRepository interface {
 	LockLevels(ctx context.Context, locks []LevelLock) ([]*StockLevel, error)
 	// SaveLevels writes the quantities of levels locked by LockLevels.
 	SaveLevels(ctx context.Context, levels []*StockLevel) error
-	// ProductLevels returns every level of a product, by warehouse id, unlocked.
-	ProductLevels(ctx context.Context, productID int64) ([]*StockLevel, error)
+	// SaveLevelsAndMovements writes the quantities of levels locked by
+	// LockLevels and appends their ledger rows, setting the movements' IDs,
+	// in as few round trips as the database allows: it runs while the levels
+	// are locked.
+	SaveLevelsAndMovements(ctx context.Context, levels []*StockLevel, ms []*Movement) error
 }
 
-// MovementRepository is the append-only stock ledger: rows are added, never
-// changed.
-type MovementRepository interface {
-	// Add inserts the movements in order and sets their IDs.
-	Add(ctx context.Context, ms []*Movement) error
+// MovementReader is the read side of MovementRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type MovementReader interface {
 	Get(ctx context.Context, id int64) (*Movement, error)
 	List(ctx context.Context, f MovementFilter) (Page[*Movement], error)
 	// Exists reports whether any movement matches the product and/or
 	// warehouse of the filter (other fields are ignored).
 	Exists(ctx context.Context, f MovementFilter) (bool, error)
+}
+
+// MovementRepository is the append-only stock ledger: rows are added, never
+// changed.
+type MovementRepository interface {
+	MovementReader
+	// Add inserts the movements in order and sets their IDs.
+	Add(ctx context.Context, ms []*Movement) error
 }

@@ -174,13 +174,22 @@ func (c *Contact) Apply(p ContactPatch) *ValidationError {
 	return c.Check()
 }
 
+// ThirdPartyReader is the read side of ThirdPartyRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type ThirdPartyReader interface {
+	// Get returns the third party, or a NotFound problem.
+	Get(ctx context.Context, id int64) (*ThirdParty, error)
+	// CodeExists reports whether a third party already has the code.
+	CodeExists(ctx context.Context, code string) (bool, error)
+	List(ctx context.Context, f ThirdPartyFilter, q ListQuery) (Page[*ThirdParty], error)
+}
+
 // ThirdPartyRepository stores third parties.
 type ThirdPartyRepository interface {
+	ThirdPartyReader
 	// Create inserts t and sets its ID and times; a code already used is an
 	// ErrConflict with code "duplicate-code".
 	Create(ctx context.Context, t *ThirdParty) error
-	// Get returns the third party, or a NotFound problem.
-	Get(ctx context.Context, id int64) (*ThirdParty, error)
 	// Lock is Get holding the row against concurrent changes until the unit
 	// of work ends.
 	Lock(ctx context.Context, id int64) (*ThirdParty, error)
@@ -189,17 +198,20 @@ type ThirdPartyRepository interface {
 	// Delete removes the third party and its contacts; one that documents
 	// still name is an ErrConflict.
 	Delete(ctx context.Context, id int64) error
-	// CodeExists reports whether a third party already has the code.
-	CodeExists(ctx context.Context, code string) (bool, error)
-	List(ctx context.Context, f ThirdPartyFilter, q ListQuery) (Page[*ThirdParty], error)
+}
+
+// ContactReader is the read side of ContactRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type ContactReader interface {
+	Get(ctx context.Context, thirdPartyID, id int64) (*Contact, error)
+	List(ctx context.Context, thirdPartyID int64, q ListQuery) (Page[*Contact], error)
 }
 
 // ContactRepository stores the contacts of third parties. Every method is
 // scoped to one third party: a contact id of another one is not found.
 type ContactRepository interface {
+	ContactReader
 	Create(ctx context.Context, c *Contact) error
-	Get(ctx context.Context, thirdPartyID, id int64) (*Contact, error)
 	Update(ctx context.Context, c *Contact) error
 	Delete(ctx context.Context, thirdPartyID, id int64) error
-	List(ctx context.Context, thirdPartyID int64, q ListQuery) (Page[*Contact], error)
 }

@@ -5,7 +5,7 @@ import "context"
 // Repositories are the stores one unit of work hands to its function, all
 // bound to the same transaction so that what they write commits together.
 // Each field is a small interface; features add their own field (and the
-// GORM side fills it in gormdb.newRepositories).
+// GORM side fills it in gormdb.newRepositories), and its read half to Readers.
 type Repositories struct {
 	Products   ProductRepository
 	Warehouses WarehouseRepository
@@ -21,22 +21,64 @@ type Repositories struct {
 	BOMs                BOMRepository
 	ManufacturingOrders ManufacturingOrderRepository
 
+	Users         UserRepository
+	Roles         RoleRepository
+	LoginFailures LoginFailureRepository
+	Idempotency   IdempotencyRepository // Idempotency-Key records
+
 	Outbox  OutboxRepository  // jobs committed with the change that causes them
 	Archive ArchiveRepository // rendered files of documents (the documents table)
 }
 
-// UnitOfWork runs business changes atomically.
+// Readers are the read halves of the repositories, which is all Read hands
+// out: a read path cannot lock, write or enqueue, because those methods are
+// not there to call.
+type Readers struct {
+	Products   ProductReader
+	Warehouses WarehouseReader
+	Stock      StockReader
+	Movements  MovementReader
+
+	ThirdParties ThirdPartyReader
+	Contacts     ContactReader
+	Documents    DocumentReader
+	Payments     PaymentReader
+
+	BOMs                BOMReader
+	ManufacturingOrders ManufacturingOrderReader
+
+	Users         UserReader
+	Roles         RoleReader
+	LoginFailures LoginFailureReader
+	Idempotency   IdempotencyReader
+
+	Archive ArchiveReader
+}
+
+// Readers returns the read halves of r, for a helper that reads and is called
+// both inside Do and from Read.
+func (r Repositories) Readers() Readers {
+	return Readers{
+		Products: r.Products, Warehouses: r.Warehouses, Stock: r.Stock, Movements: r.Movements,
+		ThirdParties: r.ThirdParties, Contacts: r.Contacts, Documents: r.Documents, Payments: r.Payments,
+		BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
+		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, Idempotency: r.Idempotency,
+		Archive: r.Archive,
+	}
+}
+
+// UnitOfWork runs business changes atomically, and queries.
 type UnitOfWork interface {
-	// Do runs fn in one transaction: committed when fn returns nil, rolled back
-	// when it returns an error or panics. When the database aborts the
+	// Do runs fn in one transaction: committed when fn returns nil, rolled
+	// back when it returns an error or panics. When the database aborts the
 	// transaction for a deadlock or a serialisation failure, Do runs fn again
 	// (a bounded number of times), so fn must have no effect outside the
 	// repositories, or only effects that are safe to repeat. Domain errors are
 	// never retried. Row locks taken through the repositories last until Do
 	// returns.
 	Do(ctx context.Context, fn func(ctx context.Context, r Repositories) error) error
-	// Read runs fn on repositories outside any transaction, for queries: each
-	// statement sees the latest committed data and nothing is locked (on
-	// SQLite a read takes no write lock).
-	Read(ctx context.Context, fn func(ctx context.Context, r Repositories) error) error
+	// Read runs fn on the read halves of the repositories, outside any
+	// transaction, for queries: each statement sees the latest committed data
+	// and nothing is locked (on SQLite a read takes no write lock).
+	Read(ctx context.Context, fn func(ctx context.Context, r Readers) error) error
 }

@@ -251,43 +251,48 @@ func ErrDuplicateLogin(login string) error {
 	return Conflictf("duplicate-login", "login %q is already taken", login)
 }
 
-// UserRepository stores users and their role assignments.
-type UserRepository interface {
-	// Create inserts u with its roles and sets u.ID; a taken login is
-	// ErrDuplicateLogin, a role missing from the database ErrInvalid.
-	Create(ctx context.Context, u *User) error
+// UserReader is the read side of UserRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type UserReader interface {
 	Get(ctx context.Context, id int64) (*User, error)
 	// GetByLogin returns ErrNotFound when no user has the login.
 	GetByLogin(ctx context.Context, login string) (*User, error)
 	// List sorts by login, id or created_at; Search matches login and e-mail.
 	List(ctx context.Context, q ListQuery) (Page[*User], error)
+	Count(ctx context.Context) (int64, error)
+}
+
+// UserRepository stores users and their role assignments.
+type UserRepository interface {
+	UserReader
+	// Create inserts u with its roles and sets u.ID; a taken login is
+	// ErrDuplicateLogin, a role missing from the database ErrInvalid.
+	Create(ctx context.Context, u *User) error
 	// Save writes the fields and the role set of an existing user.
 	Save(ctx context.Context, u *User) error
 	Delete(ctx context.Context, id int64) error
-	Count(ctx context.Context) (int64, error)
 	// LockActiveAdmins serialises every change that could remove the last
 	// active administrator (until the transaction ends) and returns the ids of
 	// the active administrators as they are once the lock is held.
 	LockActiveAdmins(ctx context.Context) ([]int64, error)
 }
 
-// UserTransactor runs fn with a UserRepository bound to one transaction:
-// committed when fn returns nil, rolled back otherwise. After a deadlock the
-// database aborted, fn runs again, so it must have no other effect.
-type UserTransactor interface {
-	InUserTx(ctx context.Context, fn func(ctx context.Context, users UserRepository) error) error
-}
-
-// RoleRepository reads roles and keeps the built-in ones in the database.
-type RoleRepository interface {
-	// SyncBuiltin makes the database hold exactly these permissions for each
-	// of these roles, creating them when missing; idempotent and safe when two
-	// processes run it at once. Other roles are left alone.
-	SyncBuiltin(ctx context.Context, roles []Role) error
+// RoleReader is the read side of RoleRepository: what a unit of work's Read hands
+// out, which can neither lock nor write.
+type RoleReader interface {
 	// Names lists every role in the database, sorted.
 	Names(ctx context.Context) ([]string, error)
 	// Permissions returns the union of the roles' permissions, sorted.
 	Permissions(ctx context.Context, roles []string) ([]string, error)
+}
+
+// RoleRepository reads roles and keeps the built-in ones in the database.
+type RoleRepository interface {
+	RoleReader
+	// SyncBuiltin makes the database hold exactly these permissions for each
+	// of these roles, creating them when missing; idempotent and safe when two
+	// processes run it at once. Other roles are left alone.
+	SyncBuiltin(ctx context.Context, roles []Role) error
 }
 
 // PasswordHasher hashes passwords and checks them against a hash.

@@ -67,7 +67,7 @@ func enqueueRender(ctx context.Context, r domain.Repositories, d *domain.Documen
 // Files returns a page of the archived files of document id of the resource
 // (types), newest first, without their content.
 func (s *ArchiveService) Files(ctx context.Context, types []domain.DocType, id int64, q domain.ListQuery) (domain.Page[*domain.ArchivedFile], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.ArchivedFile], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ArchivedFile], error) {
 		d, err := r.Documents.Get(ctx, id)
 		if err != nil {
 			return domain.Page[*domain.ArchivedFile]{}, err
@@ -81,7 +81,7 @@ func (s *ArchiveService) Files(ctx context.Context, types []domain.DocType, id i
 
 // File returns one archived file with its content.
 func (s *ArchiveService) File(ctx context.Context, id int64) (*domain.ArchivedFile, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ArchivedFile, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.ArchivedFile, error) {
 		return r.Archive.Get(ctx, id)
 	})
 }
@@ -181,7 +181,7 @@ func (s *ArchiveService) Load(ctx context.Context, ref domain.AttachmentRef) (st
 		return "", nil, fmt.Errorf("%s %d: %w", ref.Document, ref.ID, domain.ErrNotFound)
 	}
 	lang := documentLang(ref.Lang, customer)
-	latest, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ArchivedFile, error) {
+	latest, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.ArchivedFile, error) {
 		return r.Archive.Latest(ctx, d.ID, lang)
 	})
 	switch {
@@ -206,7 +206,7 @@ func (s *ArchiveService) Load(ctx context.Context, ref domain.AttachmentRef) (st
 func (s *ArchiveService) source(ctx context.Context, id int64) (*domain.Document, *domain.ThirdParty, error) {
 	var d *domain.Document
 	var customer *domain.ThirdParty
-	err := s.uow.Read(ctx, func(ctx context.Context, r domain.Repositories) error {
+	err := s.uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
 		var err error
 		if d, err = r.Documents.Get(ctx, id); err != nil {
 			return err

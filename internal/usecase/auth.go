@@ -23,9 +23,7 @@ type Session struct {
 
 // AuthDeps are the collaborators of AuthService.
 type AuthDeps struct {
-	Users    domain.UserRepository
-	Roles    domain.RoleRepository
-	Failures domain.LoginFailureRepository
+	UoW      domain.UnitOfWork // users, roles and login failures
 	Hasher   domain.PasswordHasher
 	Tokens   domain.TokenIssuer
 	Throttle domain.LoginThrottle
@@ -67,14 +65,19 @@ func NewAuthService(d AuthDeps) (*AuthService, error) {
 // pair's failures.
 func (s *AuthService) Login(ctx context.Context, login, password, address string) (Session, error) {
 	now := s.d.Now().UTC()
-	f, err := s.d.Failures.Get(ctx, login, address)
-	if err != nil {
-		return Session{}, err
-	}
-	if err := f.Check(now); err != nil {
-		return Session{}, err
-	}
-	u, err := s.d.Users.GetByLogin(ctx, login)
+	var f domain.LoginFailures
+	var u *domain.User
+	err := s.d.UoW.Read(ctx, func(ctx context.Context, r domain.Readers) error {
+		var err error
+		if f, err = r.LoginFailures.Get(ctx, login, address); err != nil {
+			return err
+		}
+		if err := f.Check(now); err != nil {
+			return err
+		}
+		u, err = r.Users.GetByLogin(ctx, login)
+		return err
+	})
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
 		s.d.Hasher.Matches(s.dummyHash, password)
@@ -86,11 +89,16 @@ func (s *AuthService) Login(ctx context.Context, login, password, address string
 		return Session{}, s.fail(ctx, login, address, now)
 	}
 	if f.Failures > 0 {
-		if err := s.d.Failures.Delete(ctx, login, address); err != nil {
+		err := s.d.UoW.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			return r.LoginFailures.Delete(ctx, login, address)
+		})
+		if err != nil {
 			return Session{}, err
 		}
 	}
-	perms, err := s.d.Roles.Permissions(ctx, u.Roles)
+	perms, err := unitRead(ctx, s.d.UoW, func(ctx context.Context, r domain.Readers) ([]string, error) {
+		return r.Roles.Permissions(ctx, u.Roles)
+	})
 	if err != nil {
 		return Session{}, err
 	}
@@ -103,7 +111,22 @@ func (s *AuthService) Login(ctx context.Context, login, password, address string
 
 // fail counts the failure and returns the error of a refused login.
 func (s *AuthService) fail(ctx context.Context, login, address string, now time.Time) error {
-	f, err := s.d.Failures.Update(ctx, login, address, func(f *domain.LoginFailures) { s.d.Throttle.Fail(f, now) })
+	// The record is made to exist in a unit of work of its own (see
+	// domain.LoginFailureRepository.Ensure), then locked, counted and saved.
+	err := s.d.UoW.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		return r.LoginFailures.Ensure(ctx, login, address)
+	})
+	if err != nil {
+		return err
+	}
+	f, err := unitDo(ctx, s.d.UoW, func(ctx context.Context, r domain.Repositories) (domain.LoginFailures, error) {
+		f, err := r.LoginFailures.Lock(ctx, login, address)
+		if err != nil {
+			return f, err
+		}
+		s.d.Throttle.Fail(&f, now)
+		return f, r.LoginFailures.Save(ctx, f)
+	})
 	if err != nil {
 		return err
 	}
@@ -123,7 +146,11 @@ func (s *AuthService) maybePrune(ctx context.Context, now time.Time) {
 	if now.UnixNano()-last < int64(s.d.Throttle.Lockout) || !s.lastPrune.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
-	if _, err := s.d.Failures.Prune(ctx, now, s.d.Throttle.Lockout); err != nil {
+	err := s.d.UoW.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		_, err := r.LoginFailures.Prune(ctx, now, s.d.Throttle.Lockout)
+		return err
+	})
+	if err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("pruning stale login failures failed")
 	}
 }

@@ -57,8 +57,7 @@ func TestLogin(t *testing.T) {
 		// the same bcrypt work (the dummy hash stands in for the unknown user).
 		hasher := &countingHasher{PasswordHasher: env.Hasher}
 		auth, err := usecase.NewAuthService(usecase.AuthDeps{
-			Users: gormdb.NewUserRepo(env.DB.DB), Roles: gormdb.NewRoleRepo(env.DB.DB),
-			Failures: gormdb.NewLoginFailureRepo(env.DB.DB), Hasher: hasher, Tokens: env.Tokens,
+			UoW: gormdb.NewUnitOfWork(env.DB.DB), Hasher: hasher, Tokens: env.Tokens,
 			Throttle: domain.LoginThrottle{MaxFailures: 100, Lockout: time.Minute}, Now: env.Clock.Now,
 		})
 		if err != nil {

@@ -40,7 +40,7 @@ func (s *CatalogService) CreateProduct(ctx context.Context, p *domain.Product) e
 // warehouse id.
 func (s *CatalogService) Product(ctx context.Context, id int64) (*domain.Product, []*domain.StockLevel, error) {
 	var stock []*domain.StockLevel
-	p, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Product, error) {
+	p, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.Product, error) {
 		p, err := r.Products.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -64,7 +64,7 @@ func (s *CatalogService) Product(ctx context.Context, id int64) (*domain.Product
 
 // Products lists products.
 func (s *CatalogService) Products(ctx context.Context, f domain.ProductFilter) (domain.Page[*domain.Product], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.Product], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Product], error) {
 		return r.Products.List(ctx, f)
 	})
 }
@@ -118,14 +118,14 @@ func (s *CatalogService) CreateWarehouse(ctx context.Context, w *domain.Warehous
 
 // Warehouse returns one warehouse.
 func (s *CatalogService) Warehouse(ctx context.Context, id int64) (*domain.Warehouse, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Warehouse, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.Warehouse, error) {
 		return r.Warehouses.Get(ctx, id)
 	})
 }
 
 // Warehouses lists warehouses; Search matches ref and label.
 func (s *CatalogService) Warehouses(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Warehouse], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.Warehouse], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Warehouse], error) {
 		return r.Warehouses.List(ctx, q)
 	})
 }

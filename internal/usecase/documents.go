@@ -181,7 +181,7 @@ func checkThirdParty(ctx context.Context, r domain.Repositories, id int64) error
 
 // Get returns a document of the resource with its lines.
 func (s *DocumentService) Get(ctx context.Context, types []domain.DocType, id int64) (*domain.Document, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.Document, error) {
 		d, err := r.Documents.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -192,7 +192,7 @@ func (s *DocumentService) Get(ctx context.Context, types []domain.DocType, id in
 
 // List returns a page of documents with their lines.
 func (s *DocumentService) List(ctx context.Context, f domain.DocumentFilter, q domain.ListQuery) (domain.Page[*domain.Document], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.Document], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Document], error) {
 		return r.Documents.List(ctx, f, q)
 	})
 }

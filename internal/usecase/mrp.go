@@ -109,14 +109,14 @@ func checkBOMGraph(ctx context.Context, r domain.Repositories, b *domain.BOM) er
 
 // BOM returns one BOM with its lines.
 func (s *MRPService) BOM(ctx context.Context, id int64) (*domain.BOM, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.BOM, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.BOM, error) {
 		return r.BOMs.Get(ctx, id)
 	})
 }
 
 // BOMs lists BOMs with their lines.
 func (s *MRPService) BOMs(ctx context.Context, f domain.BOMFilter) (domain.Page[*domain.BOM], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.BOM], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.BOM], error) {
 		return r.BOMs.List(ctx, f)
 	})
 }
@@ -178,14 +178,14 @@ func (s *MRPService) CreateOrder(ctx context.Context, actor domain.Principal, in
 
 // Order returns one manufacturing order with its lines.
 func (s *MRPService) Order(ctx context.Context, id int64) (*domain.ManufacturingOrder, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ManufacturingOrder, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.ManufacturingOrder, error) {
 		return r.ManufacturingOrders.Get(ctx, id)
 	})
 }
 
 // Orders lists manufacturing orders, newest first unless sorted.
 func (s *MRPService) Orders(ctx context.Context, f domain.MOFilter) (domain.Page[*domain.ManufacturingOrder], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.ManufacturingOrder], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ManufacturingOrder], error) {
 		return r.ManufacturingOrders.List(ctx, f)
 	})
 }

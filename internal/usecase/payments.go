@@ -61,7 +61,7 @@ func (s *DocumentService) DeletePayment(ctx context.Context, documentID, payment
 
 // Payments lists the payments of an invoice or credit note, oldest first.
 func (s *DocumentService) Payments(ctx context.Context, documentID int64) ([]*domain.Payment, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) ([]*domain.Payment, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) ([]*domain.Payment, error) {
 		d, err := r.Documents.Get(ctx, documentID)
 		if err != nil {
 			return nil, err

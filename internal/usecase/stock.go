@@ -117,7 +117,7 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 			changed = append(changed, l)
 		}
 	}
-	if err := saveLevelsAndMovements(ctx, r, changed, moves); err != nil {
+	if err := r.Stock.SaveLevelsAndMovements(ctx, changed, moves); err != nil {
 		return nil, err
 	}
 	for id, cost := range costs {
@@ -128,28 +128,6 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 		}
 	}
 	return moves, nil
-}
-
-// levelLedgerWriter is what a StockRepository may offer to write levels and
-// their ledger rows together, in fewer round trips than SaveLevels then
-// MovementRepository.Add: they run while the levels are locked.
-type levelLedgerWriter interface {
-	SaveLevelsAndMovements(ctx context.Context, levels []*domain.StockLevel, ms []*domain.Movement) error
-}
-
-// saveLevelsAndMovements writes the changed levels and appends the movements,
-// setting their IDs.
-func saveLevelsAndMovements(ctx context.Context, r domain.Repositories, levels []*domain.StockLevel, moves []*domain.Movement) error {
-	if w, ok := r.Stock.(levelLedgerWriter); ok {
-		return w.SaveLevelsAndMovements(ctx, levels, moves)
-	}
-	if err := r.Stock.SaveLevels(ctx, levels); err != nil {
-		return err
-	}
-	if len(moves) == 0 {
-		return nil
-	}
-	return r.Movements.Add(ctx, moves)
 }
 
 // checkStockedProducts refuses unknown products (404) and those without a
@@ -202,7 +180,7 @@ func (s *StockService) costBasis(ctx context.Context, r domain.Repositories, op 
 // ProductStock returns the levels of a product, by warehouse id; an unknown
 // product is NotFound.
 func (s *StockService) ProductStock(ctx context.Context, productID int64) ([]*domain.StockLevel, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) ([]*domain.StockLevel, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) ([]*domain.StockLevel, error) {
 		if _, err := r.Products.Get(ctx, productID); err != nil {
 			return nil, err
 		}
@@ -212,14 +190,14 @@ func (s *StockService) ProductStock(ctx context.Context, productID int64) ([]*do
 
 // Movement returns one ledger row.
 func (s *StockService) Movement(ctx context.Context, id int64) (*domain.Movement, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Movement, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.Movement, error) {
 		return r.Movements.Get(ctx, id)
 	})
 }
 
 // Movements lists ledger rows.
 func (s *StockService) Movements(ctx context.Context, f domain.MovementFilter) (domain.Page[*domain.Movement], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.Movement], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Movement], error) {
 		return r.Movements.List(ctx, f)
 	})
 }

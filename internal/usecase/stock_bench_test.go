@@ -31,6 +31,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -42,7 +43,7 @@ const benchWorkers = 16
 const benchSpread = 256
 
 func BenchmarkStockDebit(b *testing.B) {
-	for _, d := range []string{gormdb.Postgres, gormdb.MySQL} {
+	for _, d := range []string{sqldialect.Postgres, sqldialect.MySQL} {
 		b.Run(d, func(b *testing.B) {
 			if !slices.Contains(testdb.Dialects(), d) {
 				b.Skipf("%s is not in TEST_DIALECTS", d)
@@ -113,7 +114,7 @@ func newBaselineDebit(db *testdb.DB, warehouseID int64) func(ctx context.Context
 	update := `UPDATE stock_levels SET qty = qty - ?, updated_at = ? WHERE product_id = ? AND warehouse_id = ? AND qty >= ?`
 	insert := `INSERT INTO stock_movements (product_id, warehouse_id, qty, balance_after, label, origin_type, request_id, created_at)
 		SELECT product_id, warehouse_id, ?, qty, 'bench', 'manual', '', ? FROM stock_levels WHERE product_id = ? AND warehouse_id = ?`
-	if db.Driver == gormdb.Postgres {
+	if db.Dialect == sqldialect.Postgres {
 		update = `UPDATE stock_levels SET qty = qty - $1, updated_at = $2 WHERE product_id = $3 AND warehouse_id = $4 AND qty >= $5`
 		insert = `INSERT INTO stock_movements (product_id, warehouse_id, qty, balance_after, label, origin_type, request_id, created_at)
 			SELECT product_id, warehouse_id, $1, qty, 'bench', 'manual', '', $2 FROM stock_levels WHERE product_id = $3 AND warehouse_id = $4`

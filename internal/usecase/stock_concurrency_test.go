@@ -24,7 +24,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
-	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
@@ -50,10 +50,10 @@ func (e *events) all() []string {
 // lock: a state the server reports, not a duration.
 func lockWaiters(ctx context.Context, db *testdb.DB) (int, error) {
 	var q string
-	switch db.Driver {
-	case gormdb.Postgres:
+	switch db.Dialect {
+	case sqldialect.Postgres:
 		q = `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
-	case gormdb.MySQL:
+	case sqldialect.MySQL:
 		q = `SELECT COUNT(*) FROM information_schema.innodb_trx t
 		     JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
 		     WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()`
@@ -69,7 +69,7 @@ func lockWaiters(ctx context.Context, db *testdb.DB) (int, error) {
 func TestStockDebitWaitsForLockHolder(t *testing.T) {
 	for _, d := range testdb.Dialects() {
 		t.Run(d, func(t *testing.T) {
-			if d == gormdb.SQLite {
+			if d == sqldialect.SQLite {
 				t.Skip("SQLite has no row locks to observe: BEGIN IMMEDIATE serialises whole transactions (the stress tests cover it)")
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -120,7 +120,7 @@ func TestStockDebitWaitsForLockHolder(t *testing.T) {
 			// information_schema view of transactions only once it has not
 			// been read for 100 ms: polling faster would keep it stale.
 			pollEvery := 5 * time.Millisecond
-			if d == gormdb.MySQL {
+			if d == sqldialect.MySQL {
 				pollEvery = 150 * time.Millisecond
 			}
 			for {
@@ -389,7 +389,7 @@ func TestUnitOfWorkRetriesOnlyDatabaseAborts(t *testing.T) {
 			if runs != 1 || !errors.Is(err, domain.ErrConflict) {
 				t.Fatalf("domain error: %d runs, err %v", runs, err)
 			}
-			if d == gormdb.SQLite {
+			if d == sqldialect.SQLite {
 				return // a deadlock needs row locks
 			}
 			p, w1, w2 := env.product(t, "DL"), env.warehouse(t, "DL1"), env.warehouse(t, "DL2")

@@ -31,37 +31,6 @@ func NewThirdPartyService(uow domain.UnitOfWork, codeMask domain.NumberMask, now
 	return &ThirdPartyService{uow: uow, codeMask: codeMask, now: now}
 }
 
-// unitDo runs fn in a unit of work and returns what its last attempt produced
-// (Do may run fn again after a deadlock).
-func unitDo[T any](ctx context.Context, uow domain.UnitOfWork, fn func(context.Context, domain.Repositories) (T, error)) (T, error) {
-	var out T
-	err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		var err error
-		out, err = fn(ctx, r)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return out, nil
-}
-
-// unitRead runs fn on unlocked repositories outside a transaction.
-func unitRead[T any](ctx context.Context, uow domain.UnitOfWork, fn func(context.Context, domain.Repositories) (T, error)) (T, error) {
-	var out T
-	err := uow.Read(ctx, func(ctx context.Context, r domain.Repositories) error {
-		var err error
-		out, err = fn(ctx, r)
-		return err
-	})
-	return out, err
-}
-
-// stamp is a time as every dialect stores it (UTC, microseconds), so an
-// entity returned by a write equals the same entity read back.
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
 // Create adds a third party, generating its code when it has none.
 func (s *ThirdPartyService) Create(ctx context.Context, in domain.ThirdParty) (*domain.ThirdParty, error) {
 	in.Normalize()
@@ -108,14 +77,14 @@ func (s *ThirdPartyService) freeCode(ctx context.Context, r domain.Repositories,
 
 // Get returns a third party.
 func (s *ThirdPartyService) Get(ctx context.Context, id int64) (*domain.ThirdParty, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ThirdParty, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.ThirdParty, error) {
 		return r.ThirdParties.Get(ctx, id)
 	})
 }
 
 // List returns a page of third parties.
 func (s *ThirdPartyService) List(ctx context.Context, f domain.ThirdPartyFilter, q domain.ListQuery) (domain.Page[*domain.ThirdParty], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.ThirdParty], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ThirdParty], error) {
 		return r.ThirdParties.List(ctx, f, q)
 	})
 }
@@ -173,14 +142,14 @@ func (s *ThirdPartyService) CreateContact(ctx context.Context, in domain.Contact
 
 // Contact returns one contact of a third party.
 func (s *ThirdPartyService) Contact(ctx context.Context, thirdPartyID, id int64) (*domain.Contact, error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Contact, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.Contact, error) {
 		return r.Contacts.Get(ctx, thirdPartyID, id)
 	})
 }
 
 // Contacts lists the contacts of a third party (404 when it does not exist).
 func (s *ThirdPartyService) Contacts(ctx context.Context, thirdPartyID int64, q domain.ListQuery) (domain.Page[*domain.Contact], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Page[*domain.Contact], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Contact], error) {
 		if _, err := r.ThirdParties.Get(ctx, thirdPartyID); err != nil {
 			return domain.Page[*domain.Contact]{}, err
 		}

@@ -12,35 +12,30 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// UserStore is the user repository together with its transactions.
-type UserStore interface {
-	domain.UserRepository
-	domain.UserTransactor
-}
-
 // UserService manages accounts and the built-in roles.
 type UserService struct {
-	users  UserStore
-	roles  domain.RoleRepository
+	uow    domain.UnitOfWork
 	hasher domain.PasswordHasher
 	now    func() time.Time
 }
 
 // NewUserService returns the service; now is time.Now when nil.
-func NewUserService(users UserStore, roles domain.RoleRepository, hasher domain.PasswordHasher, now func() time.Time) *UserService {
+func NewUserService(uow domain.UnitOfWork, hasher domain.PasswordHasher, now func() time.Time) *UserService {
 	if now == nil {
 		now = time.Now
 	}
-	return &UserService{users: users, roles: roles, hasher: hasher, now: now}
+	return &UserService{uow: uow, hasher: hasher, now: now}
 }
 
 // clock is now as every dialect stores it, so a user returned by a write
 // equals the same user read back.
-func (s *UserService) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+func (s *UserService) clock() time.Time { return stamp(s.now()) }
 
 // SyncRoles writes the built-in role table of the code into the database.
 func (s *UserService) SyncRoles(ctx context.Context) error {
-	return s.roles.SyncBuiltin(ctx, domain.BuiltinRoles())
+	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		return r.Roles.SyncBuiltin(ctx, domain.BuiltinRoles())
+	})
 }
 
 // BootstrapAdmin creates the first administrator when no user exists at all.
@@ -48,7 +43,9 @@ func (s *UserService) SyncRoles(ctx context.Context) error {
 // show it once. When two processes start together the unique login index
 // lets exactly one create it; the other returns created=false.
 func (s *UserService) BootstrapAdmin(ctx context.Context, login, email, password string) (created bool, generated string, err error) {
-	n, err := s.users.Count(ctx)
+	n, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (int64, error) {
+		return r.Users.Count(ctx)
+	})
 	if err != nil || n > 0 {
 		return false, "", err
 	}
@@ -86,7 +83,10 @@ func (s *UserService) Create(ctx context.Context, in domain.NewUser) (*domain.Us
 		Login: in.Login, Email: in.Email, PasswordHash: hash, Active: in.Active, Roles: in.Roles,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.users.Create(ctx, u); err != nil {
+	err = s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		return r.Users.Create(ctx, u)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -94,25 +94,34 @@ func (s *UserService) Create(ctx context.Context, in domain.NewUser) (*domain.Us
 
 // Get returns one account.
 func (s *UserService) Get(ctx context.Context, id int64) (*domain.User, error) {
-	return s.users.Get(ctx, id)
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.User, error) {
+		return r.Users.Get(ctx, id)
+	})
 }
 
 // List returns one page of accounts.
 func (s *UserService) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.User], error) {
-	return s.users.List(ctx, q)
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.User], error) {
+		return r.Users.List(ctx, q)
+	})
 }
 
 // Me returns the caller's account and the permissions its roles grant now
 // (which the caller's token may predate by up to its lifetime).
 func (s *UserService) Me(ctx context.Context, actor domain.Principal) (*domain.User, []string, error) {
-	u, err := s.users.Get(ctx, actor.UserID)
+	var u *domain.User
+	var perms []string
+	err := s.uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
+		var err error
+		if u, err = r.Users.Get(ctx, actor.UserID); err != nil {
+			return err
+		}
+		perms, err = r.Roles.Permissions(ctx, u.Roles)
+		return err
+	})
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, nil, fmt.Errorf("%w: the token's user no longer exists", domain.ErrUnauthenticated)
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	perms, err := s.roles.Permissions(ctx, u.Roles)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,11 +152,10 @@ func (s *UserService) Update(ctx context.Context, id int64, p domain.UserPatch) 
 		}
 		hash = h
 	}
-	var out *domain.User
-	err := s.users.InUserTx(ctx, func(ctx context.Context, users domain.UserRepository) error {
-		admins, u, err := lockAdminsAndGet(ctx, users, id)
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.User, error) {
+		admins, u, err := lockAdminsAndGet(ctx, r.Users, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		wasAdmin := u.IsActiveAdmin()
 		if p.Email != nil {
@@ -163,13 +171,11 @@ func (s *UserService) Update(ctx context.Context, id int64, p domain.UserPatch) 
 			u.Active = *p.Active
 		}
 		if wasAdmin && !u.IsActiveAdmin() && len(admins) <= 1 {
-			return domain.ErrLastAdmin(u.Login)
+			return nil, domain.ErrLastAdmin(u.Login)
 		}
 		u.UpdatedAt = s.clock()
-		out = u
-		return users.Save(ctx, u)
+		return u, r.Users.Save(ctx, u)
 	})
-	return out, err
 }
 
 // Delete removes an account; not the caller's own, nor the last active
@@ -178,15 +184,15 @@ func (s *UserService) Delete(ctx context.Context, actor domain.Principal, id int
 	if actor.UserID == id {
 		return domain.Conflictf("delete-self", "you cannot delete your own account")
 	}
-	return s.users.InUserTx(ctx, func(ctx context.Context, users domain.UserRepository) error {
-		admins, u, err := lockAdminsAndGet(ctx, users, id)
+	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		admins, u, err := lockAdminsAndGet(ctx, r.Users, id)
 		if err != nil {
 			return err
 		}
 		if u.IsActiveAdmin() && len(admins) <= 1 {
 			return domain.ErrLastAdmin(u.Login)
 		}
-		return users.Delete(ctx, id)
+		return r.Users.Delete(ctx, id)
 	})
 }
 
@@ -204,7 +210,9 @@ func lockAdminsAndGet(ctx context.Context, users domain.UserRepository, id int64
 
 // checkRolesExist adds to v every role the database does not know.
 func (s *UserService) checkRolesExist(ctx context.Context, v *domain.ValidationError, roles []string) error {
-	known, err := s.roles.Names(ctx)
+	known, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) ([]string, error) {
+		return r.Roles.Names(ctx)
+	})
 	if err != nil {
 		return err
 	}

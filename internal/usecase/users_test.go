@@ -43,7 +43,7 @@ func TestBootstrapAdmin(t *testing.T) {
 			t.Fatalf("%d users after restarts", n.Total)
 		}
 		// A bad configured password stops start-up instead of being ignored.
-		fresh := authtest.New(t, testdb.Migrated(t, env.DB.Driver), throttle)
+		fresh := authtest.New(t, testdb.Migrated(t, env.DB.Dialect), throttle)
 		if _, _, err := fresh.Users.BootstrapAdmin(ctx, "root", "", "short"); !errors.Is(err, domain.ErrInvalid) {
 			t.Fatalf("short password: %v", err)
 		}

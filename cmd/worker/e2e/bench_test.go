@@ -32,6 +32,7 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/smtpsink"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
@@ -101,14 +102,14 @@ func BenchmarkQueue(b *testing.B) {
 	riverBin := buildRiver(b)
 	sink := smtpsink.Start(b)
 	for _, d := range testdb.Dialects() {
-		if d == gormdb.SQLite {
+		if d == sqldialect.SQLite {
 			continue // one process at a time writes: not a queue to scale out
 		}
 		for _, n := range benchWorkers(b) {
 			b.Run(fmt.Sprintf("noop/%s/workers=%d", d, n), func(b *testing.B) {
 				measure(b, ours(d, jobs, concurrency, sink, noopJobs), n, rounds)
 			})
-			if d == gormdb.Postgres {
+			if d == sqldialect.Postgres {
 				b.Run(fmt.Sprintf("noop/river/workers=%d", n), func(b *testing.B) {
 					measure(b, river(riverBin, jobs, concurrency), n, rounds)
 				})
@@ -128,7 +129,7 @@ func ours(d string, jobs, concurrency int, sink *smtpsink.Sink, fill func(b *tes
 		db := testdb.Migrated(b, d)
 		start := func(n int) func() {
 			env := map[string]string{
-				"DB_DRIVER": db.Driver, "DB_DSN": db.DSN, "JWT_SECRET": strings.Repeat("s", 32),
+				"DB_DRIVER": db.Dialect, "DB_DSN": db.DSN, "JWT_SECRET": strings.Repeat("s", 32),
 				"SMTP_HOST": sink.Host, "SMTP_PORT": strconv.Itoa(sink.Port), "SMTP_FROM": "billing@example.com",
 				"WORKER_CONCURRENCY": strconv.Itoa(concurrency), "JOB_POLL_INTERVAL": "100ms",
 			}
@@ -165,7 +166,7 @@ func noopJobs(b *testing.B, db *testdb.DB, n int) {
 			b.Fatal(err)
 		}
 	}
-	if db.Driver == gormdb.Postgres {
+	if db.Dialect == sqldialect.Postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, queue.NotifyChannel, domain.JobKindNoop); err != nil {
 			b.Fatal(err)
 		}
@@ -184,7 +185,7 @@ func emailJobs(b *testing.B, db *testdb.DB, n int) {
 	}
 	defer tx.Rollback()
 	for i := range n {
-		_, err := queue.Enqueue(ctx, tx, db.Driver, domain.NewJob{Kind: domain.JobKindEmailSend, Payload: domain.EmailPayload{
+		_, err := queue.Enqueue(ctx, tx, db.Dialect, domain.NewJob{Kind: domain.JobKindEmailSend, Payload: domain.EmailPayload{
 			To: []string{fmt.Sprintf("client%d@example.org", i)}, Template: "message",
 			Data: map[string]any{"subject": fmt.Sprintf("Message %d", i), "body": "Hello"},
 		}})
@@ -214,11 +215,11 @@ func buildRiver(b *testing.B) string {
 // FetchCooldown 2 ms, FetchPollInterval 20 ms.
 func river(bin string, jobs, concurrency int) queueRun {
 	return queueRun{jobs: jobs, setup: func(b *testing.B) (func(int) func(), func(), func() int) {
-		dsn := testdb.Fresh(b, gormdb.Postgres)
+		dsn := testdb.Fresh(b, sqldialect.Postgres)
 		if out, err := exec.Command(bin, "migrate", "-dsn", dsn).CombinedOutput(); err != nil {
 			b.Fatalf("river migrate: %v\n%s", err, out)
 		}
-		db, err := gormdb.OpenSQL(gormdb.Postgres, dsn)
+		db, err := gormdb.OpenSQL(sqldialect.Postgres, dsn)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -86,7 +86,7 @@ type worker struct {
 // budgets so each scenario stays bounded.
 func settings(db *testdb.DB, sink *smtpsink.Sink, over map[string]string) map[string]string {
 	env := map[string]string{
-		"DB_DRIVER": db.Driver, "DB_DSN": db.DSN, "DB_MAX_OPEN_CONNS": "10", "DB_MAX_IDLE_CONNS": "5",
+		"DB_DRIVER": db.Dialect, "DB_DSN": db.DSN, "DB_MAX_OPEN_CONNS": "10", "DB_MAX_IDLE_CONNS": "5",
 		"JWT_SECRET": strings.Repeat("s", 32),
 		"SMTP_HOST":  sink.Host, "SMTP_PORT": strconv.Itoa(sink.Port), "SMTP_FROM": "billing@example.com",
 		"WORKER_CONCURRENCY": "2", "TASK_TIMEOUT": "20s", "SHUTDOWN_TIMEOUT": "2s", "JOB_LEASE": "25s",
@@ -142,8 +142,8 @@ func enqueueEmails(t *testing.T, db *testdb.DB, n int) map[int64]string {
 	t.Helper()
 	requestIDs := map[int64]string{}
 	for i := range n {
-		rid := fmt.Sprintf("req-%s-%d", db.Driver, i)
-		id, err := queue.Enqueue(ctx, db.SQL, db.Driver, domain.NewJob{
+		rid := fmt.Sprintf("req-%s-%d", db.Dialect, i)
+		id, err := queue.Enqueue(ctx, db.SQL, db.Dialect, domain.NewJob{
 			Kind: domain.JobKindEmailSend, RequestID: rid,
 			Payload: domain.EmailPayload{To: []string{fmt.Sprintf("client%d@example.org", i)}, Template: "message",
 				Data: map[string]any{"subject": fmt.Sprintf("Message %d", i), "body": "Hello"}},

@@ -18,6 +18,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // Prefix is the common prefix of every variable.
@@ -129,7 +130,7 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("%s_%s: %s", Prefix, name, fmt.Sprintf(format, args...)))
 	}
 	switch c.DBDriver {
-	case "sqlite", "postgres", "mysql":
+	case sqldialect.SQLite, sqldialect.Postgres, sqldialect.MySQL:
 	default:
 		bad("DB_DRIVER", "%q is not one of sqlite, postgres, mysql", c.DBDriver)
 	}
@@ -177,7 +178,7 @@ func (c *Config) validate() error {
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		bad("JWT_SECRET", "must be at least 32 bytes, got %d", len(c.JWTSecret))
 	}
-	if c.JWTSecret == "" && c.DBDriver != "sqlite" {
+	if c.JWTSecret == "" && c.DBDriver != sqldialect.SQLite {
 		bad("JWT_SECRET", "is required with DOLIGO_DB_DRIVER=%s (at least 32 bytes)", c.DBDriver)
 	}
 	if strings.TrimSpace(c.AdminLogin) == "" {
@@ -308,7 +309,7 @@ func (c *Config) EnsureJWTSecret() (source string, err error) {
 	if c.JWTSecret != "" {
 		return "", nil
 	}
-	if c.DBDriver != "sqlite" {
+	if c.DBDriver != sqldialect.SQLite {
 		return "", fmt.Errorf("%s_JWT_SECRET is required with DOLIGO_DB_DRIVER=%s", Prefix, c.DBDriver)
 	}
 	dir := SQLiteDataDir(c.DBDSN)

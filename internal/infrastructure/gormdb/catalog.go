@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // productModel is a row of products. Decimals are NUMERIC on PostgreSQL and
@@ -116,7 +117,7 @@ func (r *productRepo) List(ctx context.Context, f domain.ProductFilter) (domain.
 		"id": "id", "ref": "ref", "label": "label", "type": "type", "unit_price": "unit_price",
 		"created_at": "created_at", "updated_at": "updated_at",
 	}
-	if r.dialect == SQLite {
+	if r.dialect == sqldialect.SQLite {
 		// SQLite keeps decimals as exact TEXT, which sorts "10" before "9";
 		// REAL is exact enough to order prices (never to compute with them).
 		cols["unit_price"] = "CAST(unit_price AS REAL)"

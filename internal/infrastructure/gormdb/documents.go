@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // documentModel is a row of commercial_documents: proposals, orders,
@@ -267,7 +268,7 @@ func (r *documentRepo) List(ctx context.Context, f domain.DocumentFilter, q doma
 		"id": "id", "ref": "ref", "date": "doc_date", "due_date": "due_date", "status": "status",
 		"total_gross": "total_gross", "created_at": "created_at", "updated_at": "updated_at",
 	}
-	if r.dialect == SQLite {
+	if r.dialect == sqldialect.SQLite {
 		cols["total_gross"] = "CAST(total_gross AS REAL)" // exact TEXT sorts "10" before "9"
 	}
 	rows, total, err := listPage[documentModel](filtered, q, cols, true)

@@ -95,7 +95,7 @@ func TestDocumentListQueriesDoNotGrowWithPageSize(t *testing.T) {
 				t.Helper()
 				before := queries.Load()
 				var page domain.Page[*domain.Document]
-				err := uow.Read(ctx, func(ctx context.Context, r domain.Repositories) error {
+				err := uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
 					var err error
 					page, err = r.Documents.List(ctx, f, q)
 					return err

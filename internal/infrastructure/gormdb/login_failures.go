@@ -30,15 +30,12 @@ func (m loginFailureRow) failures() domain.LoginFailures {
 	return f
 }
 
-// LoginFailureRepo implements domain.LoginFailureRepository on the
+// loginFailureRepo implements domain.LoginFailureRepository on the
 // login_failures table, which every API replica shares.
-type LoginFailureRepo struct{ db *gorm.DB }
-
-// NewLoginFailureRepo returns the repository of db.
-func NewLoginFailureRepo(db *DB) *LoginFailureRepo { return &LoginFailureRepo{db: db.Gorm} }
+type loginFailureRepo struct{ db *gorm.DB }
 
 // Get returns the pair's record, or a zero one.
-func (r *LoginFailureRepo) Get(ctx context.Context, login, address string) (domain.LoginFailures, error) {
+func (r *loginFailureRepo) Get(ctx context.Context, login, address string) (domain.LoginFailures, error) {
 	var row loginFailureRow
 	err := r.db.WithContext(ctx).Where("login = ? AND address = ?", login, address).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -50,49 +47,55 @@ func (r *LoginFailureRepo) Get(ctx context.Context, login, address string) (doma
 	return row.failures(), nil
 }
 
-// Update makes sure the row exists (an insert that does nothing when it does,
-// committed on its own so that it holds no insert lock while waiting below),
-// then locks it, applies fn and writes it back: concurrent failures of one
-// pair are counted one after the other, none lost.
-func (r *LoginFailureRepo) Update(ctx context.Context, login, address string, fn func(*domain.LoginFailures)) (domain.LoginFailures, error) {
-	db := r.db.WithContext(ctx)
-	seed := loginFailureRow{Login: login, Address: address, FirstFailure: dbTime(time.Unix(0, 0))}
-	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&seed).Error; err != nil {
-		return domain.LoginFailures{}, fmt.Errorf("insert login failures: %w", err)
+// seedRow is the zero record of a pair.
+func seedRow(login, address string) loginFailureRow {
+	return loginFailureRow{Login: login, Address: address, FirstFailure: dbTime(time.Unix(0, 0))}
+}
+
+// Ensure inserts the pair's zero record unless it exists (an insert that does
+// nothing when it does).
+func (r *loginFailureRepo) Ensure(ctx context.Context, login, address string) error {
+	seed := seedRow(login, address)
+	if err := r.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&seed).Error; err != nil {
+		return fmt.Errorf("insert login failures: %w", err)
 	}
-	var out domain.LoginFailures
-	err := db.Transaction(func(tx *gorm.DB) error {
-		var row loginFailureRow
-		err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
-			Where("login = ? AND address = ?", login, address).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			// Prune deleted the row between the insert and the lock: it was
-			// stale, so start from a fresh one.
-			row = seed
-			err = tx.Create(&row).Error
-		}
-		if err != nil {
-			return err
-		}
-		f := row.failures()
-		fn(&f)
-		row.Failures, row.FirstFailure, row.LockedUntil = f.Failures, dbTime(f.FirstFailure), nil
-		if !f.LockedUntil.IsZero() {
-			t := dbTime(f.LockedUntil)
-			row.LockedUntil = &t
-		}
-		out = row.failures()
-		return tx.Model(&loginFailureRow{}).Where("login = ? AND address = ?", login, address).
-			Updates(map[string]any{"failures": row.Failures, "first_failure": row.FirstFailure, "locked_until": row.LockedUntil}).Error
-	})
+	return nil
+}
+
+// Lock reads the pair's record with FOR UPDATE. When Prune deleted it between
+// Ensure and this lock it was stale, so a fresh one is inserted.
+func (r *loginFailureRepo) Lock(ctx context.Context, login, address string) (domain.LoginFailures, error) {
+	tx := r.db.WithContext(ctx)
+	var row loginFailureRow
+	err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Where("login = ? AND address = ?", login, address).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		row = seedRow(login, address)
+		err = tx.Create(&row).Error
+	}
 	if err != nil {
-		return domain.LoginFailures{}, fmt.Errorf("update login failures: %w", err)
+		return domain.LoginFailures{}, fmt.Errorf("lock login failures: %w", err)
 	}
-	return out, nil
+	return row.failures(), nil
+}
+
+// Save writes a record read with Lock.
+func (r *loginFailureRepo) Save(ctx context.Context, f domain.LoginFailures) error {
+	var lockedUntil *time.Time
+	if !f.LockedUntil.IsZero() {
+		t := dbTime(f.LockedUntil)
+		lockedUntil = &t
+	}
+	err := r.db.WithContext(ctx).Model(&loginFailureRow{}).Where("login = ? AND address = ?", f.Login, f.Address).
+		Updates(map[string]any{"failures": f.Failures, "first_failure": dbTime(f.FirstFailure), "locked_until": lockedUntil}).Error
+	if err != nil {
+		return fmt.Errorf("update login failures: %w", err)
+	}
+	return nil
 }
 
 // Delete forgets the pair.
-func (r *LoginFailureRepo) Delete(ctx context.Context, login, address string) error {
+func (r *loginFailureRepo) Delete(ctx context.Context, login, address string) error {
 	err := r.db.WithContext(ctx).Where("login = ? AND address = ?", login, address).Delete(&loginFailureRow{}).Error
 	if err != nil {
 		return fmt.Errorf("clear login failures: %w", err)
@@ -102,7 +105,7 @@ func (r *LoginFailureRepo) Delete(ctx context.Context, login, address string) er
 
 // Prune deletes the records whose window has passed and that hold no lock,
 // so logins sprayed at random do not grow the table without bound.
-func (r *LoginFailureRepo) Prune(ctx context.Context, now time.Time, window time.Duration) (int64, error) {
+func (r *loginFailureRepo) Prune(ctx context.Context, now time.Time, window time.Duration) (int64, error) {
 	res := r.db.WithContext(ctx).
 		Where("first_failure < ? AND (locked_until IS NULL OR locked_until <= ?)", dbTime(now.Add(-window)), dbTime(now)).
 		Delete(&loginFailureRow{})

@@ -19,6 +19,7 @@ import (
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 
 	"github.com/doligo/doligo/embed"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // Migrator runs the embedded migrations of one dialect with golang-migrate.
@@ -35,7 +36,7 @@ func NewMigrator(driver, dsn string) (*Migrator, error) {
 		return nil, fmt.Errorf("embedded migrations for %s: %w", driver, err)
 	}
 	var db *sql.DB
-	if driver == MySQL {
+	if driver == sqldialect.MySQL {
 		d, derr := MySQLDSN(dsn, true)
 		if derr != nil {
 			return nil, derr
@@ -55,11 +56,11 @@ func NewMigrator(driver, dsn string) (*Migrator, error) {
 	}
 	var drv database.Driver
 	switch driver {
-	case Postgres:
+	case sqldialect.Postgres:
 		drv, err = mpgx.WithInstance(db, &mpgx.Config{})
-	case MySQL:
+	case sqldialect.MySQL:
 		drv, err = mmysql.WithInstance(db, &mmysql.Config{})
-	case SQLite:
+	case sqldialect.SQLite:
 		drv, err = msqlite.WithInstance(db, &msqlite.Config{})
 	}
 	if err != nil {

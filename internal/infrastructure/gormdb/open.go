@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
+	"github.com/doligo/doligo/internal/infrastructure/txretry"
 	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	gmysql "gorm.io/driver/mysql"
@@ -22,13 +24,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 	_ "modernc.org/sqlite" // pure-Go SQLite, registered as "sqlite"
-)
-
-// Dialect names, as DOLIGO_DB_DRIVER spells them.
-const (
-	Postgres = "postgres"
-	MySQL    = "mysql"
-	SQLite   = "sqlite"
 )
 
 // Pool is the connection-pool part of the configuration.
@@ -53,7 +48,7 @@ func (d *DB) Close() error { return d.SQL.Close() }
 // Open connects to the database named by driver and dsn, applies the pool
 // settings and checks that the server can do what the product relies on.
 func Open(ctx context.Context, driver, dsn string, pool Pool) (*DB, error) {
-	if driver == MySQL {
+	if driver == sqldialect.MySQL {
 		var err error
 		if dsn, err = mysqlSessionDSN(ctx, dsn); err != nil {
 			return nil, err
@@ -77,11 +72,11 @@ func Open(ctx context.Context, driver, dsn string, pool Pool) (*DB, error) {
 
 	var dialector gorm.Dialector
 	switch driver {
-	case Postgres:
+	case sqldialect.Postgres:
 		dialector = postgres.New(postgres.Config{Conn: sqlDB})
-	case MySQL:
+	case sqldialect.MySQL:
 		dialector = gmysql.New(gmysql.Config{Conn: sqlDB, SkipInitializeWithVersion: false})
-	case SQLite:
+	case sqldialect.SQLite:
 		dialector = &sqlite.Dialector{DriverName: "sqlite", Conn: sqlDB}
 	}
 	g, err := gorm.Open(dialector, &gorm.Config{
@@ -102,9 +97,9 @@ func Open(ctx context.Context, driver, dsn string, pool Pool) (*DB, error) {
 // and IMMEDIATE write transactions on SQLite.
 func OpenSQL(driver, dsn string) (*sql.DB, error) {
 	switch driver {
-	case Postgres:
+	case sqldialect.Postgres:
 		return sql.Open("pgx", dsn)
-	case MySQL:
+	case sqldialect.MySQL:
 		// Multi-statements: stockRepo.SaveLevelsAndMovements sends a stock
 		// change's writes in one round trip.
 		d, err := MySQLDSN(dsn, true)
@@ -112,7 +107,7 @@ func OpenSQL(driver, dsn string) (*sql.DB, error) {
 			return nil, err
 		}
 		return sql.Open("mysql", d)
-	case SQLite:
+	case sqldialect.SQLite:
 		d, err := SQLiteDSN(dsn)
 		if err != nil {
 			return nil, err
@@ -197,7 +192,7 @@ var versionRe = regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)`)
 // Set per connection, it saves every transaction a SET TRANSACTION round
 // trip; it overrides any level the DSN names.
 func mysqlSessionDSN(ctx context.Context, dsn string) (string, error) {
-	probe, err := OpenSQL(MySQL, dsn)
+	probe, err := OpenSQL(sqldialect.MySQL, dsn)
 	if err != nil {
 		return "", err
 	}
@@ -205,7 +200,7 @@ func mysqlSessionDSN(ctx context.Context, dsn string) (string, error) {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := probe.PingContext(pctx); err != nil {
-		return "", fmt.Errorf("connect to %s: %w", MySQL, err)
+		return "", fmt.Errorf("connect to %s: %w", sqldialect.MySQL, err)
 	}
 	version, err := checkMySQLVersion(pctx, probe)
 	if err != nil {
@@ -290,7 +285,7 @@ func supportsSkipLocked(version string) (bool, error) {
 func ping(ctx context.Context, db *sql.DB) error {
 	for {
 		err := db.PingContext(ctx)
-		if err == nil || !Retryable(err) {
+		if err == nil || !txretry.Retryable(err) {
 			return err
 		}
 		select {

@@ -10,6 +10,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
@@ -38,7 +39,7 @@ func TestOpenWaitsForANewSQLiteFileBeingWritten(t *testing.T) {
 	}
 	opened := make(chan error, 1)
 	go func() {
-		db, err := gormdb.Open(ctx, gormdb.SQLite, "file:"+path, testdb.Pool())
+		db, err := gormdb.Open(ctx, sqldialect.SQLite, "file:"+path, testdb.Pool())
 		if err == nil {
 			db.Close()
 		}

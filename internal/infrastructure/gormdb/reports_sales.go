@@ -13,6 +13,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // SalesReports runs the sales reports — sales by period, receivables aging,
@@ -40,12 +41,12 @@ func NewSalesReports(db *DB) *SalesReports {
 type reportDialect string
 
 // exact reports whether the database sums amounts exactly.
-func (d reportDialect) exact() bool { return d != SQLite }
+func (d reportDialect) exact() bool { return d != sqldialect.SQLite }
 
 // bind numbers the ? placeholders on PostgreSQL. Statements hold no ? inside
 // string literals.
 func (d reportDialect) bind(q string) string {
-	if d != Postgres {
+	if d != sqldialect.Postgres {
 		return q
 	}
 	return sqlbind.Dollar(q)
@@ -54,9 +55,9 @@ func (d reportDialect) bind(q string) string {
 // period is the text of the day, month or year of a DATE column.
 func (d reportDialect) period(col string, g domain.SalesGrouping) string {
 	formats := map[reportDialect]map[domain.SalesGrouping]string{
-		Postgres: {domain.GroupByDay: "to_char(%s, 'YYYY-MM-DD')", domain.GroupByMonth: "to_char(%s, 'YYYY-MM')", domain.GroupByYear: "to_char(%s, 'YYYY')"},
-		MySQL:    {domain.GroupByDay: "DATE_FORMAT(%s, '%%Y-%%m-%%d')", domain.GroupByMonth: "DATE_FORMAT(%s, '%%Y-%%m')", domain.GroupByYear: "DATE_FORMAT(%s, '%%Y')"},
-		SQLite:   {domain.GroupByDay: "strftime('%%Y-%%m-%%d', %s)", domain.GroupByMonth: "strftime('%%Y-%%m', %s)", domain.GroupByYear: "strftime('%%Y', %s)"},
+		sqldialect.Postgres: {domain.GroupByDay: "to_char(%s, 'YYYY-MM-DD')", domain.GroupByMonth: "to_char(%s, 'YYYY-MM')", domain.GroupByYear: "to_char(%s, 'YYYY')"},
+		sqldialect.MySQL:    {domain.GroupByDay: "DATE_FORMAT(%s, '%%Y-%%m-%%d')", domain.GroupByMonth: "DATE_FORMAT(%s, '%%Y-%%m')", domain.GroupByYear: "DATE_FORMAT(%s, '%%Y')"},
+		sqldialect.SQLite:   {domain.GroupByDay: "strftime('%%Y-%%m-%%d', %s)", domain.GroupByMonth: "strftime('%%Y-%%m', %s)", domain.GroupByYear: "strftime('%%Y', %s)"},
 	}
 	return fmt.Sprintf(formats[d][g], col)
 }
@@ -66,7 +67,7 @@ func (d reportDialect) period(col string, g domain.SalesGrouping) string {
 // compares as text the right way round with a bare date: a day's value is
 // ≥ that day and < the next.
 func (d reportDialect) date() string {
-	if d == SQLite {
+	if d == sqldialect.SQLite {
 		return "?"
 	}
 	return "CAST(? AS DATE)"
@@ -76,9 +77,9 @@ func (d reportDialect) date() string {
 // date parameter (positive when the parameter is later).
 func (d reportDialect) daysSince(col string) string {
 	switch d {
-	case Postgres:
+	case sqldialect.Postgres:
 		return "(CAST(? AS DATE) - " + col + ")"
-	case MySQL:
+	case sqldialect.MySQL:
 		return "DATEDIFF(?, " + col + ")"
 	}
 	return "CAST(julianday(?) - julianday(" + col + ") AS INTEGER)"
@@ -89,7 +90,7 @@ func (d reportDialect) daysSince(col string) string {
 // negative), since arithmetic would make a float of it.
 func (d reportDialect) signed(col string) string {
 	neg := "-" + col
-	if d == SQLite {
+	if d == sqldialect.SQLite {
 		neg = "'-' || " + col
 	}
 	return "CASE WHEN d.doc_type = 'credit_note' THEN " + neg + " ELSE " + col + " END"

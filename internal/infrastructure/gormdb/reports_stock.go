@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // StockReports reads the stock reports with plain SQL on the pool: each
@@ -39,9 +40,9 @@ ORDER BY l.product_id, l.warehouse_id`
 func stockValuationQuery(dialect string, f domain.StockValuationFilter) (string, []any) {
 	value, nonZero, placeholder := "l.qty * p.cost_price", "l.qty <> 0", "?"
 	switch dialect {
-	case SQLite:
+	case sqldialect.SQLite:
 		value, nonZero = "NULL", "CAST(l.qty AS REAL) <> 0"
-	case Postgres:
+	case sqldialect.Postgres:
 		placeholder = "$1"
 	}
 	filter, args := "", []any(nil)

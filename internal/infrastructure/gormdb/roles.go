@@ -28,25 +28,21 @@ type rolePermissionRow struct {
 
 func (rolePermissionRow) TableName() string { return "role_permissions" }
 
-// RoleRepo implements domain.RoleRepository.
-type RoleRepo struct{ db *gorm.DB }
-
-// NewRoleRepo returns the repository of db.
-func NewRoleRepo(db *DB) *RoleRepo { return &RoleRepo{db: db.Gorm} }
+// roleRepo implements domain.RoleRepository.
+type roleRepo struct{ db *gorm.DB }
 
 // SyncBuiltin writes only the differences between the database and roles, in
-// one transaction, so a start against an up-to-date database writes nothing.
-// Two replicas starting together may deadlock on InnoDB's gap locks; the
-// loser runs again.
-func (r *RoleRepo) SyncBuiltin(ctx context.Context, roles []domain.Role) error {
-	return retryTx(ctx, r.db, func(tx *gorm.DB) error {
-		for _, role := range roles {
-			if err := syncRole(tx, role); err != nil {
-				return fmt.Errorf("sync role %s: %w", role.Name, err)
-			}
+// the caller's unit of work, so a start against an up-to-date database writes
+// nothing. Two replicas starting together may deadlock on InnoDB's gap locks;
+// the unit of work runs the loser again.
+func (r *roleRepo) SyncBuiltin(ctx context.Context, roles []domain.Role) error {
+	tx := r.db.WithContext(ctx)
+	for _, role := range roles {
+		if err := syncRole(tx, role); err != nil {
+			return fmt.Errorf("sync role %s: %w", role.Name, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func syncRole(tx *gorm.DB, role domain.Role) error {
@@ -105,7 +101,7 @@ func syncRole(tx *gorm.DB, role domain.Role) error {
 }
 
 // Names lists every role in the database, sorted.
-func (r *RoleRepo) Names(ctx context.Context) ([]string, error) {
+func (r *roleRepo) Names(ctx context.Context) ([]string, error) {
 	var names []string
 	if err := r.db.WithContext(ctx).Model(&roleRow{}).Order("name").Pluck("name", &names).Error; err != nil {
 		return nil, fmt.Errorf("list roles: %w", err)
@@ -114,7 +110,7 @@ func (r *RoleRepo) Names(ctx context.Context) ([]string, error) {
 }
 
 // Permissions returns the union of the roles' permissions, sorted.
-func (r *RoleRepo) Permissions(ctx context.Context, roles []string) ([]string, error) {
+func (r *roleRepo) Permissions(ctx context.Context, roles []string) ([]string, error) {
 	perms := []string{}
 	if len(roles) == 0 {
 		return perms, nil

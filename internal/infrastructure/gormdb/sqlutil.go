@@ -1,10 +1,8 @@
 package gormdb
 
 import (
-	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 	"modernc.org/sqlite"
@@ -29,25 +27,4 @@ func uniqueViolated(err error) bool {
 		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
-}
-
-// txAttempts bounds the runs of a transaction that the database keeps
-// aborting for deadlocks.
-const txAttempts = 5
-
-// retryTx runs fn in a transaction, again (after a jittered pause) when the
-// database aborted it for a deadlock or serialisation failure, as
-// UnitOfWork.Do does for the repositories it hands out.
-func retryTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	for attempt := 1; ; attempt++ {
-		err := db.WithContext(ctx).Transaction(fn)
-		if err == nil || !Retryable(err) || attempt >= txAttempts {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(jitteredBackoff(attempt)):
-		}
-	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // stockLevelModel is a row of stock_levels; (product_id, warehouse_id) is the
@@ -158,7 +159,7 @@ func (r *stockRepo) SaveLevels(ctx context.Context, levels []*domain.StockLevel)
 // never concatenated; an error in any statement stops the batch and is
 // returned, and the caller's unit of work rolls back.
 func (r *stockRepo) SaveLevelsAndMovements(ctx context.Context, levels []*domain.StockLevel, ms []*domain.Movement) error {
-	if r.dialect != MySQL || len(ms) == 0 {
+	if r.dialect != sqldialect.MySQL || len(ms) == 0 {
 		if err := r.SaveLevels(ctx, levels); err != nil {
 			return err
 		}

@@ -10,14 +10,9 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
-
-// levelLedgerWriter is the write path StockService.ApplyIn uses when the
-// stock repository offers it (one round trip on MySQL).
-type levelLedgerWriter interface {
-	SaveLevelsAndMovements(ctx context.Context, levels []*domain.StockLevel, ms []*domain.Movement) error
-}
 
 // stockFixture creates a stocked product and n warehouses.
 func stockFixture(t *testing.T, uow *gormdb.UnitOfWork, ref string, n int) (product int64, warehouses []int64) {
@@ -60,7 +55,7 @@ func withLocked(ctx context.Context, uow *gormdb.UnitOfWork, product int64, ws [
 func TestSaveLevelsAndMovements(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx, uow, now := context.Background(), gormdb.NewUnitOfWork(db.DB), time.Now().UTC().Truncate(time.Second)
-		product, ws := stockFixture(t, uow, "SLM-"+db.Driver, 2)
+		product, ws := stockFixture(t, uow, "SLM-"+db.Dialect, 2)
 		var moves []*domain.Movement
 		err := withLocked(ctx, uow, product, ws, func(ctx context.Context, r domain.Repositories, locked []*domain.StockLevel) error {
 			moves = nil
@@ -70,12 +65,12 @@ func TestSaveLevelsAndMovements(t *testing.T) {
 				moves = append(moves, &domain.Movement{ProductID: product, WarehouseID: l.WarehouseID, Qty: qty, BalanceAfter: qty,
 					Label: fmt.Sprintf("line %d", i), Origin: domain.Origin{Type: "manual"}, UserID: 7, RequestID: "req", CreatedAt: now})
 			}
-			return r.Stock.(levelLedgerWriter).SaveLevelsAndMovements(ctx, locked, moves)
+			return r.Stock.SaveLevelsAndMovements(ctx, locked, moves)
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = uow.Read(ctx, func(ctx context.Context, r domain.Repositories) error {
+		err = uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
 			levels, err := r.Stock.ProductLevels(ctx, product)
 			if err != nil {
 				return err
@@ -108,7 +103,7 @@ func TestSaveLevelsAndMovements(t *testing.T) {
 func TestSaveLevelsAndMovementsFailureRollsBack(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx, uow, now := context.Background(), gormdb.NewUnitOfWork(db.DB), time.Now().UTC().Truncate(time.Second)
-		product, ws := stockFixture(t, uow, "SLMF-"+db.Driver, 1)
+		product, ws := stockFixture(t, uow, "SLMF-"+db.Dialect, 1)
 		err := withLocked(ctx, uow, product, ws, func(ctx context.Context, r domain.Repositories, locked []*domain.StockLevel) error {
 			locked[0].Qty, locked[0].UpdatedAt = decimal.NewFromInt(3), now
 			return r.Stock.SaveLevels(ctx, locked)
@@ -120,12 +115,12 @@ func TestSaveLevelsAndMovementsFailureRollsBack(t *testing.T) {
 			locked[0].Qty, locked[0].UpdatedAt = decimal.NewFromInt(5), now
 			bad := &domain.Movement{ProductID: product + 1_000_000, WarehouseID: ws[0], Qty: decimal.NewFromInt(5), BalanceAfter: decimal.NewFromInt(5),
 				Label: "no such product", Origin: domain.Origin{Type: "manual"}, CreatedAt: now} // foreign key violation
-			return r.Stock.(levelLedgerWriter).SaveLevelsAndMovements(ctx, locked, []*domain.Movement{bad})
+			return r.Stock.SaveLevelsAndMovements(ctx, locked, []*domain.Movement{bad})
 		})
 		if err == nil {
 			t.Fatal("a ledger row of an unknown product was written")
 		}
-		err = uow.Read(ctx, func(ctx context.Context, r domain.Repositories) error {
+		err = uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
 			levels, err := r.Stock.ProductLevels(ctx, product)
 			if err != nil {
 				return err
@@ -152,7 +147,7 @@ func TestSaveLevelsAndMovementsFailureRollsBack(t *testing.T) {
 // unit of work no longer sets the level per transaction.
 func TestMySQLSessionIsReadCommitted(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		if db.Driver != gormdb.MySQL {
+		if db.Dialect != sqldialect.MySQL {
 			t.Skip("MySQL only")
 		}
 		var version string

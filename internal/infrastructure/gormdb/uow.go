@@ -3,32 +3,20 @@ package gormdb
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math/rand/v2"
 	"strings"
-	"time"
 
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/rs/zerolog"
 	"gorm.io/gorm"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/infrastructure/txretry"
 )
-
-// DefaultMaxAttempts bounds how often a unit of work runs when the database
-// keeps aborting it for deadlocks or serialisation failures.
-const DefaultMaxAttempts = 8
 
 // UnitOfWork implements domain.UnitOfWork on GORM.
 type UnitOfWork struct {
-	db      *DB
-	backoff func(attempt int) time.Duration
-	// MaxAttempts bounds the runs of one Do (DefaultMaxAttempts by default).
-	MaxAttempts int
+	db *DB
 	// OnRetry, when set, hears of every failure that Do retries (tests,
 	// metrics).
 	OnRetry func(attempt int, err error)
@@ -46,88 +34,63 @@ type UnitOfWork struct {
 // SET TRANSACTION round trip on every unit of work. SQLite transactions are
 // BEGIN IMMEDIATE (see SQLiteDSN): one writer at a time.
 func NewUnitOfWork(db *DB) *UnitOfWork {
-	return &UnitOfWork{db: db, MaxAttempts: DefaultMaxAttempts, backoff: jitteredBackoff}
+	return &UnitOfWork{db: db}
 }
 
-// newRepositories binds every repository to db (a transaction or the pool).
-// Features add their repository here and a field to domain.Repositories.
-func newRepositories(db *gorm.DB, dialect string) domain.Repositories {
+// newRepositories binds every repository to tx, the unit of work's
+// transaction. Features add their repository here and a field to
+// domain.Repositories (and its read half to newReaders).
+func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 	return domain.Repositories{
-		Products:   &productRepo{db: db, dialect: dialect},
-		Warehouses: &warehouseRepo{db: db},
-		Stock:      &stockRepo{db: db, dialect: dialect},
-		Movements:  &movementRepo{db: db},
+		Products:   &productRepo{db: tx, dialect: dialect},
+		Warehouses: &warehouseRepo{db: tx},
+		Stock:      &stockRepo{db: tx, dialect: dialect},
+		Movements:  &movementRepo{db: tx},
 
-		ThirdParties: &thirdPartyRepo{db: db},
-		Contacts:     &contactRepo{db: db},
-		Documents:    &documentRepo{db: db, dialect: dialect},
-		Payments:     &paymentRepo{db: db},
-		Numbering:    &numberingRepo{db: db},
+		ThirdParties: &thirdPartyRepo{db: tx},
+		Contacts:     &contactRepo{db: tx},
+		Documents:    &documentRepo{db: tx, dialect: dialect},
+		Payments:     &paymentRepo{db: tx},
+		Numbering:    &numberingRepo{db: tx},
 
-		BOMs:                &bomRepo{db: db},
-		ManufacturingOrders: &moRepo{db: db},
+		BOMs:                &bomRepo{db: tx},
+		ManufacturingOrders: &moRepo{db: tx},
 
-		Outbox:  queue.NewOutbox(db),
-		Archive: &archiveRepo{db: db},
+		Users:         &userRepo{db: tx},
+		Roles:         &roleRepo{db: tx},
+		LoginFailures: &loginFailureRepo{db: tx},
+		Idempotency:   &idempotencyRepo{db: tx},
+
+		Outbox:  queue.NewOutbox(tx),
+		Archive: &archiveRepo{db: tx},
 	}
+}
+
+// newReaders binds the read halves to the pool: no transaction, no lock.
+func newReaders(db *gorm.DB, dialect string) domain.Readers {
+	return newRepositories(db, dialect).Readers()
 }
 
 // Do implements domain.UnitOfWork: fn runs in one transaction, again after a
-// deadlock or serialisation failure (with jittered backoff, at most
-// MaxAttempts runs in all), never again after any other error.
+// deadlock or serialisation failure (txretry.Run), never again after any
+// other error.
 func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, r domain.Repositories) error) error {
-	for attempt := 1; ; attempt++ {
-		err := u.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var last error
+	return txretry.Run(ctx, func(attempt int) error {
+		if attempt > 1 && u.OnRetry != nil {
+			u.OnRetry(attempt-1, last)
+		}
+		last = u.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			return fn(ctx, newRepositories(tx, u.db.Dialect))
 		})
-		if err == nil || !Retryable(err) || attempt >= u.MaxAttempts || ctx.Err() != nil {
-			return err
-		}
-		if u.OnRetry != nil {
-			u.OnRetry(attempt, err)
-		}
-		zerolog.Ctx(ctx).Debug().Err(err).Int("attempt", attempt).Msg("transaction aborted by the database: retrying")
-		t := time.NewTimer(u.backoff(attempt))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%w (retry abandoned: %w)", err, ctx.Err())
-		case <-t.C:
-		}
-	}
+		return last
+	})
 }
 
-// Read implements domain.UnitOfWork: repositories on the pool, no transaction.
-func (u *UnitOfWork) Read(ctx context.Context, fn func(ctx context.Context, r domain.Repositories) error) error {
-	return fn(ctx, newRepositories(u.db.Gorm.WithContext(ctx), u.db.Dialect))
-}
-
-// jitteredBackoff waits a random time up to 2ms × 2^attempt (capped at 250ms),
-// so that transactions that collided do not collide again in step.
-func jitteredBackoff(attempt int) time.Duration {
-	ceiling := min(2*time.Millisecond<<min(attempt, 7), 250*time.Millisecond)
-	return time.Duration(rand.Int64N(int64(ceiling))) + time.Millisecond
-}
-
-// Retryable reports whether err means that the database aborted the
-// transaction and running it again may succeed: a deadlock or serialisation
-// failure (PostgreSQL 40P01, 40001), a deadlock or lock wait timeout (MySQL
-// 1213, 1205), or a busy or locked database (SQLite).
-func Retryable(err error) bool {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "40P01" || pe.Code == "40001"
-	}
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1213 || me.Number == 1205
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		primary := se.Code() & 0xff // extended codes keep the primary one in the low byte
-		return primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED
-	}
-	return false
+// Read implements domain.UnitOfWork: the read halves on the pool, no
+// transaction.
+func (u *UnitOfWork) Read(ctx context.Context, fn func(ctx context.Context, r domain.Readers) error) error {
+	return fn(ctx, newReaders(u.db.Gorm.WithContext(ctx), u.db.Dialect))
 }
 
 // foreignKeyViolated reports a foreign-key violation on any dialect (see

@@ -50,52 +50,41 @@ func (m userRow) user(roles []string) *domain.User {
 	}
 }
 
-// UserRepo implements domain.UserRepository and domain.UserTransactor.
-type UserRepo struct{ db *gorm.DB }
+// userRepo implements domain.UserRepository on the transaction (or, for
+// reads, the pool) its unit of work binds it to.
+type userRepo struct{ db *gorm.DB }
 
-// NewUserRepo returns the repository of db.
-func NewUserRepo(db *DB) *UserRepo { return &UserRepo{db: db.Gorm} }
-
-// InUserTx runs fn with a repository bound to one transaction, again when
-// the database aborts it for a deadlock.
-func (r *UserRepo) InUserTx(ctx context.Context, fn func(context.Context, domain.UserRepository) error) error {
-	return retryTx(ctx, r.db, func(tx *gorm.DB) error {
-		return fn(ctx, &UserRepo{db: tx})
-	})
-}
-
-// Create inserts the user and its roles together (a savepoint when r is
-// already in a transaction). The unique login index, not a prior read,
-// decides between two concurrent creations of one login.
-func (r *UserRepo) Create(ctx context.Context, u *domain.User) error {
-	return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		row := toUserRow(u)
-		row.ID = 0
-		if err := tx.Create(&row).Error; err != nil {
-			if uniqueViolated(err) {
-				return domain.ErrDuplicateLogin(u.Login)
-			}
-			return fmt.Errorf("insert user %q: %w", u.Login, err)
+// Create inserts the user and its roles; the unit of work commits them
+// together. The unique login index, not a prior read, decides between two
+// concurrent creations of one login.
+func (r *userRepo) Create(ctx context.Context, u *domain.User) error {
+	tx := r.db.WithContext(ctx)
+	row := toUserRow(u)
+	row.ID = 0
+	if err := tx.Create(&row).Error; err != nil {
+		if uniqueViolated(err) {
+			return domain.ErrDuplicateLogin(u.Login)
 		}
-		if err := setUserRoles(tx, row.ID, u.Roles); err != nil {
-			return err
-		}
-		u.ID = row.ID
-		return nil
-	})
+		return fmt.Errorf("insert user %q: %w", u.Login, err)
+	}
+	if err := setUserRoles(tx, row.ID, u.Roles); err != nil {
+		return err
+	}
+	u.ID = row.ID
+	return nil
 }
 
 // Get returns the user with its roles, or a not-found problem.
-func (r *UserRepo) Get(ctx context.Context, id int64) (*domain.User, error) {
+func (r *userRepo) Get(ctx context.Context, id int64) (*domain.User, error) {
 	return r.first(ctx, id, "id = ?")
 }
 
 // GetByLogin returns the user with the exact login, or a not-found problem.
-func (r *UserRepo) GetByLogin(ctx context.Context, login string) (*domain.User, error) {
+func (r *userRepo) GetByLogin(ctx context.Context, login string) (*domain.User, error) {
 	return r.first(ctx, login, "login = ?")
 }
 
-func (r *UserRepo) first(ctx context.Context, key any, where string) (*domain.User, error) {
+func (r *userRepo) first(ctx context.Context, key any, where string) (*domain.User, error) {
 	var row userRow
 	err := r.db.WithContext(ctx).Where(where, key).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -116,7 +105,7 @@ var userSortColumns = map[string]string{"login": "login", "id": "id", "created_a
 
 // List returns one page; Search matches login and e-mail, case-insensitively
 // on every dialect.
-func (r *UserRepo) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.User], error) {
+func (r *userRepo) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.User], error) {
 	filtered := func() *gorm.DB {
 		db := r.db.WithContext(ctx).Model(&userRow{})
 		if q.Search != "" {
@@ -147,23 +136,22 @@ func (r *UserRepo) List(ctx context.Context, q domain.ListQuery) (domain.Page[*d
 }
 
 // Save writes the mutable fields and replaces the role set.
-func (r *UserRepo) Save(ctx context.Context, u *domain.User) error {
-	return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&userRow{}).Where("id = ?", u.ID).Updates(map[string]any{
-			"email": u.Email, "password_hash": u.PasswordHash, "active": u.Active, "updated_at": dbTime(u.UpdatedAt),
-		}).Error
-		if err != nil {
-			return fmt.Errorf("update user %d: %w", u.ID, err)
-		}
-		if err := tx.Where("user_id = ?", u.ID).Delete(&userRoleRow{}).Error; err != nil {
-			return fmt.Errorf("clear roles of user %d: %w", u.ID, err)
-		}
-		return setUserRoles(tx, u.ID, u.Roles)
-	})
+func (r *userRepo) Save(ctx context.Context, u *domain.User) error {
+	tx := r.db.WithContext(ctx)
+	err := tx.Model(&userRow{}).Where("id = ?", u.ID).Updates(map[string]any{
+		"email": u.Email, "password_hash": u.PasswordHash, "active": u.Active, "updated_at": dbTime(u.UpdatedAt),
+	}).Error
+	if err != nil {
+		return fmt.Errorf("update user %d: %w", u.ID, err)
+	}
+	if err := tx.Where("user_id = ?", u.ID).Delete(&userRoleRow{}).Error; err != nil {
+		return fmt.Errorf("clear roles of user %d: %w", u.ID, err)
+	}
+	return setUserRoles(tx, u.ID, u.Roles)
 }
 
 // Delete removes the user; its role assignments go with it (ON DELETE CASCADE).
-func (r *UserRepo) Delete(ctx context.Context, id int64) error {
+func (r *userRepo) Delete(ctx context.Context, id int64) error {
 	res := r.db.WithContext(ctx).Where("id = ?", id).Delete(&userRow{})
 	if res.Error != nil {
 		return fmt.Errorf("delete user %d: %w", id, res.Error)
@@ -175,7 +163,7 @@ func (r *UserRepo) Delete(ctx context.Context, id int64) error {
 }
 
 // Count returns the number of users.
-func (r *UserRepo) Count(ctx context.Context) (int64, error) {
+func (r *userRepo) Count(ctx context.Context) (int64, error) {
 	var n int64
 	if err := r.db.WithContext(ctx).Model(&userRow{}).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
@@ -189,7 +177,7 @@ func (r *UserRepo) Count(ctx context.Context) (int64, error) {
 // then read with FOR UPDATE, which on InnoDB reads the latest committed rows
 // rather than the transaction's older snapshot. SQLite drops FOR UPDATE; its
 // IMMEDIATE transactions serialise writers anyway.
-func (r *UserRepo) LockActiveAdmins(ctx context.Context) ([]int64, error) {
+func (r *userRepo) LockActiveAdmins(ctx context.Context) ([]int64, error) {
 	db := r.db.WithContext(ctx)
 	var role roleRow
 	err := db.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
@@ -214,7 +202,7 @@ func (r *UserRepo) LockActiveAdmins(ctx context.Context) ([]int64, error) {
 }
 
 // rolesOf returns the sorted role names of each user.
-func (r *UserRepo) rolesOf(ctx context.Context, userIDs ...int64) (map[int64][]string, error) {
+func (r *userRepo) rolesOf(ctx context.Context, userIDs ...int64) (map[int64][]string, error) {
 	out := make(map[int64][]string, len(userIDs))
 	if len(userIDs) == 0 {
 		return out, nil

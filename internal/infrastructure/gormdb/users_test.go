@@ -10,13 +10,12 @@ import (
 	"time"
 
 	"github.com/doligo/doligo/internal/domain"
-	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
-func syncRoles(t *testing.T, db *testdb.DB) *gormdb.RoleRepo {
+func syncRoles(t *testing.T, db *testdb.DB) *roleStore {
 	t.Helper()
-	roles := gormdb.NewRoleRepo(db.DB)
+	roles := newRoleStore(db.DB)
 	if err := roles.SyncBuiltin(context.Background(), domain.BuiltinRoles()); err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +23,7 @@ func syncRoles(t *testing.T, db *testdb.DB) *gormdb.RoleRepo {
 }
 
 // assertBuiltinRoles checks that the database holds exactly the code's table.
-func assertBuiltinRoles(t *testing.T, roles *gormdb.RoleRepo) {
+func assertBuiltinRoles(t *testing.T, roles *roleStore) {
 	t.Helper()
 	ctx := context.Background()
 	for _, r := range domain.BuiltinRoles() {
@@ -43,7 +42,7 @@ func TestRoleSync(t *testing.T) {
 		t.Run(d, func(t *testing.T) {
 			db := testdb.Migrated(t, d)
 			ctx := context.Background()
-			roles := gormdb.NewRoleRepo(db.DB)
+			roles := newRoleStore(db.DB)
 
 			// Several API processes starting at once.
 			var wg sync.WaitGroup
@@ -107,8 +106,8 @@ func TestUserRepo(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		syncRoles(t, db)
-		users := gormdb.NewUserRepo(db.DB)
-		p := "ur" + db.Driver // the shared database: logins of this test only
+		users := newUserStore(db.DB)
+		p := "ur" + db.Dialect // the shared database: logins of this test only
 
 		u := newUser(p+"-ana", domain.RoleSales, domain.RoleViewer)
 		if err := users.Create(ctx, u); err != nil || u.ID == 0 {
@@ -173,18 +172,18 @@ func TestUserRepo(t *testing.T) {
 
 // eachFreshUserRepo runs fn per dialect on a private migrated database with
 // the built-in roles.
-func eachFreshUserRepo(t *testing.T, fn func(t *testing.T, users *gormdb.UserRepo)) {
+func eachFreshUserRepo(t *testing.T, fn func(t *testing.T, users *userStore)) {
 	for _, d := range testdb.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			db := testdb.Migrated(t, d)
 			syncRoles(t, db)
-			fn(t, gormdb.NewUserRepo(db.DB))
+			fn(t, newUserStore(db.DB))
 		})
 	}
 }
 
 func TestUserRepoList(t *testing.T) {
-	eachFreshUserRepo(t, func(t *testing.T, users *gormdb.UserRepo) {
+	eachFreshUserRepo(t, func(t *testing.T, users *userStore) {
 		ctx := context.Background()
 		for i, login := range []string{"carol", "Alice", "bob_1", "bobx1", "dave"} {
 			u := newUser(login, domain.RoleViewer)
@@ -238,7 +237,7 @@ func TestUserRepoList(t *testing.T) {
 // LockActiveAdmins makes the second see the first's change, so exactly one
 // succeeds. Without the lock both would see two administrators.
 func TestLockActiveAdminsSerialises(t *testing.T) {
-	eachFreshUserRepo(t, func(t *testing.T, users *gormdb.UserRepo) {
+	eachFreshUserRepo(t, func(t *testing.T, users *userStore) {
 		ctx := context.Background()
 		a, b := newUser("a", domain.RoleAdmin), newUser("b", domain.RoleAdmin, domain.RoleSales)
 		for _, u := range []*domain.User{a, b, newUser("c", domain.RoleSales)} {
@@ -302,7 +301,7 @@ func TestLockActiveAdminsSerialises(t *testing.T) {
 	})
 }
 
-func mustGet(t *testing.T, users *gormdb.UserRepo, id int64) *domain.User {
+func mustGet(t *testing.T, users *userStore, id int64) *domain.User {
 	t.Helper()
 	u, err := users.Get(context.Background(), id)
 	if err != nil {
@@ -314,8 +313,8 @@ func mustGet(t *testing.T, users *gormdb.UserRepo, id int64) *domain.User {
 func TestLoginFailureRepo(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		repo := gormdb.NewLoginFailureRepo(db.DB)
-		login := "lf-" + db.Driver
+		repo := newLoginFailureStore(db.DB)
+		login := "lf-" + db.Dialect
 		f, err := repo.Get(ctx, login, "10.0.0.1")
 		if err != nil || f.Failures != 0 || !f.LockedUntil.IsZero() {
 			t.Fatalf("no record: %+v, %v", f, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // This file is the operators' side of the queue: reading jobs and giving a
@@ -120,7 +121,7 @@ func (s *Store) RetryDead(ctx context.Context, id int64) (domain.Job, error) {
 	if n == 0 {
 		return domain.Job{}, domain.Conflictf("job-not-dead", "job %d is %s: only a dead job can be retried", id, j.State)
 	}
-	if s.dialect.name == postgres { // wake the idle workers, as an enqueue does
+	if s.dialect.name == sqldialect.Postgres { // wake the idle workers, as an enqueue does
 		if _, err := s.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, j.Kind); err != nil {
 			return j, fmt.Errorf("notify workers of job %d: %w", id, err)
 		}

@@ -7,15 +7,7 @@ import (
 	"time"
 
 	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
-)
-
-// Dialect names, as gorm's dialectors and DOLIGO_DB_DRIVER spell them. (This
-// package cannot import gormdb, which imports it to hand the outbox to its
-// unit of work.)
-const (
-	postgres = "postgres"
-	mysql    = "mysql"
-	sqlite   = "sqlite"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // dialect renders the few expressions that differ between the databases.
@@ -34,7 +26,7 @@ type dialect struct {
 // dialects are built once: an outbox is made for every unit of work.
 var dialects = func() map[string]dialect {
 	m := map[string]dialect{}
-	for _, name := range []string{postgres, mysql, sqlite} {
+	for _, name := range sqldialect.All {
 		m[name] = buildDialect(name)
 	}
 	return m
@@ -51,11 +43,11 @@ func newDialect(name string) (dialect, error) {
 func buildDialect(name string) dialect {
 	var now, shifted string
 	switch name {
-	case postgres:
+	case sqldialect.Postgres:
 		now, shifted = "now()", "(now() + ?::bigint * interval '1 microsecond')"
-	case mysql:
+	case sqldialect.MySQL:
 		now, shifted = "CURRENT_TIMESTAMP(6)", "(CURRENT_TIMESTAMP(6) + INTERVAL ? MICROSECOND)"
-	case sqlite:
+	case sqldialect.SQLite:
 		// Fixed-width UTC text, so that comparing text is comparing times.
 		now = "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '+00:00')"
 		shifted = "(strftime('%Y-%m-%d %H:%M:%f', 'now', ?) || '+00:00')"
@@ -67,7 +59,7 @@ func buildDialect(name string) dialect {
 // Statements hold no ? inside string literals.
 func (d dialect) sql(q string) string {
 	q = d.replacer.Replace(q)
-	if d.name != postgres {
+	if d.name != sqldialect.Postgres {
 		return q
 	}
 	return sqlbind.Dollar(q)
@@ -75,7 +67,7 @@ func (d dialect) sql(q string) string {
 
 // shift is the argument of {now+?} for a duration (negative: the past).
 func (d dialect) shift(dur time.Duration) any {
-	if d.name == sqlite {
+	if d.name == sqldialect.SQLite {
 		return fmt.Sprintf("%+.3f seconds", dur.Seconds())
 	}
 	return dur.Microseconds()
@@ -84,7 +76,7 @@ func (d dialect) shift(dur time.Duration) any {
 // timeArg is a time as the dialect stores it: SQLite keeps the same text the
 // {now} macro writes.
 func (d dialect) timeArg(t time.Time) any {
-	if d.name == sqlite {
+	if d.name == sqldialect.SQLite {
 		return t.UTC().Format("2006-01-02 15:04:05.000") + "+00:00"
 	}
 	return t.UTC()

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // NotifyChannel is the PostgreSQL channel an enqueue notifies (on commit) and
@@ -88,7 +89,7 @@ func enqueue(ctx context.Context, c conn, d dialect, j domain.NewJob) (int64, er
 		VALUES (?, ?, ?, COALESCE(?, {now}), ?, ?)`
 
 	var id int64
-	if d.name == mysql {
+	if d.name == sqldialect.MySQL {
 		// No RETURNING: LAST_INSERT_ID(id) makes a duplicate key report the
 		// existing row's id.
 		res, err := c.ExecContext(ctx, d.sql(insert+` ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`), args...)
@@ -112,7 +113,7 @@ func enqueue(ctx context.Context, c conn, d dialect, j domain.NewJob) (int64, er
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %s job: %w", j.Kind, err)
 	}
-	if d.name == postgres {
+	if d.name == sqldialect.Postgres {
 		// Delivered when (and only if) the caller's transaction commits.
 		if _, err := c.ExecContext(ctx, d.sql(`SELECT pg_notify(?, ?)`), NotifyChannel, j.Kind); err != nil {
 			return 0, fmt.Errorf("notify workers of %s job: %w", j.Kind, err)

@@ -3,15 +3,14 @@ package queue
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
+	"github.com/doligo/doligo/internal/infrastructure/txretry"
 )
 
 // Store runs the worker side of the queue on one database. Every change to a
@@ -32,10 +31,6 @@ func NewStore(db *sql.DB, dialectName string) (*Store, error) {
 	return &Store{db: db, dialect: d}, nil
 }
 
-// claimAttempts bounds the MySQL claim's retries after a deadlock or lock
-// wait timeout.
-const claimAttempts = 3
-
 // Claim leases up to limit available jobs of the given kinds whose run_at has
 // come, oldest first, to worker for lease (by the database clock). Each gets
 // its attempt counted and the returned lease token. Jobs locked by another
@@ -48,15 +43,8 @@ func (s *Store) Claim(ctx context.Context, worker string, kinds []string, limit 
 	var jobs []domain.Job
 	var err error
 	switch s.dialect.name {
-	case postgres:
+	case sqldialect.Postgres:
 		jobs, err = s.claimPostgres(ctx, worker, token, kinds, limit, lease)
-	case mysql:
-		for attempt := 1; ; attempt++ {
-			jobs, err = s.claimInTx(ctx, worker, token, kinds, limit, lease)
-			if err == nil || attempt == claimAttempts || !mysqlRetryable(err) {
-				break
-			}
-		}
 	default:
 		jobs, err = s.claimInTx(ctx, worker, token, kinds, limit, lease)
 	}
@@ -132,21 +120,25 @@ func (s *Store) claimInTx(ctx context.Context, worker, token string, kinds []str
 
 // inTx runs fn in a transaction (on MySQL at READ COMMITTED, so that a
 // locking read takes no gap locks): committed when fn returns nil, rolled
-// back otherwise.
+// back otherwise, and run again when the database aborted it for a deadlock,
+// a lock wait timeout or a busy SQLite file (txretry.Run), as gormdb's unit of
+// work is. fn must set its results afresh on every run.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var opts *sql.TxOptions
-	if s.dialect.name == mysql {
+	if s.dialect.name == sqldialect.MySQL {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
-	tx, err := s.db.BeginTx(ctx, opts)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return txretry.Run(ctx, func(int) error {
+		tx, err := s.db.BeginTx(ctx, opts)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	})
 }
 
 // queryClaimed reads the jobs of a claim, leased to worker under token;
@@ -176,7 +168,7 @@ func queryClaimed(ctx context.Context, tx *sql.Tx, q string, args []any, worker,
 // claimSelect is the first statement of claimInTx, for kinds kinds.
 func claimSelect(d dialect, kinds int) string {
 	from, lock := `jobs`, ``
-	if d.name == mysql {
+	if d.name == sqldialect.MySQL {
 		from, lock = `jobs FORCE INDEX (ix_jobs_claim)`, ` FOR UPDATE SKIP LOCKED`
 	}
 	return `SELECT ` + claimColumns + ` FROM ` + from + `
@@ -263,7 +255,7 @@ const pruneBatch = 1000
 // many. Dead jobs stay: they are the dead-letter record.
 func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, error) {
 	q := `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?)`
-	if s.dialect.name == mysql { // no LIMIT inside IN (…) there, but DELETE … LIMIT
+	if s.dialect.name == sqldialect.MySQL { // no LIMIT inside IN (…) there, but DELETE … LIMIT
 		q = `DELETE FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?`
 	}
 	q = s.dialect.sql(q)
@@ -294,13 +286,6 @@ func (s *Store) Depth(ctx context.Context) (map[string]int64, error) {
 	return depth, nil
 }
 
-// mysqlRetryable reports a deadlock (1213) or lock wait timeout (1205), the
-// codes gormdb.Retryable also retries.
-func mysqlRetryable(err error) bool {
-	var me *gomysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
-}
-
 func stringArgs(ss []string) []any {
 	args := make([]any, len(ss))
 	for i, s := range ss {
@@ -319,15 +304,8 @@ func (s *Store) CompleteMany(ctx context.Context, jobs []domain.Job) (lost []int
 	}
 	var written map[int64]bool
 	switch s.dialect.name {
-	case postgres:
+	case sqldialect.Postgres:
 		written, err = s.completePostgres(ctx, jobs)
-	case mysql:
-		for attempt := 1; ; attempt++ {
-			written, err = s.completeInTx(ctx, jobs)
-			if err == nil || attempt == claimAttempts || !mysqlRetryable(err) {
-				break
-			}
-		}
 	default:
 		written, err = s.completeInTx(ctx, jobs)
 	}
@@ -377,7 +355,7 @@ func (s *Store) completePostgres(ctx context.Context, jobs []domain.Job) (map[in
 // still held by their claim.
 func (s *Store) completeInTx(ctx context.Context, jobs []domain.Job) (written map[int64]bool, err error) {
 	lock := ``
-	if s.dialect.name == mysql {
+	if s.dialect.name == sqldialect.MySQL {
 		lock = ` FOR UPDATE`
 	}
 	token := make(map[int64]string, len(jobs))
@@ -386,6 +364,7 @@ func (s *Store) completeInTx(ctx context.Context, jobs []domain.Job) (written ma
 		token[j.ID], args[i] = j.LeaseToken, j.ID
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		written = nil // a run the database aborted wrote nothing
 		held, err := heldOf(ctx, tx, s.dialect.sql(`SELECT id, lease_token FROM jobs
 			WHERE id IN (`+sqlbind.List(len(jobs))+`) AND state = 'running'`+lock), args, token)
 		if err != nil || len(held) == 0 {

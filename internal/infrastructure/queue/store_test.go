@@ -32,7 +32,7 @@ func kindOf(t *testing.T) string {
 
 func newStore(t *testing.T, db *testdb.DB) *queue.Store {
 	t.Helper()
-	s, err := queue.NewStore(db.SQL, db.Driver)
+	s, err := queue.NewStore(db.SQL, db.Dialect)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func newStore(t *testing.T, db *testdb.DB) *queue.Store {
 
 func enqueue(t *testing.T, db *testdb.DB, j domain.NewJob) int64 {
 	t.Helper()
-	id, err := queue.Enqueue(ctx, db.SQL, db.Driver, j)
+	id, err := queue.Enqueue(ctx, db.SQL, db.Dialect, j)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func readRow(t *testing.T, db *testdb.DB, id int64) row {
 	var r row
 	q := `SELECT state, last_error, request_id, payload, attempt, max_attempts,
 		lease_token IS NOT NULL AND locked_until IS NOT NULL, finished_at IS NOT NULL FROM jobs WHERE id = ?`
-	if db.Driver == "postgres" {
+	if db.Dialect == "postgres" {
 		q = strings.Replace(q, "?", "$1", 1)
 	}
 	if err := db.SQL.QueryRowContext(ctx, q, id).Scan(&r.State, &r.LastError, &r.RequestID, &r.Payload,
@@ -113,7 +113,7 @@ func TestEnqueueCommitsWithTheTransaction(t *testing.T) {
 		}
 		var n int
 		q := "SELECT COUNT(*) FROM jobs WHERE kind = ?"
-		if db.Driver == "postgres" {
+		if db.Dialect == "postgres" {
 			q = "SELECT COUNT(*) FROM jobs WHERE kind = $1"
 		}
 		if err := db.SQL.QueryRowContext(ctx, q, kind).Scan(&n); err != nil || n != 1 {
@@ -201,11 +201,11 @@ func TestEnqueueRejectsBadJobs(t *testing.T) {
 			{Kind: "x", MaxAttempts: -1},
 			{Kind: "x", IdempotencyKey: strings.Repeat("k", 256)},
 		} {
-			if _, err := queue.Enqueue(ctx, db.SQL, db.Driver, j); !errors.Is(err, domain.ErrInvalid) {
+			if _, err := queue.Enqueue(ctx, db.SQL, db.Dialect, j); !errors.Is(err, domain.ErrInvalid) {
 				t.Errorf("enqueue %+v: %v, want ErrInvalid", j, err)
 			}
 		}
-		if _, err := queue.Enqueue(ctx, db.SQL, db.Driver, domain.NewJob{Kind: "x", Payload: func() {}}); err == nil {
+		if _, err := queue.Enqueue(ctx, db.SQL, db.Dialect, domain.NewJob{Kind: "x", Payload: func() {}}); err == nil {
 			t.Error("a payload that is not JSON was accepted")
 		}
 	})

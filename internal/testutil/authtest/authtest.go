@@ -70,11 +70,10 @@ func New(t testing.TB, db *testdb.DB, throttle domain.LoginThrottle) *Env {
 	if e.Tokens, err = jwtauth.New(Secret, Issuer, TTL, e.Clock.Now); err != nil {
 		t.Fatal(err)
 	}
-	users, roles := gormdb.NewUserRepo(db.DB), gormdb.NewRoleRepo(db.DB)
-	e.Users = usecase.NewUserService(users, roles, e.Hasher, e.Clock.Now)
+	uow := gormdb.NewUnitOfWork(db.DB)
+	e.Users = usecase.NewUserService(uow, e.Hasher, e.Clock.Now)
 	e.Auth, err = usecase.NewAuthService(usecase.AuthDeps{
-		Users: users, Roles: roles, Failures: gormdb.NewLoginFailureRepo(db.DB),
-		Hasher: e.Hasher, Tokens: e.Tokens, Throttle: throttle, Now: e.Clock.Now,
+		UoW: uow, Hasher: e.Hasher, Tokens: e.Tokens, Throttle: throttle, Now: e.Clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/opstest"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
@@ -24,7 +24,7 @@ func TestMain(m *testing.M) { os.Exit(opstest.Main(m)) }
 // document covers, as far as TEST_DIALECTS allows.
 func eachServer(t *testing.T, fn func(t *testing.T, driver string)) {
 	t.Helper()
-	for _, d := range []string{gormdb.Postgres, gormdb.MySQL} {
+	for _, d := range []string{sqldialect.Postgres, sqldialect.MySQL} {
 		if slices.Contains(testdb.Dialects(), d) {
 			t.Run(d, func(t *testing.T) { fn(t, d) })
 		}
@@ -174,8 +174,8 @@ func TestFailingBackupIsReportedAndLeavesNoFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		faults := map[string]map[string]string{
-			gormdb.Postgres: {"missing database": "PGDATABASE=doligo_missing_db", "unreachable server": "PGPORT=" + closedPort},
-			gormdb.MySQL: {"missing database": "MYSQL_DATABASE=doligo_missing_db", "wrong password": "MYSQL_PASSWORD=wrong-password",
+			sqldialect.Postgres: {"missing database": "PGDATABASE=doligo_missing_db", "unreachable server": "PGPORT=" + closedPort},
+			sqldialect.MySQL: {"missing database": "MYSQL_DATABASE=doligo_missing_db", "wrong password": "MYSQL_PASSWORD=wrong-password",
 				"unreachable server": "MYSQL_PORT=" + closedPort},
 		}[driver]
 		for name, fault := range faults {

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/go-sql-driver/mysql"
-
-	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 )
 
 // Block is one fenced code block of a Markdown document.
@@ -139,7 +138,7 @@ func BackupEnv(t testing.TB, driver, dsn, dir string) map[string]string {
 	t.Helper()
 	env := map[string]string{"BACKUP_DIR": dir}
 	switch driver {
-	case gormdb.Postgres:
+	case sqldialect.Postgres:
 		u, err := url.Parse(dsn)
 		if err != nil {
 			t.Fatal(err)
@@ -147,7 +146,7 @@ func BackupEnv(t testing.TB, driver, dsn, dir string) map[string]string {
 		pw, _ := u.User.Password()
 		env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGPASSWORD"] = u.Hostname(), u.Port(), u.User.Username(), pw
 		env["PGDATABASE"] = strings.TrimPrefix(u.Path, "/")
-	case gormdb.MySQL:
+	case sqldialect.MySQL:
 		c, err := mysql.ParseDSN(dsn)
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +168,7 @@ func BackupEnv(t testing.TB, driver, dsn, dir string) map[string]string {
 // BackupBlock(t, "postgres", "Backup Completo").
 func BackupBlock(t testing.TB, driver, procedure string) string {
 	t.Helper()
-	section := map[string]string{gormdb.Postgres: "Procedimentos PostgreSQL", gormdb.MySQL: "Procedimentos MySQL"}[driver]
+	section := map[string]string{sqldialect.Postgres: "Procedimentos PostgreSQL", sqldialect.MySQL: "Procedimentos MySQL"}[driver]
 	if section == "" {
 		t.Fatalf("no backup procedure for %s", driver)
 	}

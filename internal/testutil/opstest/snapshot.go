@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // Snapshot is every row of every table of a database as text, each table's
@@ -28,7 +28,7 @@ func TakeSnapshot(t testing.TB, driver, dsn string) Snapshot {
 	ctx, cancel := context.WithTimeout(context.Background(), Hang)
 	defer cancel()
 	schema, quote, param := "current_schema()", `"`, "$1"
-	if driver == gormdb.MySQL {
+	if driver == sqldialect.MySQL {
 		schema, quote, param = "DATABASE()", "`", "?"
 	}
 	tables := queryStrings(ctx, t, db, `SELECT table_name FROM information_schema.tables
@@ -61,7 +61,7 @@ func TakeSnapshot(t testing.TB, driver, dsn string) Snapshot {
 func OpenSQL(t testing.TB, driver, dsn string) *sql.DB {
 	t.Helper()
 	name := "pgx"
-	if driver == gormdb.MySQL {
+	if driver == sqldialect.MySQL {
 		name = "mysql"
 	}
 	db, err := sql.Open(name, dsn)

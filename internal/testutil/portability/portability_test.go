@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
@@ -180,7 +181,7 @@ func TestWorkerRunsAloneInEmptyRoot(t *testing.T) {
 
 	p := sb.start(t, "/worker")
 	p.waitStatus(t, "http://"+addr+"/ready", http.StatusServiceUnavailable)
-	mg, err := gormdb.NewMigrator(gormdb.Postgres, dsn)
+	mg, err := gormdb.NewMigrator(sqldialect.Postgres, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +275,7 @@ func newSandbox(t *testing.T, bin string, user *syscall.Credential, listenVar st
 // address: inside the root there is no /etc/hosts or resolv.conf to resolve a name.
 func pgDSN(t *testing.T) string {
 	t.Helper()
-	u, err := url.Parse(testdb.Fresh(t, gormdb.Postgres))
+	u, err := url.Parse(testdb.Fresh(t, sqldialect.Postgres))
 	if err != nil {
 		t.Fatal(err)
 	}

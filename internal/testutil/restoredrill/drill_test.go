@@ -12,6 +12,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/opstest"
 	"github.com/doligo/doligo/internal/testutil/smtpsink"
 	"github.com/doligo/doligo/internal/testutil/testdb"
@@ -46,7 +47,7 @@ const emails = 6
 //     the business data is still what it was at the dump.
 func TestRestoreDrill(t *testing.T) {
 	apiBin, workerBin := opstest.Binaries(t)
-	for _, driver := range []string{gormdb.Postgres, gormdb.MySQL} {
+	for _, driver := range []string{sqldialect.Postgres, sqldialect.MySQL} {
 		if !slices.Contains(testdb.Dialects(), driver) {
 			continue
 		}

@@ -31,13 +31,13 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // DB is one migrated test database.
 type DB struct {
-	*gormdb.DB
-	Driver string
-	DSN    string
+	*gormdb.DB // its Dialect names the database's dialect
+	DSN        string
 }
 
 var (
@@ -64,7 +64,7 @@ func Main(m *testing.M) int {
 func Dialects() []string {
 	v := os.Getenv("TEST_DIALECTS")
 	if v == "" {
-		return []string{gormdb.SQLite, gormdb.Postgres, gormdb.MySQL}
+		return sqldialect.All
 	}
 	return strings.Split(v, ",")
 }
@@ -98,7 +98,7 @@ func Shared(t testing.TB, dialect string) *DB {
 	if err != nil {
 		t.Fatalf("open %s test database: %v", dialect, err)
 	}
-	shared[dialect] = &DB{DB: db, Driver: dialect, DSN: dsn}
+	shared[dialect] = &DB{DB: db, DSN: dsn}
 	return shared[dialect]
 }
 
@@ -126,7 +126,7 @@ func Migrated(t testing.TB, dialect string) *DB {
 		t.Fatalf("open %s test database: %v", dialect, err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &DB{DB: db, Driver: dialect, DSN: dsn}
+	return &DB{DB: db, DSN: dsn}
 }
 
 // Pool is the pool used for test databases.
@@ -178,13 +178,13 @@ func create(dialect string) (dsn string, drop func(), err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	switch dialect {
-	case gormdb.SQLite:
+	case sqldialect.SQLite:
 		dir, err := os.MkdirTemp("", n)
 		if err != nil {
 			return "", nil, err
 		}
 		return "file:" + filepath.Join(dir, "doligo.db"), func() { os.RemoveAll(dir) }, nil
-	case gormdb.Postgres:
+	case sqldialect.Postgres:
 		admin, err := sql.Open("pgx", PostgresAdminDSN())
 		if err != nil {
 			return "", nil, err
@@ -199,7 +199,7 @@ func create(dialect string) (dsn string, drop func(), err error) {
 		}
 		u.Path = "/" + n
 		return u.String(), func() { execAdmin("pgx", PostgresAdminDSN(), "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)") }, nil
-	case gormdb.MySQL:
+	case sqldialect.MySQL:
 		admin, err := sql.Open("mysql", MySQLAdminDSN())
 		if err != nil {
 			return "", nil, err

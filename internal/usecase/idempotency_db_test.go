@@ -1,4 +1,4 @@
-package gormdb_test
+package usecase_test
 
 import (
 	"bytes"
@@ -13,7 +13,9 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
+	"github.com/doligo/doligo/internal/usecase"
 )
 
 // t0 has nanoseconds on purpose: the store must fence on the time it wrote.
@@ -38,7 +40,7 @@ func newScope() string {
 // hash pads s to the 64 characters of a hex SHA-256.
 func hash(s string) string { return fmt.Sprintf("%064s", s) }
 
-func begin(t *testing.T, s *gormdb.IdempotencyStore, req domain.IdempotencyRequest, now time.Time) (domain.IdempotencyRecord, bool) {
+func begin(t *testing.T, s *usecase.IdempotencyService, req domain.IdempotencyRequest, now time.Time) (domain.IdempotencyRecord, bool) {
 	t.Helper()
 	rec, owned, err := s.Begin(context.Background(), req, now, lease)
 	if err != nil {
@@ -47,10 +49,10 @@ func begin(t *testing.T, s *gormdb.IdempotencyStore, req domain.IdempotencyReque
 	return rec, owned
 }
 
-func TestIdempotencyStoreLifecycle(t *testing.T) {
+func TestIdempotencyServiceLifecycle(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		s := gormdb.NewIdempotencyStore(db.DB)
+		s := usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB))
 		scope := newScope()
 		req := idemReq(scope, "k-1", hash("a"))
 
@@ -105,9 +107,9 @@ func TestIdempotencyStoreLifecycle(t *testing.T) {
 	})
 }
 
-func TestIdempotencyStoreEmptyResponse(t *testing.T) {
+func TestIdempotencyServiceEmptyResponse(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		s := gormdb.NewIdempotencyStore(db.DB)
+		s := usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB))
 		req := idemReq(newScope(), "k", hash("a"))
 		rec, _ := begin(t, s, req, t0)
 		if err := s.Complete(context.Background(), rec, domain.IdempotentResponse{Status: 204}, t0.Add(ttl)); err != nil {
@@ -123,10 +125,10 @@ func TestIdempotencyStoreEmptyResponse(t *testing.T) {
 // Release frees the key for a retry; a request that lost its key (released,
 // or taken over once its lease ran out) can neither complete nor release the
 // new owner's record.
-func TestIdempotencyStoreReleaseAndTakeover(t *testing.T) {
+func TestIdempotencyServiceReleaseAndTakeover(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		s := gormdb.NewIdempotencyStore(db.DB)
+		s := usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB))
 		req := idemReq(newScope(), "k", hash("a"))
 
 		failed, _ := begin(t, s, req, t0)
@@ -165,9 +167,9 @@ func TestIdempotencyStoreReleaseAndTakeover(t *testing.T) {
 
 // Concurrent first requests, and concurrent takeovers of an expired key: one
 // owner each time, everyone else sees its record.
-func TestIdempotencyStoreConcurrentBegin(t *testing.T) {
+func TestIdempotencyServiceConcurrentBegin(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		s := gormdb.NewIdempotencyStore(db.DB)
+		s := usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB))
 		req := idemReq(newScope(), "k", hash("a"))
 		race := func(now time.Time) (owners int, winner domain.IdempotencyRecord) {
 			const n = 20
@@ -212,10 +214,10 @@ func TestIdempotencyStoreConcurrentBegin(t *testing.T) {
 	})
 }
 
-func TestIdempotencyStorePrune(t *testing.T) {
+func TestIdempotencyServicePrune(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		s := gormdb.NewIdempotencyStore(db.DB)
+		s := usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB))
 		// Years before every other test's records, so they are not counted here.
 		base := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 		scope := newScope()
@@ -230,7 +232,7 @@ func TestIdempotencyStorePrune(t *testing.T) {
 		if err != nil || n != 2 {
 			t.Fatalf("pruned %d (%v), want the done and the abandoned running record", n, err)
 		}
-		rows, err := db.SQL.QueryContext(ctx, "SELECT idem_key FROM idempotency_keys WHERE scope = "+placeholder(db.Driver)+" ORDER BY idem_key", scope)
+		rows, err := db.SQL.QueryContext(ctx, "SELECT idem_key FROM idempotency_keys WHERE scope = "+placeholder(db.Dialect)+" ORDER BY idem_key", scope)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,7 +252,7 @@ func TestIdempotencyStorePrune(t *testing.T) {
 }
 
 func placeholder(driver string) string {
-	if driver == gormdb.Postgres {
+	if driver == sqldialect.Postgres {
 		return "$1"
 	}
 	return "?"
@@ -259,10 +261,10 @@ func placeholder(driver string) string {
 // Pruning runs beside live traffic on the same table: no statement of either
 // may fail (MySQL/MariaDB deadlocked a range delete against Complete), the
 // expired records go and the live ones stay.
-func TestIdempotencyStorePruneBesideTraffic(t *testing.T) {
+func TestIdempotencyServicePruneBesideTraffic(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		s := gormdb.NewIdempotencyStore(db.DB)
+		s := usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB))
 		scope := newScope()
 		for i := range 100 {
 			old, _ := begin(t, s, idemReq(scope, fmt.Sprintf("old-%d", i), hash("a")), t0.Add(-2*ttl))
