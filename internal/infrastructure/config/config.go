@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -348,4 +349,48 @@ func (c *Config) EnsureJWTSecret() (source string, err error) {
 	}
 	c.JWTSecret = secret
 	return path, f.Sync()
+}
+
+// Defaults returns the configuration of an empty environment: every field at
+// the default its struct tag gives, which is the one place defaults are
+// written (use cases take their settings from here, never a default of their
+// own). Tests use it to build services as a fresh install would.
+func Defaults() Config {
+	var c Config
+	v := reflect.ValueOf(&c).Elem()
+	for i := range v.NumField() {
+		def := v.Type().Field(i).Tag.Get("default")
+		if def == "" {
+			continue
+		}
+		if err := setDefault(v.Field(i), def); err != nil {
+			panic(fmt.Sprintf("config: default of %s: %v", v.Type().Field(i).Name, err)) // a typo in a tag
+		}
+	}
+	return c
+}
+
+// setDefault parses a default tag as envconfig parses the variable.
+func setDefault(f reflect.Value, s string) error {
+	switch {
+	case f.Type() == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(s)
+		f.SetInt(int64(d))
+		return err
+	case f.Kind() == reflect.String:
+		f.SetString(s)
+	case f.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		f.SetBool(b)
+		return err
+	case f.Kind() == reflect.Int || f.Kind() == reflect.Int64:
+		n, err := strconv.ParseInt(s, 0, 64)
+		f.SetInt(n)
+		return err
+	case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
+		f.Set(reflect.ValueOf(strings.Split(s, ",")))
+	default:
+		return fmt.Errorf("no default parser for %s", f.Type())
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -102,5 +103,20 @@ func TestEnsureJWTSecretKeepsOneKey(t *testing.T) {
 	set := Config{DBDriver: "sqlite", DBDSN: c.DBDSN, JWTSecret: strings.Repeat("x", 32)}
 	if src, err := set.EnsureJWTSecret(); err != nil || src != "" || set.JWTSecret != strings.Repeat("x", 32) {
 		t.Fatal("configured secret replaced")
+	}
+}
+
+// Defaults is what Load gives in an environment without any DOLIGO_ variable.
+func TestDefaultsAreLoadOfAnEmptyEnvironment(t *testing.T) {
+	for _, v := range Variables() {
+		t.Setenv(v.Name, "") // restored after the test
+		os.Unsetenv(v.Name)
+	}
+	loaded, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Defaults(); !reflect.DeepEqual(got, loaded) {
+		t.Fatalf("Defaults() = %+v\nLoad()     = %+v", got, loaded)
 	}
 }
