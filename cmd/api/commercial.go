@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
@@ -26,21 +24,10 @@ func commercialAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
 	})
 	return []api.Routes{
 		api.NewThirdPartyRoutes(tps), api.NewDocumentRoutes(docs),
-		api.NewDocumentPDFRoutes(docs, tps, pdfRenderer(cfg)),
+		api.NewDocumentPDFRoutes(docs, tps, pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render),
 		// Archived PDFs and sending by e-mail: the API only lists, serves and
 		// enqueues; the worker renders.
 		api.NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{CompanyName: cfg.CompanyName})),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, nil),
-	}
-}
-
-// pdfRenderer prints documents with the issuer block of the configuration.
-func pdfRenderer(cfg config.Config) api.RenderPDF {
-	company := pdf.Party{
-		Name: cfg.CompanyName, Address: cfg.CompanyAddressLines(), TaxID: cfg.CompanyTaxID,
-		Email: cfg.CompanyEmail, Phone: cfg.CompanyPhone,
-	}
-	return func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
-		return pdf.Render(ctx, pdf.FromDomain(d, customer, company, cfg.PaymentTerms), lang)
 	}
 }
