@@ -22,12 +22,14 @@ func commercialAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
 			Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID,
 		}),
 	})
+	// PDFs rendered in the request (GET …/pdf), archived PDFs and sending by
+	// e-mail: the API lists, serves and enqueues; the worker archives and sends.
+	archive := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
+		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
+	})
 	return []api.Routes{
 		api.NewThirdPartyRoutes(tps), api.NewDocumentRoutes(docs),
-		api.NewDocumentPDFRoutes(docs, tps, pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render),
-		// Archived PDFs and sending by e-mail: the API only lists, serves and
-		// enqueues; the worker renders.
-		api.NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{CompanyName: cfg.CompanyName})),
+		api.NewDocumentPDFRoutes(archive), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, nil),
 	}
 }
