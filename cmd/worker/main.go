@@ -132,7 +132,7 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	dispatcher, err := usecase.NewDispatcher(store, usecase.JobHandlers{
 		domain.JobKindNoop:      usecase.NoopJob,
 		domain.JobKindPDFRender: documents.RenderJob,
-		domain.JobKindEmailSend: mailer.NewEmailHandler(sender, templates, documents).Handle,
+		domain.JobKindEmailSend: usecase.NewMailService(sender, templates, documents).SendJob,
 	}, usecase.DispatcherConfig{
 		Concurrency: cfg.WorkerConcurrency, TaskTimeout: cfg.TaskTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Lease: cfg.JobLease, PollInterval: cfg.JobPollInterval, BackoffBase: cfg.JobBackoffBase,

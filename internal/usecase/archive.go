@@ -189,7 +189,7 @@ func (s *ArchiveService) RenderJob(ctx context.Context, j domain.Job) error {
 	return nil
 }
 
-// Load implements mailer.AttachmentLoader: the PDF of the document in the
+// Load implements AttachmentLoader: the PDF of the document in the
 // reference's language. It is the latest archived one unless the document
 // changed after it was rendered (a payment since the validation); otherwise
 // the document is rendered now and that file archived too, so what was sent

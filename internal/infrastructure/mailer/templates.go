@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	texttemplate "text/template"
+
+	"github.com/doligo/doligo/internal/domain"
 )
 
 // FallbackLang is the language of last resort: every template exists in it.
@@ -17,11 +19,6 @@ const FallbackLang = "en"
 
 // ErrUnknownTemplate is returned for a template name no language has.
 var ErrUnknownTemplate = errors.New("unknown e-mail template")
-
-// Rendered is a template filled with data.
-type Rendered struct {
-	Subject, Text, HTML string
-}
 
 // Templates are the e-mail templates of every language, parsed once.
 type Templates struct {
@@ -144,31 +141,32 @@ func (t *Templates) language(tag string) string {
 
 // Render fills template name of the language closest to lang with data.
 // Data keys the template uses but data lacks render empty when guarded by
-// {{if}}; templates guard every optional key.
-func (t *Templates) Render(name, lang string, data map[string]any) (Rendered, error) {
+// {{if}}; templates guard every optional key. It implements
+// usecase.EmailTemplates.
+func (t *Templates) Render(name, lang string, data map[string]any) (domain.EmailContent, error) {
 	tmpl := t.langs[t.language(lang)][name]
 	if tmpl == nil {
 		tmpl = t.langs[FallbackLang][name]
 	}
 	if tmpl == nil {
-		return Rendered{}, fmt.Errorf("%w %q", ErrUnknownTemplate, name)
+		return domain.EmailContent{}, fmt.Errorf("%w %q", ErrUnknownTemplate, name)
 	}
-	var r Rendered
+	var r domain.EmailContent
 	var b bytes.Buffer
 	if err := tmpl.subject.Execute(&b, data); err != nil {
-		return Rendered{}, fmt.Errorf("subject of %s: %w", name, err)
+		return domain.EmailContent{}, fmt.Errorf("subject of %s: %w", name, err)
 	}
 	// One line: a header cannot hold a line break.
 	r.Subject = strings.Join(strings.Fields(b.String()), " ")
 	b.Reset()
 	if err := tmpl.text.Execute(&b, data); err != nil {
-		return Rendered{}, fmt.Errorf("text of %s: %w", name, err)
+		return domain.EmailContent{}, fmt.Errorf("text of %s: %w", name, err)
 	}
 	r.Text = strings.TrimSpace(b.String()) + "\n"
 	if tmpl.html != nil {
 		b.Reset()
 		if err := tmpl.html.Execute(&b, data); err != nil {
-			return Rendered{}, fmt.Errorf("HTML of %s: %w", name, err)
+			return domain.EmailContent{}, fmt.Errorf("HTML of %s: %w", name, err)
 		}
 		r.HTML = b.String()
 	}
