@@ -23,6 +23,7 @@ import (
 
 	"github.com/doligo/doligo/embed"
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/i18n"
 	"github.com/doligo/doligo/internal/infrastructure/mailer"
 	"github.com/doligo/doligo/internal/testutil/smtpsink"
 )
@@ -143,6 +144,31 @@ func TestTemplatesCoverEveryLanguageWithFallbacks(t *testing.T) {
 	}
 	if _, err := tm.Render("nope", "en", nil); !errors.Is(err, mailer.ErrUnknownTemplate) {
 		t.Errorf("unknown template: %v", err)
+	}
+}
+
+// An e-mail and the PDF it attaches negotiate the language alike (one rule,
+// i18n.Matcher), e.g. a customer written "fr_CA" gets both in French.
+func TestTemplatesNegotiateLikeThePDFs(t *testing.T) {
+	tm := templates(t)
+	cat, err := i18n.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]any{"ref": "FA-1", "total": "10.00", "currency": "EUR"}
+	subject := func(lang string) string {
+		t.Helper()
+		r, err := tm.Render("invoice", lang, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Subject
+	}
+	for _, tag := range []string{"", "en-US", "fr_CA", "pt_BR", "pt", "pt-PT", "es-419", "gl", "de", "de-CH, fr;q=0.9"} {
+		pdfLang := cat.Locale(tag).Tag
+		if got, want := subject(tag), subject(pdfLang); got != want {
+			t.Errorf("%q: e-mail subject %q, want the %s one (the PDF's language) %q", tag, got, pdfLang, want)
+		}
 	}
 }
 
