@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
@@ -24,23 +22,14 @@ func commercialAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
 			Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID,
 		}),
 	})
+	// PDFs rendered in the request (GET …/pdf), archived PDFs and sending by
+	// e-mail: the API lists, serves and enqueues; the worker archives and sends.
+	archive := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
+		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
+	})
 	return []api.Routes{
 		api.NewThirdPartyRoutes(tps), api.NewDocumentRoutes(docs),
-		api.NewDocumentPDFRoutes(docs, tps, pdfRenderer(cfg)),
-		// Archived PDFs and sending by e-mail: the API only lists, serves and
-		// enqueues; the worker renders.
-		api.NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{CompanyName: cfg.CompanyName})),
+		api.NewDocumentPDFRoutes(archive), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, nil),
-	}
-}
-
-// pdfRenderer prints documents with the issuer block of the configuration.
-func pdfRenderer(cfg config.Config) api.RenderPDF {
-	company := pdf.Party{
-		Name: cfg.CompanyName, Address: cfg.CompanyAddressLines(), TaxID: cfg.CompanyTaxID,
-		Email: cfg.CompanyEmail, Phone: cfg.CompanyPhone,
-	}
-	return func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
-		return pdf.Render(ctx, pdf.FromDomain(d, customer, company, cfg.PaymentTerms), lang)
 	}
 }

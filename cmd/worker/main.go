@@ -30,6 +30,7 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/httpserver"
 	"github.com/doligo/doligo/internal/infrastructure/logging"
 	"github.com/doligo/doligo/internal/infrastructure/mailer"
+	"github.com/doligo/doligo/internal/infrastructure/pdf"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/usecase"
@@ -125,11 +126,15 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		return err
 	}
 	wake := make(chan struct{}, 1)
-	documents := archive(cfg, db)
+	// The worker renders the PDFs pdf.render jobs ask for and archives them,
+	// and loads (or renders) those e-mails attach.
+	documents := usecase.NewArchiveService(gormdb.NewUnitOfWork(db), usecase.ArchiveOptions{
+		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
+	})
 	dispatcher, err := usecase.NewDispatcher(store, usecase.JobHandlers{
 		domain.JobKindNoop:      usecase.NoopJob,
 		domain.JobKindPDFRender: documents.RenderJob,
-		domain.JobKindEmailSend: mailer.NewEmailHandler(sender, templates, documents).Handle,
+		domain.JobKindEmailSend: usecase.NewMailService(sender, templates, documents).SendJob,
 	}, usecase.DispatcherConfig{
 		Concurrency: cfg.WorkerConcurrency, TaskTimeout: cfg.TaskTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Lease: cfg.JobLease, PollInterval: cfg.JobPollInterval, BackoffBase: cfg.JobBackoffBase,

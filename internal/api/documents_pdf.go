@@ -13,31 +13,22 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// RenderPDF writes a document as a PDF in a language (a tag or an
-// Accept-Language value). It must stop and return ctx's error, writing
-// nothing, once ctx is done. cmd/api maps it to the pdf package.
-type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error)
-
-type pdfDocuments interface {
-	Get(ctx context.Context, types []domain.DocType, id int64) (*domain.Document, error)
-}
-
-type pdfCustomers interface {
-	Get(ctx context.Context, id int64) (*domain.ThirdParty, error)
+// documentPDFs loads a document with its customer and renders it in the
+// request's context (usecase.ArchiveService.PDF).
+type documentPDFs interface {
+	PDF(ctx context.Context, types []domain.DocType, id int64, lang, readerLang string) (*domain.ArchivedFile, error)
 }
 
 // DocumentPDFRoutes is GET /api/v1/{proposals,orders,invoices}/{id}/pdf: the
 // document rendered in the request, with the request's context, so a client
 // that hangs up stops the rendering.
 type DocumentPDFRoutes struct {
-	docs      pdfDocuments
-	customers pdfCustomers
-	render    RenderPDF
+	pdfs documentPDFs
 }
 
 // NewDocumentPDFRoutes returns the PDF area of the commercial documents.
-func NewDocumentPDFRoutes(docs pdfDocuments, customers pdfCustomers, render RenderPDF) *DocumentPDFRoutes {
-	return &DocumentPDFRoutes{docs: docs, customers: customers, render: render}
+func NewDocumentPDFRoutes(pdfs documentPDFs) *DocumentPDFRoutes {
+	return &DocumentPDFRoutes{pdfs: pdfs}
 }
 
 // Routes implements Routes.
@@ -65,7 +56,7 @@ func (h *DocumentPDFRoutes) pdf(res docResource) echo.HandlerFunc {
 			return domain.Invalid("lang", "must be a language tag such as en, fr or pt-BR")
 		}
 		ctx := c.Request().Context()
-		d, out, err := h.renderDocument(ctx, res, id, lang, c.Request().Header.Get("Accept-Language"))
+		f, err := h.pdfs.PDF(ctx, res.types, id, lang, c.Request().Header.Get("Accept-Language"))
 		if err != nil {
 			if errors.Is(ctx.Err(), context.Canceled) {
 				// The client hung up: the rendering (or the read before it)
@@ -77,32 +68,7 @@ func (h *DocumentPDFRoutes) pdf(res docResource) echo.HandlerFunc {
 			}
 			return err
 		}
-		c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+d.PDFFileName()+`"`)
-		return c.Blob(http.StatusOK, "application/pdf", out)
+		c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+f.Filename+`"`)
+		return c.Blob(http.StatusOK, f.ContentType, f.Content)
 	}
-}
-
-func (h *DocumentPDFRoutes) renderDocument(ctx context.Context, res docResource, id int64, lang, acceptLanguage string) (*domain.Document, []byte, error) {
-	d, err := h.docs.Get(ctx, res.types, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	customer, err := h.customers.Get(ctx, d.ThirdPartyID)
-	if err != nil {
-		return nil, nil, err
-	}
-	out, err := h.render(ctx, d, customer, pdfLanguage(lang, customer.Locale, acceptLanguage))
-	return d, out, err
-}
-
-// pdfLanguage picks the language of a document: the one asked for, else the
-// customer's, else the browser's, else English (the catalog negotiates each
-// to the closest language it has).
-func pdfLanguage(asked, customerLocale, acceptLanguage string) string {
-	for _, l := range []string{asked, customerLocale, strings.TrimSpace(acceptLanguage)} {
-		if l != "" {
-			return l
-		}
-	}
-	return "en"
 }

@@ -76,12 +76,12 @@ func newSalesAPI(t *testing.T, dialect string, stock usecase.DocumentStockOption
 		if wrap := a.wrap.Load(); wrap != nil {
 			ctx = (*wrap)(ctx)
 		}
-		out, err := pdf.Render(ctx, pdf.FromDomain(d, customer, company, ""), lang)
+		out, err := pdf.NewRenderer(company, "").Render(ctx, d, customer, lang)
 		a.done <- renderResult{out, err}
 		return out, err
 	}
 	e := NewServer(Options{Log: zerolog.New(a.log), Auth: commercialAuth{}},
-		NewThirdPartyRoutes(tps), NewDocumentRoutes(docs), NewDocumentPDFRoutes(docs, tps, render),
+		NewThirdPartyRoutes(tps), NewDocumentRoutes(docs), NewDocumentPDFRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{Render: render})),
 		NewProductRoutes(catalog, stockSvc), NewWarehouseRoutes(catalog), NewStockRoutes(stockSvc),
 		NewSalesReportRoutes(gormdb.NewSalesReports(db.DB), "EUR", func() time.Time { return time.Date(2026, 12, 31, 9, 0, 0, 0, time.UTC) }))
 	a.commercialAPI = &commercialAPI{e: e, db: db}
@@ -198,7 +198,7 @@ func (c *pauseAt) Err() error {
 func rendering() (bool, string) {
 	buf := make([]byte, 4<<20)
 	stacks := string(buf[:runtime.Stack(buf, true)])
-	for _, fn := range []string{"api.(*DocumentPDFRoutes)", "infrastructure/pdf.Render(", "pdf.(*renderer)"} {
+	for _, fn := range []string{"api.(*DocumentPDFRoutes)", "usecase.(*ArchiveService)", "infrastructure/pdf.Render(", "pdf.(*renderer)"} {
 		if strings.Contains(stacks, fn) {
 			return true, stacks
 		}
@@ -360,7 +360,7 @@ func TestPDFAndSalesReportsOpenAPI(t *testing.T) {
 	if err := json.Unmarshal(doc, &spec); err != nil {
 		t.Fatal(err)
 	}
-	e := NewServer(Options{}, NewDocumentPDFRoutes(nil, nil, nil), NewSalesReportRoutes(nil, "EUR", nil))
+	e := NewServer(Options{}, NewDocumentPDFRoutes(nil), NewSalesReportRoutes(nil, "EUR", nil))
 	n := 0
 	for _, r := range e.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/api/v1/openapi.json" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -14,8 +15,11 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// RenderPDF writes a document as a PDF in a language. It must return soon
-// after ctx is done. The worker maps it to the pdf package.
+// RenderPDF writes a document, addressed to its customer, as a PDF in a
+// language (a tag or an Accept-Language value, which the renderer negotiates
+// to the closest one it has). Once ctx is done it must return ctx's error and
+// no bytes: a client that hangs up stops the rendering. Both mains pass
+// infrastructure/pdf.Renderer's Render.
 type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error)
 
 // EmailTemplateInvoice is the e-mail template of a sent invoice (or credit
@@ -24,8 +28,8 @@ const EmailTemplateInvoice = "invoice"
 
 // ArchiveOptions configure an ArchiveService.
 type ArchiveOptions struct {
-	// Render makes the PDFs. Only the worker renders (pdf.render jobs, e-mail
-	// attachments); the API, which lists, serves and enqueues, leaves it nil.
+	// Render makes the PDFs: GET …/pdf in the API, pdf.render jobs and
+	// e-mail attachments in the worker. Nil in a process that renders nothing.
 	Render RenderPDF
 	// CompanyName signs the e-mails.
 	CompanyName string
@@ -114,7 +118,7 @@ func (s *ArchiveService) Send(ctx context.Context, types []domain.DocType, id in
 			}
 			to = []string{customer.Email}
 		}
-		lang := documentLang(in.Lang, customer)
+		lang := documentLang(in.Lang, customer, "")
 		data := map[string]any{
 			"ref": d.DisplayRef(), "total": domain.FormatMoney(d.TotalGross, d.Currency), "currency": d.Currency,
 			"customer_name": customer.Name, "company_name": s.company,
@@ -129,16 +133,34 @@ func (s *ArchiveService) Send(ctx context.Context, types []domain.DocType, id in
 	})
 }
 
-// documentLang is the language a document is rendered and sent in: the one
-// asked for, else the customer's, else English.
-func documentLang(asked string, customer *domain.ThirdParty) string {
-	switch {
-	case asked != "":
-		return asked
-	case customer.Locale != "":
-		return customer.Locale
+// defaultLang is the language of documents and e-mails when nothing says
+// otherwise.
+const defaultLang = "en"
+
+// documentLang is the one rule for the language a document is rendered and
+// sent in: the one asked for, else the customer's, else the reader's (the
+// Accept-Language of the client that asked for the PDF; none for the
+// worker), else English. The renderer and the e-mail templates negotiate it
+// to the closest language they have.
+func documentLang(asked string, customer *domain.ThirdParty, reader string) string {
+	for _, l := range []string{asked, customer.Locale, strings.TrimSpace(reader)} {
+		if l != "" {
+			return l
+		}
 	}
-	return "en"
+	return defaultLang
+}
+
+// PDF loads document id, which must be of one of types (any type when types
+// is empty), with its customer, and renders it in documentLang(lang,
+// customer, readerLang) under ctx, outside any transaction. The file is not
+// archived: GET …/pdf answers with it, the pdf.render job archives it.
+func (s *ArchiveService) PDF(ctx context.Context, types []domain.DocType, id int64, lang, readerLang string) (*domain.ArchivedFile, error) {
+	d, customer, err := s.source(ctx, types, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.renderFile(ctx, d, customer, documentLang(lang, customer, readerLang))
 }
 
 // RenderJob is the JobHandler of pdf.render: it renders the document under
@@ -149,11 +171,11 @@ func (s *ArchiveService) RenderJob(ctx context.Context, j domain.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil || p.DocumentID < 1 {
 		return fmt.Errorf("%w: pdf.render payload %s: %v", domain.ErrJobPermanent, j.Payload, err)
 	}
-	d, customer, err := s.source(ctx, p.DocumentID)
-	if err != nil {
-		return err
+	f, err := s.PDF(ctx, nil, p.DocumentID, p.Lang, "")
+	if errors.Is(err, domain.ErrNotFound) {
+		// The document is gone: no retry will bring it back.
+		return fmt.Errorf("%w: %w", domain.ErrJobPermanent, err)
 	}
-	f, err := s.renderFile(ctx, d, customer, documentLang(p.Lang, customer))
 	if err != nil {
 		return err
 	}
@@ -162,25 +184,27 @@ func (s *ArchiveService) RenderJob(ctx context.Context, j domain.Job) error {
 	if err != nil {
 		return err
 	}
-	zerolog.Ctx(ctx).Info().Int64("document_id", d.ID).Int64("file_id", f.ID).Int64("size", f.Size).
+	zerolog.Ctx(ctx).Info().Int64("document_id", f.OwnerID).Int64("file_id", f.ID).Int64("size", f.Size).
 		Bool("already_archived", !added).Msg("PDF archived")
 	return nil
 }
 
-// Load implements mailer.AttachmentLoader: the PDF of the document in the
+// Load implements AttachmentLoader: the PDF of the document in the
 // reference's language. It is the latest archived one unless the document
 // changed after it was rendered (a payment since the validation); otherwise
 // the document is rendered now and that file archived too, so what was sent
 // is on record.
 func (s *ArchiveService) Load(ctx context.Context, ref domain.AttachmentRef) (string, []byte, error) {
-	d, customer, err := s.source(ctx, ref.ID)
+	var types []domain.DocType
+	if ref.Document != "" {
+		types = []domain.DocType{domain.DocType(ref.Document)}
+	}
+	// The steps of PDF, with the archive looked at before rendering.
+	d, customer, err := s.source(ctx, types, ref.ID)
 	if err != nil {
 		return "", nil, err
 	}
-	if ref.Document != "" && ref.Document != string(d.Type) {
-		return "", nil, fmt.Errorf("%s %d: %w", ref.Document, ref.ID, domain.ErrNotFound)
-	}
-	lang := documentLang(ref.Lang, customer)
+	lang := documentLang(ref.Lang, customer, "")
 	latest, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.ArchivedFile, error) {
 		return r.Archive.Latest(ctx, d.ID, lang)
 	})
@@ -201,9 +225,8 @@ func (s *ArchiveService) Load(ctx context.Context, ref domain.AttachmentRef) (st
 	return f.Filename, f.Content, nil
 }
 
-// source reads a document and its customer. A document that does not exist
-// (any more) is a permanent failure of the job that names it.
-func (s *ArchiveService) source(ctx context.Context, id int64) (*domain.Document, *domain.ThirdParty, error) {
+// source reads a document of one of types (any when empty) and its customer.
+func (s *ArchiveService) source(ctx context.Context, types []domain.DocType, id int64) (*domain.Document, *domain.ThirdParty, error) {
 	var d *domain.Document
 	var customer *domain.ThirdParty
 	err := s.uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
@@ -211,12 +234,14 @@ func (s *ArchiveService) source(ctx context.Context, id int64) (*domain.Document
 		if d, err = r.Documents.Get(ctx, id); err != nil {
 			return err
 		}
+		if len(types) > 0 {
+			if err := ofTypes(d, types, id); err != nil {
+				return err
+			}
+		}
 		customer, err = r.ThirdParties.Get(ctx, d.ThirdPartyID)
 		return err
 	})
-	if errors.Is(err, domain.ErrNotFound) {
-		return nil, nil, fmt.Errorf("%w: %w", domain.ErrJobPermanent, err)
-	}
 	return d, customer, err
 }
 

@@ -220,7 +220,7 @@ func arrival(t *testing.T, sink *smtpsink.Sink) *smtpsink.Held {
 	}
 }
 
-// jobOf returns the job id in a Message-ID made by mailer.MessageID.
+// jobOf returns the job id in a Message-ID made by usecase.MessageID.
 func jobOf(t *testing.T, messageID string) int64 {
 	t.Helper()
 	var id, ms int64

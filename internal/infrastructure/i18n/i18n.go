@@ -55,8 +55,44 @@ type localeFile struct {
 // Catalog is every language we can write, with the negotiation between them.
 type Catalog struct {
 	locales []*Locale // locales[0] is the fallback
+	matcher *Matcher
+}
+
+// Matcher is the one language negotiation of what the system writes for
+// people (PDF documents, e-mail templates): a request — a tag ("pt",
+// "fr-CA", "en_US") or an Accept-Language value ("fr-CH, fr;q=0.9") — gets
+// the closest of a set of languages ("pt" → pt-BR, "es-MX" → es), and
+// anything unknown or empty gets the first of the set, the fallback.
+type Matcher struct {
+	tags    []string
 	matcher language.Matcher
 }
+
+// NewMatcher returns the negotiation among tags; tags[0] is the fallback.
+func NewMatcher(tags []string) (*Matcher, error) {
+	if len(tags) == 0 {
+		return nil, fmt.Errorf("i18n: no language to negotiate")
+	}
+	parsed := make([]language.Tag, len(tags))
+	for i, tag := range tags {
+		t, err := language.Parse(tag)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %q is not a language tag: %w", tag, err)
+		}
+		parsed[i] = t
+	}
+	// The matcher answers its first tag when nothing matches: the fallback.
+	return &Matcher{tags: slices.Clone(tags), matcher: language.NewMatcher(parsed)}, nil
+}
+
+// Index is the position in the matcher's tags of the language closest to lang.
+func (m *Matcher) Index(lang string) int {
+	_, i := language.MatchStrings(m.matcher, strings.ReplaceAll(lang, "_", "-"))
+	return i
+}
+
+// Match is the tag closest to lang.
+func (m *Matcher) Match(lang string) string { return m.tags[m.Index(lang)] }
 
 // Load reads every <tag>.json at the root of fsys. The Fallback language
 // must be among them.
@@ -79,14 +115,12 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	}
 	// The matcher answers its first tag when nothing matches: put the fallback there.
 	c.locales[0], c.locales[i] = c.locales[i], c.locales[0]
-	tags := make([]language.Tag, len(c.locales))
-	for i, l := range c.locales {
-		tags[i] = language.MustParse(l.Tag)
-		if i > 0 {
-			l.fallback = c.locales[0]
-		}
+	for _, l := range c.locales[1:] {
+		l.fallback = c.locales[0]
 	}
-	c.matcher = language.NewMatcher(tags)
+	if c.matcher, err = NewMatcher(c.Tags()); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -146,8 +180,7 @@ func (c *Catalog) Tags() []string {
 // value ("fr-CH, fr;q=0.9, en;q=0.8"); the closest language we have wins
 // ("pt" → pt-BR, "es-MX" → es), and anything unknown or empty gets the fallback.
 func (c *Catalog) Locale(lang string) *Locale {
-	_, i := language.MatchStrings(c.matcher, strings.ReplaceAll(lang, "_", "-"))
-	return c.locales[i]
+	return c.locales[c.matcher.Index(lang)]
 }
 
 // T returns the label for key, from the fallback language when this one

@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/doligo/doligo/embed"
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/i18n"
 	"github.com/doligo/doligo/internal/infrastructure/mailer"
 	"github.com/doligo/doligo/internal/testutil/smtpsink"
 )
@@ -66,37 +66,28 @@ func breakerState(t *testing.T, reg *prometheus.Registry) float64 {
 	return 0
 }
 
-func job(t *testing.T, id int64, p domain.EmailPayload) domain.Job {
-	t.Helper()
-	raw, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return domain.Job{ID: id, Kind: domain.JobKindEmailSend, Payload: raw, Attempt: 1, MaxAttempts: 8,
-		CreatedAt: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}
+// message is a small e-mail with the Message-ID of job id.
+func message(id int64, to ...string) domain.EmailMessage {
+	return domain.EmailMessage{MessageID: fmt.Sprintf("job-%d.1793700000000@example.com", id), To: to,
+		EmailContent: domain.EmailContent{Subject: "s", Text: "b\n"}}
 }
 
-type pdfs map[int64][]byte
-
-func (p pdfs) Load(_ context.Context, ref domain.AttachmentRef) (string, []byte, error) {
-	data, ok := p[ref.ID]
-	if !ok || ref.Document != "invoice" {
-		return "", nil, domain.NotFound(ref.Document, ref.ID)
-	}
-	return fmt.Sprintf("invoice-%d-%s.pdf", ref.ID, ref.Lang), data, nil
-}
-
-func TestEmailJobIsRenderedAttachedAndDelivered(t *testing.T) {
+// A message rendered from a template reaches the server whole: envelope,
+// Message-ID, subject, text and HTML parts, attachment.
+func TestRenderedMessageIsDeliveredWithItsAttachment(t *testing.T) {
 	sink := smtpsink.Start(t)
 	s, _ := newSender(t, sink, 5, time.Minute)
 	pdf := []byte("%PDF-1.7 fake invoice")
-	h := mailer.NewEmailHandler(s, templates(t), pdfs{42: pdf})
-	j := job(t, 7, domain.EmailPayload{
-		To: []string{"client@example.org"}, Cc: []string{"accounts@example.org"}, Template: "invoice", Lang: "pt-BR",
-		Data:        map[string]any{"ref": "FA2611-0001", "customer_name": "Ana <Souza>", "total": "1234.50", "currency": "BRL", "due_date": "2026-12-03"},
-		Attachments: []domain.AttachmentRef{{Document: "invoice", ID: 42}},
-	})
-	if err := h.Handle(context.Background(), j); err != nil {
+	r, err := templates(t).Render("invoice", "pt-BR",
+		map[string]any{"ref": "FA2611-0001", "customer_name": "Ana <Souza>", "total": "1234.50", "currency": "BRL", "due_date": "2026-12-03"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := domain.EmailMessage{
+		MessageID: "job-7.1793700000000@example.com", To: []string{"client@example.org"}, Cc: []string{"accounts@example.org"},
+		EmailContent: r, Attachments: []domain.EmailAttachment{{Name: "invoice-42-pt-BR.pdf", Data: pdf}},
+	}
+	if err := s.Send(context.Background(), sent); err != nil {
 		t.Fatal(err)
 	}
 	msgs := sink.Messages()
@@ -104,7 +95,7 @@ func TestEmailJobIsRenderedAttachedAndDelivered(t *testing.T) {
 		t.Fatalf("%d messages delivered, want 1", len(msgs))
 	}
 	m := msgs[0]
-	if want := mailer.MessageID(j, "example.com"); m.MessageID != want {
+	if want := sent.MessageID; m.MessageID != want {
 		t.Errorf("Message-ID %q, want %q", m.MessageID, want)
 	}
 	if !slices.Equal(m.To, []string{"client@example.org", "accounts@example.org"}) || m.From != "billing@example.com" {
@@ -115,7 +106,7 @@ func TestEmailJobIsRenderedAttachedAndDelivered(t *testing.T) {
 	}
 	raw := string(m.Raw)
 	for _, want := range []string{
-		"text/plain", "text/html", "application/pdf", "invoice-42-pt-BR.pdf", // the e-mail's language reaches the loader
+		"text/plain", "text/html", "application/pdf", "invoice-42-pt-BR.pdf",
 		base64.StdEncoding.EncodeToString(pdf),
 		"Ana &lt;Souza&gt;", // escaped in the HTML part
 	} {
@@ -156,44 +147,52 @@ func TestTemplatesCoverEveryLanguageWithFallbacks(t *testing.T) {
 	}
 }
 
-// Failures that no retry can mend are permanent; the others are not.
-func TestEmailJobFailureKinds(t *testing.T) {
+// An e-mail and the PDF it attaches negotiate the language alike (one rule,
+// i18n.Matcher), e.g. a customer written "fr_CA" gets both in French.
+func TestTemplatesNegotiateLikeThePDFs(t *testing.T) {
+	tm := templates(t)
+	cat, err := i18n.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]any{"ref": "FA-1", "total": "10.00", "currency": "EUR"}
+	subject := func(lang string) string {
+		t.Helper()
+		r, err := tm.Render("invoice", lang, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Subject
+	}
+	for _, tag := range []string{"", "en-US", "fr_CA", "pt_BR", "pt", "pt-PT", "es-419", "gl", "de", "de-CH, fr;q=0.9"} {
+		pdfLang := cat.Locale(tag).Tag
+		if got, want := subject(tag), subject(pdfLang); got != want {
+			t.Errorf("%q: e-mail subject %q, want the %s one (the PDF's language) %q", tag, got, pdfLang, want)
+		}
+	}
+}
+
+// Messages that no retry can mend come back permanent (domain.ErrJobPermanent,
+// and ErrRejected); a rejection does not count against the server.
+func TestSendFailureKinds(t *testing.T) {
 	sink := smtpsink.Start(t)
 	sink.RejectRecipient("gone@example.org")
 	s, reg := newSender(t, sink, 1, time.Minute)
-	h := mailer.NewEmailHandler(s, templates(t), pdfs{})
-	noLoader := mailer.NewEmailHandler(s, templates(t), nil)
-	msg := domain.EmailPayload{To: []string{"a@example.org"}, Template: "message", Data: map[string]any{"subject": "s", "body": "b"}}
-	withAttachment := msg
-	withAttachment.Attachments = []domain.AttachmentRef{{Document: "invoice", ID: 1}}
-	rejected := msg
-	rejected.To = []string{"gone@example.org"}
-	badAddress := msg
-	badAddress.To = []string{"not an address"}
-	unknown := msg
-	unknown.Template = "nope"
-	for name, c := range map[string]struct {
-		h         *mailer.EmailHandler
-		j         domain.Job
-		permanent bool
-	}{
-		"payload not JSON":       {h, domain.Job{ID: 1, Payload: []byte("{")}, true},
-		"unknown template":       {h, job(t, 2, unknown), true},
-		"invalid address":        {h, job(t, 3, badAddress), true},
-		"recipient rejected 550": {h, job(t, 4, rejected), true},
-		"attachment not found":   {h, job(t, 5, withAttachment), true},
-		"no attachment loader":   {noLoader, job(t, 6, withAttachment), false},
+	for name, m := range map[string]domain.EmailMessage{
+		"no recipient":           message(2),
+		"invalid address":        message(3, "not an address"),
+		"recipient rejected 550": message(4, "gone@example.org"),
 	} {
-		err := c.h.Handle(context.Background(), c.j)
-		if err == nil || errors.Is(err, domain.ErrJobPermanent) != c.permanent {
-			t.Errorf("%s: %v, want permanent=%v", name, err, c.permanent)
+		err := s.Send(context.Background(), m)
+		if !errors.Is(err, domain.ErrJobPermanent) || !errors.Is(err, mailer.ErrRejected) {
+			t.Errorf("%s: %v, want permanent", name, err)
 		}
 	}
 	// A rejection proves the server works: the breaker (1 failure opens it) stays closed.
 	if st := breakerState(t, reg); st != 0 {
 		t.Fatalf("breaker state %v after rejections, want closed", st)
 	}
-	if err := h.Handle(context.Background(), job(t, 8, msg)); err != nil {
+	if err := s.Send(context.Background(), message(8, "a@example.org")); err != nil {
 		t.Fatalf("a good message after rejections: %v", err)
 	}
 }
@@ -204,11 +203,9 @@ func TestEmailJobFailureKinds(t *testing.T) {
 func TestBreakerDefersJobsWhileTheServerIsDown(t *testing.T) {
 	sink := smtpsink.Start(t)
 	s, reg := newSender(t, sink, 2, 100*time.Millisecond)
-	h := mailer.NewEmailHandler(s, templates(t), nil)
-	p := domain.EmailPayload{To: []string{"a@example.org"}, Template: "message", Data: map[string]any{"subject": "s", "body": "b"}}
 	sink.Refuse(true)
 	for i := range 2 {
-		err := h.Handle(context.Background(), job(t, int64(i), p))
+		err := s.Send(context.Background(), message(int64(i), "a@example.org"))
 		var deferred *domain.JobDeferredError
 		if err == nil || errors.Is(err, domain.ErrJobPermanent) || errors.As(err, &deferred) {
 			t.Fatalf("send %d to a refusing server: %v, want a retryable failure", i, err)
@@ -217,7 +214,7 @@ func TestBreakerDefersJobsWhileTheServerIsDown(t *testing.T) {
 	if st := breakerState(t, reg); st != 2 {
 		t.Fatalf("breaker state %v after 2 failures, want open (2)", st)
 	}
-	err := h.Handle(context.Background(), job(t, 3, p))
+	err := s.Send(context.Background(), message(3, "a@example.org"))
 	var deferred *domain.JobDeferredError
 	if !errors.As(err, &deferred) || deferred.After < 100*time.Millisecond {
 		t.Fatalf("send while open: %v, want deferred for at least the open period", err)
@@ -228,7 +225,7 @@ func TestBreakerDefersJobsWhileTheServerIsDown(t *testing.T) {
 	sink.Refuse(false)
 	guard := time.Now().Add(30 * time.Second) // a hang guard
 	for {
-		err = h.Handle(context.Background(), job(t, 3, p))
+		err = s.Send(context.Background(), message(3, "a@example.org"))
 		if !errors.As(err, &deferred) {
 			break
 		}
@@ -251,11 +248,9 @@ func TestCancelStopsAHeldSend(t *testing.T) {
 	sink := smtpsink.Start(t)
 	sink.Hold(true)
 	s, reg := newSender(t, sink, 1, time.Minute)
-	h := mailer.NewEmailHandler(s, templates(t), nil)
-	p := domain.EmailPayload{To: []string{"a@example.org"}, Template: "message", Data: map[string]any{"subject": "s", "body": "b"}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- h.Handle(ctx, job(t, 1, p)) }()
+	go func() { done <- s.Send(ctx, message(1, "a@example.org")) }()
 	held := <-sink.Arrived
 	cancel()
 	select {
@@ -271,7 +266,7 @@ func TestCancelStopsAHeldSend(t *testing.T) {
 		t.Fatalf("breaker state %v after a cancelled send, want closed", st)
 	}
 	sink.Hold(false)
-	if err := h.Handle(context.Background(), job(t, 2, p)); err != nil {
+	if err := s.Send(context.Background(), message(2, "a@example.org")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -309,7 +304,6 @@ func selfSigned(t *testing.T) (server, client *tls.Config) {
 // mandatory (a server without it is an error, not a plain-text fallback).
 func TestTLSModes(t *testing.T) {
 	serverTLS, clientTLS := selfSigned(t)
-	p := domain.EmailPayload{To: []string{"a@example.org"}, Template: "message", Data: map[string]any{"subject": "s", "body": "b"}}
 	for _, c := range []struct {
 		mode     string
 		sink     []smtpsink.Option
@@ -329,7 +323,7 @@ func TestTLSModes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = mailer.NewEmailHandler(s, templates(t), nil).Handle(context.Background(), job(t, 1, p))
+		err = s.Send(context.Background(), message(1, "a@example.org"))
 		if c.wantFail {
 			if err == nil || len(sink.Messages()) != 0 {
 				t.Errorf("%s to a server without STARTTLS: %v, %d messages; want a failure and nothing sent", c.mode, err, len(sink.Messages()))

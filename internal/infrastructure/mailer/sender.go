@@ -1,6 +1,7 @@
 // Package mailer sends the worker's e-mail: an SMTP client (wneessen/go-mail)
-// behind a circuit breaker (sony/gobreaker), the embedded templates per
-// language, and the handler of email.send jobs.
+// behind a circuit breaker (sony/gobreaker), and the embedded templates per
+// language. What an e-mail holds and what a failure means for its job is
+// usecase.MailService's.
 package mailer
 
 import (
@@ -9,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"mime"
 	"net"
 	netmail "net/mail"
@@ -21,6 +23,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/sony/gobreaker/v2"
 	mail "github.com/wneessen/go-mail"
+
+	"github.com/doligo/doligo/internal/domain"
 )
 
 // TLS modes, as DOLIGO_SMTP_TLS spells them.
@@ -58,21 +62,6 @@ var ErrCircuitOpen = errors.New("smtp circuit breaker open")
 // MAIL FROM, RCPT TO or DATA) or that has an address no server would accept:
 // sending it again cannot succeed.
 var ErrRejected = errors.New("message rejected")
-
-// Message is one e-mail to send.
-type Message struct {
-	MessageID   string // without angle brackets; equal for every attempt of one job
-	To, Cc      []string
-	Subject     string
-	Text, HTML  string // HTML optional
-	Attachments []Attachment
-}
-
-// Attachment is a file attached to a message.
-type Attachment struct {
-	Name string
-	Data []byte
-}
 
 // Sender sends messages through the circuit breaker: after BreakerFailures
 // consecutive failures (connection refused, timeouts, 4xx) it stops
@@ -123,10 +112,6 @@ func NewSender(cfg Config) (*Sender, error) {
 	return s, nil
 }
 
-// BreakerOpen is how long the breaker stays open: jobs that meet it wait
-// about that long before they try again.
-func (s *Sender) BreakerOpen() time.Duration { return s.cfg.BreakerOpen }
-
 // Domain is the domain of the sender address, for Message-IDs.
 func (s *Sender) Domain() string { return s.domain }
 
@@ -146,21 +131,29 @@ func (s *Sender) RegisterMetrics(reg prometheus.Registerer) {
 	}))
 }
 
-// Send delivers m, or fails with ErrCircuitOpen (nothing was tried), an error
-// wrapping ErrRejected (permanent), or another error (worth retrying).
-func (s *Sender) Send(ctx context.Context, m Message) error {
+// Send delivers m (usecase.EmailSender), or fails with a
+// *domain.JobDeferredError wrapping ErrCircuitOpen (the breaker is open:
+// nothing was tried), an error wrapping both domain.ErrJobPermanent and
+// ErrRejected (sending it again cannot succeed), or another error (worth
+// retrying).
+func (s *Sender) Send(ctx context.Context, m domain.EmailMessage) error {
 	msg, err := s.build(m)
-	if err != nil {
-		return err
+	if err == nil {
+		_, err = s.cb.Execute(func() (struct{}, error) { return struct{}{}, s.send(ctx, msg) })
 	}
-	_, err = s.cb.Execute(func() (struct{}, error) { return struct{}{}, s.send(ctx, msg) })
-	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
-		return fmt.Errorf("%w (%w)", ErrCircuitOpen, err)
+	switch {
+	case errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests):
+		// Spread the returns over half an open period, so that they do not
+		// all meet the breaker's single trial send at once.
+		open := s.cfg.BreakerOpen
+		return &domain.JobDeferredError{After: open + rand.N(open/2+1), Reason: fmt.Errorf("%w (%w)", ErrCircuitOpen, err)}
+	case errors.Is(err, ErrRejected):
+		return fmt.Errorf("%w: %w", domain.ErrJobPermanent, err)
 	}
 	return err
 }
 
-func (s *Sender) build(m Message) (*mail.Msg, error) {
+func (s *Sender) build(m domain.EmailMessage) (*mail.Msg, error) {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := msg.From(s.cfg.From); err != nil {
 		return nil, fmt.Errorf("sender address %q: %w", s.cfg.From, err)

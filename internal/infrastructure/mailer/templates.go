@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	texttemplate "text/template"
+
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/i18n"
 )
 
 // FallbackLang is the language of last resort: every template exists in it.
@@ -18,14 +21,10 @@ const FallbackLang = "en"
 // ErrUnknownTemplate is returned for a template name no language has.
 var ErrUnknownTemplate = errors.New("unknown e-mail template")
 
-// Rendered is a template filled with data.
-type Rendered struct {
-	Subject, Text, HTML string
-}
-
 // Templates are the e-mail templates of every language, parsed once.
 type Templates struct {
-	langs map[string]map[string]*emailTemplate // language tag → name → template
+	langs   map[string]map[string]*emailTemplate // language tag → name → template
+	matcher *i18n.Matcher                        // FallbackLang first
 }
 
 type emailTemplate struct {
@@ -64,6 +63,11 @@ func LoadTemplates(fsys fs.FS, root string) (*Templates, error) {
 				return nil, fmt.Errorf("e-mail templates: %s/%s has no %s version to fall back on", lang, name, FallbackLang)
 			}
 		}
+	}
+	// The PDF's negotiation, so that an e-mail and its attachment agree.
+	tags := slices.DeleteFunc(t.Languages(), func(l string) bool { return l == FallbackLang })
+	if t.matcher, err = i18n.NewMatcher(append([]string{FallbackLang}, tags...)); err != nil {
+		return nil, fmt.Errorf("e-mail templates: %w", err)
 	}
 	return t, nil
 }
@@ -121,54 +125,36 @@ func (t *Templates) Languages() []string {
 	return out
 }
 
-// language picks the templates for a requested tag: the tag itself, else its
-// base language (fr-CA → fr), else another region of it (pt-PT → pt-BR),
-// else FallbackLang. Tags compare case-insensitively.
-func (t *Templates) language(tag string) string {
-	base, _, _ := strings.Cut(tag, "-")
-	var sameBase string
-	for _, lang := range t.Languages() {
-		if strings.EqualFold(lang, tag) {
-			return lang
-		}
-		b, _, _ := strings.Cut(lang, "-")
-		if strings.EqualFold(lang, base) || (sameBase == "" && strings.EqualFold(b, base)) {
-			sameBase = lang
-		}
-	}
-	if sameBase != "" {
-		return sameBase
-	}
-	return FallbackLang
-}
-
-// Render fills template name of the language closest to lang with data.
+// Render fills template name of the language closest to lang (negotiated as
+// for the PDFs, see i18n.Matcher: fr-CA → fr, pt-PT → pt-BR, else English)
+// with data.
 // Data keys the template uses but data lacks render empty when guarded by
-// {{if}}; templates guard every optional key.
-func (t *Templates) Render(name, lang string, data map[string]any) (Rendered, error) {
-	tmpl := t.langs[t.language(lang)][name]
+// {{if}}; templates guard every optional key. It implements
+// usecase.EmailTemplates.
+func (t *Templates) Render(name, lang string, data map[string]any) (domain.EmailContent, error) {
+	tmpl := t.langs[t.matcher.Match(lang)][name]
 	if tmpl == nil {
 		tmpl = t.langs[FallbackLang][name]
 	}
 	if tmpl == nil {
-		return Rendered{}, fmt.Errorf("%w %q", ErrUnknownTemplate, name)
+		return domain.EmailContent{}, fmt.Errorf("%w %q", ErrUnknownTemplate, name)
 	}
-	var r Rendered
+	var r domain.EmailContent
 	var b bytes.Buffer
 	if err := tmpl.subject.Execute(&b, data); err != nil {
-		return Rendered{}, fmt.Errorf("subject of %s: %w", name, err)
+		return domain.EmailContent{}, fmt.Errorf("subject of %s: %w", name, err)
 	}
 	// One line: a header cannot hold a line break.
 	r.Subject = strings.Join(strings.Fields(b.String()), " ")
 	b.Reset()
 	if err := tmpl.text.Execute(&b, data); err != nil {
-		return Rendered{}, fmt.Errorf("text of %s: %w", name, err)
+		return domain.EmailContent{}, fmt.Errorf("text of %s: %w", name, err)
 	}
 	r.Text = strings.TrimSpace(b.String()) + "\n"
 	if tmpl.html != nil {
 		b.Reset()
 		if err := tmpl.html.Execute(&b, data); err != nil {
-			return Rendered{}, fmt.Errorf("HTML of %s: %w", name, err)
+			return domain.EmailContent{}, fmt.Errorf("HTML of %s: %w", name, err)
 		}
 		r.HTML = b.String()
 	}

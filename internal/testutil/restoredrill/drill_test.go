@@ -220,7 +220,7 @@ func held(t *testing.T, sink *smtpsink.Sink, n int) []*smtpsink.Held {
 	return out
 }
 
-// jobOf returns the job id that a Message-ID made by mailer.MessageID
+// jobOf returns the job id that a Message-ID made by usecase.MessageID
 // (job-<id>.<created ms>@host) names.
 func jobOf(t *testing.T, messageID string) int64 {
 	t.Helper()
