@@ -42,7 +42,7 @@ type inventoryRequest struct {
 	Lines       []struct {
 		ProductID  int64   `json:"product_id" validate:"required,gt=0"`
 		CountedQty Decimal `json:"counted_qty"`
-	} `json:"lines" validate:"required,min=1,dive"`
+	} `json:"lines" validate:"required,dive"` // how many: the domain's rule
 }
 
 func (r *inventoryRequest) check(v *domain.ValidationError) {
@@ -159,10 +159,20 @@ func (h *StockRoutes) transfer(c echo.Context) error {
 
 func (h *StockRoutes) inventory(c echo.Context) error {
 	var req inventoryRequest
-	if err := BindChecked(c, &req, req.check); err != nil {
+	err := BindChecked(c, &req, req.check)
+	var verr *domain.ValidationError
+	if err != nil && !errors.As(err, &verr) {
 		return err
 	}
-	return h.applied(c)(req.toDomain().Operation())
+	op, err := req.toDomain().Operation()
+	if verr != nil { // list what the domain refuses too (an empty lines array, a bad label)
+		var more *domain.ValidationError
+		if !errors.As(err, &more) {
+			return verr
+		}
+		return withFieldsOf(verr, more)
+	}
+	return h.applied(c)(op, err)
 }
 
 // applied returns what applies an operation built from the request (unless
