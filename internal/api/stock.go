@@ -215,20 +215,6 @@ func (h *StockRoutes) list(c echo.Context) error {
 	return c.JSON(http.StatusOK, NewList(page, q, toMovementResponse))
 }
 
-// idQuery reads an optional positive id query parameter; 0 when absent.
-func idQuery(c echo.Context, name string, verr *domain.ValidationError) int64 {
-	v := c.QueryParam(name)
-	if v == "" {
-		return 0
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id < 1 {
-		verr.Add(name, "must be a positive integer")
-		return 0
-	}
-	return id
-}
-
 // timeQuery reads an optional RFC 3339 time or YYYY-MM-DD date (midnight UTC;
 // the next midnight when endOfDay, so that a date bound includes its day).
 func timeQuery(c echo.Context, name string, endOfDay bool, verr *domain.ValidationError) time.Time {
