@@ -436,7 +436,10 @@ type MovementRepository interface {
 	Add(ctx context.Context, ms []*Movement) error
 	Get(ctx context.Context, id int64) (*Movement, error)
 	List(ctx context.Context, f MovementFilter) (Page[*Movement], error)
-	// Exists reports whether any movement matches the product and/or
-	// warehouse of the filter (other fields are ignored).
-	Exists(ctx context.Context, f MovementFilter) (bool, error)
+	// ExistsForProduct reports whether the ledger mentions the product, in
+	// any warehouse: such a product cannot be deleted.
+	ExistsForProduct(ctx context.Context, productID int64) (bool, error)
+	// ExistsForWarehouse reports whether the ledger mentions the warehouse,
+	// for any product: such a warehouse cannot be deleted.
+	ExistsForWarehouse(ctx context.Context, warehouseID int64) (bool, error)
 }
