@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -155,16 +154,6 @@ func (h *BOMRoutes) create(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/boms/"+strconv.FormatInt(b.ID, 10))
 	return c.JSON(http.StatusCreated, toBOMResponse(b))
-}
-
-// withFieldsOf adds to verr the fields of more that it does not name yet.
-func withFieldsOf(verr, more *domain.ValidationError) error {
-	for _, f := range more.Fields {
-		if !slices.ContainsFunc(verr.Fields, func(g domain.FieldError) bool { return g.Field == f.Field }) {
-			verr.Fields = append(verr.Fields, f)
-		}
-	}
-	return verr
 }
 
 func (h *BOMRoutes) update(c echo.Context) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -55,14 +54,6 @@ func (r *productRequest) toPatch() domain.ProductPatch {
 		UnitPrice: r.UnitPrice.Ptr(), VATRate: r.VATRate.Ptr(), CostPrice: r.CostPrice.Ptr(),
 		TrackStock: r.TrackStock, Active: r.Active,
 	}
-}
-
-// valueOr returns *p, or def when p is nil.
-func valueOr[T any](p *T, def T) T {
-	if p != nil {
-		return *p
-	}
-	return def
 }
 
 type productResponse struct {
@@ -175,20 +166,6 @@ func (h *ProductRoutes) list(c echo.Context) error {
 	return c.JSON(http.StatusOK, NewList(page, q, toProductResponse))
 }
 
-// boolQuery reads an optional true/false query parameter.
-func boolQuery(c echo.Context, name string, verr *domain.ValidationError) *bool {
-	v := c.QueryParam(name)
-	if v == "" {
-		return nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		verr.Add(name, "must be true or false")
-		return nil
-	}
-	return &b
-}
-
 func (h *ProductRoutes) create(c echo.Context) error {
 	var req productRequest
 	err := BindChecked(c, &req, req.check)
@@ -198,12 +175,7 @@ func (h *ProductRoutes) create(c echo.Context) error {
 	}
 	p := req.toProduct()
 	if verr != nil { // list the fields the domain refuses too (a bad decimal reads as 0 there)
-		for _, f := range p.Check().Fields {
-			if !slices.ContainsFunc(verr.Fields, func(g domain.FieldError) bool { return g.Field == f.Field }) {
-				verr.Fields = append(verr.Fields, f)
-			}
-		}
-		return verr
+		return withFieldsOf(verr, p.Check())
 	}
 	if err := h.catalog.CreateProduct(c.Request().Context(), p); err != nil {
 		return err
@@ -260,16 +232,4 @@ func (h *ProductRoutes) productStock(c echo.Context) error {
 	}
 	stock, total := stockEntries(levels, true)
 	return c.JSON(http.StatusOK, productStockResponse{ProductID: id, Stock: stock, StockTotal: total})
-}
-
-// idParam reads :id; an id that is not a positive integer names no entity.
-func idParam(c echo.Context, entity string) (int64, error) { return pathID(c, "id", entity) }
-
-// pathID reads the id in path parameter name, as idParam does :id.
-func pathID(c echo.Context, name, entity string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id < 1 {
-		return 0, domain.NotFound(entity, c.Param(name))
-	}
-	return id, nil
 }

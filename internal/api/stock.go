@@ -42,7 +42,7 @@ type inventoryRequest struct {
 	Lines       []struct {
 		ProductID  int64   `json:"product_id" validate:"required,gt=0"`
 		CountedQty Decimal `json:"counted_qty"`
-	} `json:"lines" validate:"required,min=1,dive"`
+	} `json:"lines" validate:"required,dive"` // how many: the domain's rule
 }
 
 func (r *inventoryRequest) check(v *domain.ValidationError) {
@@ -159,10 +159,20 @@ func (h *StockRoutes) transfer(c echo.Context) error {
 
 func (h *StockRoutes) inventory(c echo.Context) error {
 	var req inventoryRequest
-	if err := BindChecked(c, &req, req.check); err != nil {
+	err := BindChecked(c, &req, req.check)
+	var verr *domain.ValidationError
+	if err != nil && !errors.As(err, &verr) {
 		return err
 	}
-	return h.applied(c)(req.toDomain().Operation())
+	op, err := req.toDomain().Operation()
+	if verr != nil { // list what the domain refuses too (an empty lines array, a bad label)
+		var more *domain.ValidationError
+		if !errors.As(err, &more) {
+			return verr
+		}
+		return withFieldsOf(verr, more)
+	}
+	return h.applied(c)(op, err)
 }
 
 // applied returns what applies an operation built from the request (unless
@@ -203,20 +213,6 @@ func (h *StockRoutes) list(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, NewList(page, q, toMovementResponse))
-}
-
-// idQuery reads an optional positive id query parameter; 0 when absent.
-func idQuery(c echo.Context, name string, verr *domain.ValidationError) int64 {
-	v := c.QueryParam(name)
-	if v == "" {
-		return 0
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id < 1 {
-		verr.Add(name, "must be a positive integer")
-		return 0
-	}
-	return id
 }
 
 // timeQuery reads an optional RFC 3339 time or YYYY-MM-DD date (midnight UTC;

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
@@ -98,4 +99,14 @@ func Bind(c echo.Context, req any) error {
 		return echo.NewHTTPError(http.StatusBadRequest, msg)
 	}
 	return c.Validate(req)
+}
+
+// withFieldsOf adds to verr the fields of more that it does not name yet.
+func withFieldsOf(verr, more *domain.ValidationError) error {
+	for _, f := range more.Fields {
+		if !slices.ContainsFunc(verr.Fields, func(g domain.FieldError) bool { return g.Field == f.Field }) {
+			verr.Fields = append(verr.Fields, f)
+		}
+	}
+	return verr
 }

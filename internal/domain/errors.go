@@ -77,6 +77,22 @@ func (v *ValidationError) OrNil() error {
 	return v
 }
 
+// withoutRepeats drops the field errors listed twice, for checks that reach
+// one input field through several lines (a transfer's two legs, the
+// warehouse of every counted line).
+func (v *ValidationError) withoutRepeats() *ValidationError {
+	seen := make(map[FieldError]bool, len(v.Fields))
+	fields := v.Fields[:0]
+	for _, f := range v.Fields {
+		if !seen[f] {
+			seen[f] = true
+			fields = append(fields, f)
+		}
+	}
+	v.Fields = fields
+	return v
+}
+
 func (v *ValidationError) Error() string {
 	parts := make([]string, len(v.Fields))
 	for i, f := range v.Fields {

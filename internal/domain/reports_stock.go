@@ -1,9 +1,6 @@
 package domain
 
 import (
-	"context"
-	"iter"
-
 	"github.com/shopspring/decimal"
 )
 
@@ -41,12 +38,4 @@ type StockValuationTotals struct {
 func (t *StockValuationTotals) Add(r StockValuationRow) {
 	t.Qty = t.Qty.Add(r.Qty)
 	t.Value = t.Value.Add(r.Value)
-}
-
-// StockValuationReader reads the stock valuation report.
-type StockValuationReader interface {
-	// StockValuation yields the non-zero stock levels, by product id then
-	// warehouse id, with their value. The rows are streamed from one query:
-	// the sequence ends at the first error, which it yields.
-	StockValuation(ctx context.Context, f StockValuationFilter) iter.Seq2[StockValuationRow, error]
 }

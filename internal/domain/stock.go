@@ -142,9 +142,22 @@ type StockOperation struct {
 	Lines  []StockLine
 }
 
-// Check validates the operation's shape; the products and warehouses are the
-// use case's to check. Fields are named lines[i].qty and so on.
+// Check validates an operation of any origin: the constructors below
+// (NewStockMovement, Transfer, InventoryCount) go through the same rules, but
+// documents and manufacturing orders build their operations field by field,
+// so Check is what StockService runs before writing anything. The products
+// and warehouses are the use case's to check. Fields are named lines[i].qty
+// and so on.
 func (op StockOperation) Check() error {
+	return op.check(lineField).OrNil()
+}
+
+// lineField names the field of line i as Check reports it.
+func lineField(i int, name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+
+// check holds every rule of an operation; field names the field of a line as
+// the caller's input names it (a single movement says qty, not lines[0].qty).
+func (op StockOperation) check(field func(line int, name string) string) *ValidationError {
 	v := &ValidationError{}
 	checkCatalogLabel(v, "label", op.Label, false)
 	switch {
@@ -159,42 +172,52 @@ func (op StockOperation) Check() error {
 	checkLineCount(v, len(op.Lines), MaxStockLines)
 	counted := map[StockKey]bool{}
 	for i, l := range op.Lines {
-		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
-		if l.ProductID <= 0 {
-			v.Add(f("product_id"), "is required")
-		}
-		if l.WarehouseID <= 0 {
-			v.Add(f("warehouse_id"), "is required")
-		}
+		f := func(name string) string { return field(i, name) }
+		l.check(v, f)
 		if l.Counted.Valid {
-			if l.Counted.Decimal.IsNegative() {
-				v.Add(f("counted_qty"), "must not be negative")
-			} else {
-				CheckQty(v, f("counted_qty"), l.Counted.Decimal)
-			}
+			// A second count of the same level would silently win over the
+			// first: refuse it.
 			if counted[l.Key()] {
-				v.Add(f("product_id"), "is counted twice in warehouse %d", l.WarehouseID)
+				v.Add(f("product_id"), "product %d is counted twice in warehouse %d", l.ProductID, l.WarehouseID)
 			}
 			counted[l.Key()] = true
-			if l.UnitCost.Valid {
-				v.Add(f("unit_cost"), "is not allowed on a count")
-			}
-			continue
-		}
-		if l.Qty.IsZero() {
-			v.Add(f("qty"), "must not be zero")
-		} else {
-			CheckQty(v, f("qty"), l.Qty)
-		}
-		if l.UnitCost.Valid {
-			if !l.Qty.IsPositive() {
-				v.Add(f("unit_cost"), "is allowed on receipts (positive qty) only")
-			} else {
-				CheckMoney(v, f("unit_cost"), l.UnitCost.Decimal)
-			}
 		}
 	}
-	return v.OrNil()
+	return v
+}
+
+// check holds the rules of one line: quantities that fit their columns, a
+// change that is not zero, a unit cost on receipts only.
+func (l StockLine) check(v *ValidationError, f func(name string) string) {
+	if l.ProductID <= 0 {
+		v.Add(f("product_id"), "is required")
+	}
+	if l.WarehouseID <= 0 {
+		v.Add(f("warehouse_id"), "is required")
+	}
+	if l.Counted.Valid {
+		if l.Counted.Decimal.IsNegative() {
+			v.Add(f("counted_qty"), "must not be negative")
+		} else {
+			CheckQty(v, f("counted_qty"), l.Counted.Decimal)
+		}
+		if l.UnitCost.Valid {
+			v.Add(f("unit_cost"), "is not allowed on a count")
+		}
+		return
+	}
+	if l.Qty.IsZero() {
+		v.Add(f("qty"), "must not be zero")
+	} else {
+		CheckQty(v, f("qty"), l.Qty)
+	}
+	if l.UnitCost.Valid {
+		if !l.Qty.IsPositive() {
+			v.Add(f("unit_cost"), "is allowed on receipts (positive qty) only")
+		} else {
+			CheckMoney(v, f("unit_cost"), l.UnitCost.Decimal)
+		}
+	}
 }
 
 // LevelLocks returns the stock levels the operation must lock, normalised
@@ -263,29 +286,20 @@ type LevelLock struct {
 // NewStockMovement is the operation of one manual movement: a signed qty,
 // with a unit cost on a receipt. Fields are named as the single movement's.
 func NewStockMovement(productID, warehouseID int64, qty decimal.Decimal, unitCost decimal.NullDecimal, label string) (StockOperation, error) {
-	v := &ValidationError{}
-	if qty.IsZero() {
-		v.Add("qty", "must not be zero")
-	} else {
-		CheckQty(v, "qty", qty)
-	}
-	if unitCost.Valid {
-		if !qty.IsPositive() {
-			v.Add("unit_cost", "is allowed on receipts (positive qty) only")
-		} else {
-			CheckMoney(v, "unit_cost", unitCost.Decimal)
-		}
-	}
-	checkCatalogLabel(v, "label", label, false)
-	if err := v.OrNil(); err != nil {
-		return StockOperation{}, err
-	}
-	return StockOperation{
+	op := StockOperation{
 		Label:  labelOr(label, "Manual movement"),
 		Origin: Origin{Type: OriginManual},
 		Lines:  []StockLine{{ProductID: productID, WarehouseID: warehouseID, Qty: qty, UnitCost: unitCost}},
-	}, nil
+	}
+	if err := op.check(plainField).OrNil(); err != nil {
+		return StockOperation{}, err
+	}
+	return op, nil
 }
+
+// plainField names a line's field without its index, for the constructors
+// whose input names each field once.
+func plainField(_ int, name string) string { return name }
 
 // Transfer moves a quantity of a product from one warehouse to another: two
 // legs, both or neither.
@@ -299,27 +313,36 @@ type Transfer struct {
 
 // Operation returns the transfer's two legs, the debit first.
 func (t Transfer) Operation() (StockOperation, error) {
-	v := &ValidationError{}
-	if !t.Qty.IsPositive() {
-		v.Add("qty", "must be greater than 0")
-	} else {
-		CheckQty(v, "qty", t.Qty)
-	}
-	if t.FromWarehouseID == t.ToWarehouseID {
-		v.Add("to_warehouse_id", "must differ from from_warehouse_id")
-	}
-	checkCatalogLabel(v, "label", t.Label, false)
-	if err := v.OrNil(); err != nil {
-		return StockOperation{}, err
-	}
-	return StockOperation{
+	op := StockOperation{
 		Label:  labelOr(t.Label, "Transfer"),
 		Origin: Origin{Type: OriginTransfer},
 		Lines: []StockLine{
 			{ProductID: t.ProductID, WarehouseID: t.FromWarehouseID, Qty: t.Qty.Neg()},
 			{ProductID: t.ProductID, WarehouseID: t.ToWarehouseID, Qty: t.Qty},
 		},
-	}, nil
+	}
+	v := &ValidationError{}
+	// The legs' direction is the transfer's: a negative qty would move
+	// stock backwards, which is another transfer.
+	if !t.Qty.IsPositive() {
+		v.Add("qty", "must be greater than 0")
+		checkCatalogLabel(v, "label", op.Label, false) // the legs' checks would repeat qty
+	} else {
+		// The debit leg mirrors the receipt: both report the same fields.
+		v = op.check(func(leg int, name string) string {
+			if name == "warehouse_id" {
+				return [...]string{"from_warehouse_id", "to_warehouse_id"}[leg]
+			}
+			return name
+		}).withoutRepeats()
+	}
+	if t.FromWarehouseID == t.ToWarehouseID {
+		v.Add("to_warehouse_id", "must differ from from_warehouse_id")
+	}
+	if err := v.OrNil(); err != nil {
+		return StockOperation{}, err
+	}
+	return op, nil
 }
 
 // InventoryCount records the quantities counted in a warehouse; applying it
@@ -336,35 +359,24 @@ type CountedLine struct {
 	CountedQty decimal.Decimal
 }
 
-// Operation returns the count as an operation of count lines.
+// Operation returns the count as an operation of count lines, checked as
+// Check checks any operation (its fields are named alike), except that the
+// count's one warehouse is warehouse_id.
 func (c InventoryCount) Operation() (StockOperation, error) {
-	v := &ValidationError{}
-	checkCatalogLabel(v, "label", c.Label, false)
-	if len(c.Lines) > MaxStockLines {
-		v.Add("lines", "must hold at most %d lines", MaxStockLines)
-	}
-	seen := map[int64]bool{}
 	op := StockOperation{Label: labelOr(c.Label, "Inventory"), Origin: Origin{Type: OriginInventory}}
-	for i, l := range c.Lines {
-		field := fmt.Sprintf("lines[%d].", i)
-		if seen[l.ProductID] {
-			v.Add(field+"product_id", "product %d is counted twice", l.ProductID)
-		}
-		seen[l.ProductID] = true
-		if l.CountedQty.IsNegative() {
-			v.Add(field+"counted_qty", "must not be negative")
-		} else {
-			CheckQty(v, field+"counted_qty", l.CountedQty)
-		}
+	for _, l := range c.Lines {
 		op.Lines = append(op.Lines, StockLine{
 			ProductID: l.ProductID, WarehouseID: c.WarehouseID,
 			Counted: decimal.NewNullDecimal(l.CountedQty),
 		})
 	}
-	if len(c.Lines) == 0 {
-		v.Add("lines", "must hold at least one line")
-	}
-	return op, v.OrNil()
+	v := op.check(func(i int, name string) string {
+		if name == "warehouse_id" {
+			return name
+		}
+		return lineField(i, name)
+	})
+	return op, v.withoutRepeats().OrNil()
 }
 
 func labelOr(s, def string) string {
@@ -433,9 +445,12 @@ type StockRepository interface {
 type MovementReader interface {
 	Get(ctx context.Context, id int64) (*Movement, error)
 	List(ctx context.Context, f MovementFilter) (Page[*Movement], error)
-	// Exists reports whether any movement matches the product and/or
-	// warehouse of the filter (other fields are ignored).
-	Exists(ctx context.Context, f MovementFilter) (bool, error)
+	// ExistsForProduct reports whether the ledger mentions the product, in
+	// any warehouse: such a product cannot be deleted.
+	ExistsForProduct(ctx context.Context, productID int64) (bool, error)
+	// ExistsForWarehouse reports whether the ledger mentions the warehouse,
+	// for any product: such a warehouse cannot be deleted.
+	ExistsForWarehouse(ctx context.Context, warehouseID int64) (bool, error)
 }
 
 // MovementRepository is the append-only stock ledger: rows are added, never

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -114,3 +115,50 @@ func TestStockOperationCheck(t *testing.T) {
 		t.Fatalf("fields %v, want %v", got, want)
 	}
 }
+
+// The constructors apply Check's rules and name the fields as their input
+// does, each once.
+func TestStockConstructorsNameTheirFields(t *testing.T) {
+	fields := func(err error) []string {
+		var v *domain.ValidationError
+		if !errors.As(err, &v) {
+			t.Fatalf("err = %v, want a validation error", err)
+		}
+		var got []string
+		for _, f := range v.Fields {
+			got = append(got, f.Field)
+		}
+		return got
+	}
+	long := strings.Repeat("x", domain.MaxLabelLen+1)
+	for name, c := range map[string]struct {
+		err  error
+		want []string
+	}{
+		"movement": {
+			err:  second(domain.NewStockMovement(0, 1, num("-1.0000001"), decimal.NewNullDecimal(num("1")), long)),
+			want: []string{"label", "product_id", "qty", "unit_cost"},
+		},
+		"transfer": {
+			err:  second(domain.Transfer{ProductID: 1, ToWarehouseID: 2, Qty: num("0.0000001")}.Operation()),
+			want: []string{"from_warehouse_id", "qty"},
+		},
+		"transfer backwards": {
+			err:  second(domain.Transfer{ProductID: 1, FromWarehouseID: 2, ToWarehouseID: 2, Qty: num("-1"), Label: long}.Operation()),
+			want: []string{"qty", "label", "to_warehouse_id"},
+		},
+		"count": {
+			err: second(domain.InventoryCount{Lines: []domain.CountedLine{
+				{ProductID: 1, CountedQty: num("-1")}, {ProductID: 1, CountedQty: num("1")},
+			}}.Operation()),
+			want: []string{"warehouse_id", "lines[0].counted_qty", "lines[1].product_id"},
+		},
+		"empty count": {err: second(domain.InventoryCount{WarehouseID: 1}.Operation()), want: []string{"lines"}},
+	} {
+		if got := fields(c.err); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: fields %v, want %v", name, got, c.want)
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

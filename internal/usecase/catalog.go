@@ -91,7 +91,7 @@ func (s *CatalogService) DeleteProduct(ctx context.Context, id int64) error {
 		if _, err := r.Products.Lock(ctx, id); err != nil {
 			return err
 		}
-		used, err := r.Movements.Exists(ctx, domain.MovementFilter{ProductID: id})
+		used, err := r.Movements.ExistsForProduct(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func (s *CatalogService) DeleteWarehouse(ctx context.Context, id int64) error {
 		if _, err := r.Warehouses.Lock(ctx, id); err != nil {
 			return err
 		}
-		used, err := r.Movements.Exists(ctx, domain.MovementFilter{WarehouseID: id})
+		used, err := r.Movements.ExistsForWarehouse(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ type DocumentStockOptions struct {
 	DefaultWarehouseID int64
 }
 
-// DocumentStock is the InvoiceStock of the commercial chain: it turns the
+// DocumentStock is the DocumentStockMover of the commercial chain: it turns the
 // validation of an order, invoice or credit note into a stock operation
 // applied by the StockService inside the validation's unit of work, so the
 // ledger's locking order and checks are the same as every other movement's.
@@ -43,9 +43,9 @@ type DocumentStock struct {
 	defaultWarehouse int64
 }
 
-var _ InvoiceStock = (*DocumentStock)(nil)
+var _ DocumentStockMover = (*DocumentStock)(nil)
 
-// NewDocumentStock returns the InvoiceStock that moves stock through stock.
+// NewDocumentStock returns the DocumentStockMover that moves stock through stock.
 func NewDocumentStock(stock *StockService, opt DocumentStockOptions) *DocumentStock {
 	if opt.Trigger == "" {
 		opt.Trigger = domain.StockOnInvoice
@@ -53,8 +53,10 @@ func NewDocumentStock(stock *StockService, opt DocumentStockOptions) *DocumentSt
 	return &DocumentStock{stock: stock, trigger: opt.Trigger, defaultWarehouse: opt.DefaultWarehouseID}
 }
 
-// DebitForInvoice implements InvoiceStock for d, the document being validated.
-func (s *DocumentStock) DebitForInvoice(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, warehouseID int64) error {
+// MoveOnValidation implements DocumentStockMover for d, the document being
+// validated: an order or an invoice debits (as the trigger says), a credit
+// note credits back.
+func (s *DocumentStock) MoveOnValidation(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, warehouseID int64) error {
 	switch d.Type {
 	case domain.DocOrder:
 		if s.trigger != domain.StockOnOrder {

@@ -20,15 +20,15 @@ const (
 	DefaultMaskThirdPartyCode = "CU{yy}{mm}-{0000}"
 )
 
-// InvoiceStock moves stock when an invoice is validated (and an order or a
-// credit note: inv is the document being validated, of any type but a
-// proposal; the implementation decides by its type what moves). It runs
-// inside the validation's unit of work with its repositories, after the
-// number is taken: an error rolls the whole validation back, number included.
-// warehouseID is what the client sent (0 when nothing: the implementation
-// picks its default).
-type InvoiceStock interface {
-	DebitForInvoice(ctx context.Context, r domain.Repositories, actor domain.Principal, inv *domain.Document, warehouseID int64) error
+// DocumentStockMover moves stock when an order, invoice or credit note is
+// validated: d is the document being validated, of any type but a proposal,
+// and the implementation decides by its type what moves (a debit, a credit
+// back, nothing). It runs inside the validation's unit of work with its
+// repositories, after the number is taken: an error rolls the whole
+// validation back, number included. warehouseID is what the client sent (0
+// when nothing: the implementation picks its default).
+type DocumentStockMover interface {
+	MoveOnValidation(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, warehouseID int64) error
 }
 
 // DocumentOptions configure a DocumentService.
@@ -39,7 +39,7 @@ type DocumentOptions struct {
 	DefaultCurrency string
 	// Stock, when not nil, moves stock in the transaction that validates an
 	// order, invoice or credit note; nil means documents do not move stock.
-	Stock InvoiceStock
+	Stock DocumentStockMover
 	// Now is the clock; time.Now when nil. Dates ("today") are in UTC.
 	Now func() time.Time
 }
@@ -50,7 +50,7 @@ type DocumentService struct {
 	uow      domain.UnitOfWork
 	masks    map[domain.DocType]domain.NumberMask
 	currency string
-	stock    InvoiceStock
+	stock    DocumentStockMover
 	now      func() time.Time
 }
 
@@ -270,7 +270,7 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 // the credited total) → take the next number of the type's sequence, whose
 // row stays locked until commit → store → enqueue the rendering of its PDF
 // (pdf.render) → move stock (orders, invoices,
-// credit notes, as the InvoiceStock decides). Any error
+// credit notes, as the DocumentStockMover decides). Any error
 // rolls everything back, so the number is not consumed: numbers are unique
 // and gapless.
 func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, types []domain.DocType, id, warehouseID int64) (*domain.Document, error) {
@@ -304,7 +304,7 @@ func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, 
 			return nil, err
 		}
 		if d.Type != domain.DocProposal && s.stock != nil {
-			if err := s.stock.DebitForInvoice(ctx, r, actor, d, warehouseID); err != nil {
+			if err := s.stock.MoveOnValidation(ctx, r, actor, d, warehouseID); err != nil {
 				return nil, err
 			}
 		}

@@ -196,7 +196,7 @@ func TestConcurrentValidationsAreGapless(t *testing.T) {
 // its repositories and then fails: the whole validation must roll back.
 type failingStock struct{ sawRef string }
 
-func (f *failingStock) DebitForInvoice(ctx context.Context, r domain.Repositories, _ domain.Principal, inv *domain.Document, _ int64) error {
+func (f *failingStock) MoveOnValidation(ctx context.Context, r domain.Repositories, _ domain.Principal, inv *domain.Document, _ int64) error {
 	f.sawRef = inv.Ref
 	if err := r.ThirdParties.Create(ctx, &domain.ThirdParty{Name: "ghost", Code: "GHOST"}); err != nil {
 		return err

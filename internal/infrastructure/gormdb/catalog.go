@@ -158,22 +158,7 @@ func (r *productRepo) SetCostPrice(ctx context.Context, id int64, cost decimal.D
 }
 
 func (r *productRepo) Delete(ctx context.Context, id int64) error {
-	return deleteRow(ctx, r.db, &productModel{}, "product", id)
-}
-
-// deleteRow deletes one row by id: NotFound when there is none, a conflict
-// when a foreign key still points at it.
-func deleteRow(ctx context.Context, db *gorm.DB, model any, entity string, id int64) error {
-	res := db.WithContext(ctx).Where("id = ?", id).Delete(model)
-	switch {
-	case res.Error != nil && foreignKeyViolated(res.Error):
-		return domain.Conflictf("in-use", "%s %d is still in use and cannot be deleted", entity, id)
-	case res.Error != nil:
-		return fmt.Errorf("delete %s %d: %w", entity, id, res.Error)
-	case res.RowsAffected == 0:
-		return domain.NotFound(entity, id)
-	}
-	return nil
+	return deleteOne(ctx, r.db.Where("id = ?", id), &productModel{}, "product", id)
 }
 
 // warehouseModel is a row of warehouses.
@@ -271,7 +256,7 @@ func (r *warehouseRepo) Save(ctx context.Context, w *domain.Warehouse) error {
 }
 
 func (r *warehouseRepo) Delete(ctx context.Context, id int64) error {
-	return deleteRow(ctx, r.db, &warehouseModel{}, "warehouse", id)
+	return deleteOne(ctx, r.db.Where("id = ?", id), &warehouseModel{}, "warehouse", id)
 }
 
 // listPage counts the rows filtered() selects and reads one page of them,

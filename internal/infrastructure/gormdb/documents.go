@@ -238,7 +238,7 @@ func (r *documentRepo) Delete(ctx context.Context, id int64) error {
 	if err := r.db.WithContext(ctx).Where("document_id = ?", id).Delete(&documentLineModel{}).Error; err != nil {
 		return fmt.Errorf("delete lines of document %d: %w", id, err)
 	}
-	return deleteRow(ctx, r.db, &documentModel{}, "document", id)
+	return deleteOne(ctx, r.db.Where("id = ?", id), &documentModel{}, "document", id)
 }
 
 // List reads one page in three queries whatever its size: the count, the

@@ -180,7 +180,7 @@ func (r *bomRepo) Save(ctx context.Context, b *domain.BOM) error {
 }
 
 func (r *bomRepo) Delete(ctx context.Context, id int64) error {
-	return deleteRow(ctx, r.db, &bomModel{}, "BOM", id)
+	return deleteOne(ctx, r.db.Where("id = ?", id), &bomModel{}, "BOM", id)
 }
 
 func (r *bomRepo) Components(ctx context.Context, productIDs []int64, excludeID int64) (map[int64][]int64, error) {

@@ -55,7 +55,7 @@ func (r *paymentRepo) Get(ctx context.Context, documentID, id int64) (*domain.Pa
 }
 
 func (r *paymentRepo) Delete(ctx context.Context, documentID, id int64) error {
-	return deleteOne(r.db.WithContext(ctx).Where("id = ? AND document_id = ?", id, documentID), &paymentModel{}, "payment", id)
+	return deleteOne(ctx, r.db.Where("id = ? AND document_id = ?", id, documentID), &paymentModel{}, "payment", id)
 }
 
 func (r *paymentRepo) List(ctx context.Context, documentID int64) ([]*domain.Payment, error) {

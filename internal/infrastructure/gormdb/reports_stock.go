@@ -52,9 +52,11 @@ func stockValuationQuery(dialect string, f domain.StockValuationFilter) (string,
 	return fmt.Sprintf(stockValuationSQL, value, nonZero, filter), args
 }
 
-// StockValuation implements domain.StockValuationReader. Rows are read from
-// the database as the caller consumes them; stopping the iteration closes
-// the rows.
+// StockValuation yields the non-zero stock levels, by product id then
+// warehouse id, with their value (the stock report of internal/api). The rows
+// are streamed from one query, read as the caller consumes them: stopping the
+// iteration closes them, and the sequence ends at the first error, which it
+// yields.
 func (r *StockReports) StockValuation(ctx context.Context, f domain.StockValuationFilter) iter.Seq2[domain.StockValuationRow, error] {
 	return func(yield func(domain.StockValuationRow, error) bool) {
 		fail := func(err error) { yield(domain.StockValuationRow{}, fmt.Errorf("stock valuation: %w", err)) }

@@ -337,13 +337,23 @@ func (r *movementRepo) List(ctx context.Context, f domain.MovementFilter) (domai
 	return page, nil
 }
 
-// Exists implements domain.MovementRepository.
-func (r *movementRepo) Exists(ctx context.Context, f domain.MovementFilter) (bool, error) {
+// ExistsForProduct implements domain.MovementRepository.
+func (r *movementRepo) ExistsForProduct(ctx context.Context, productID int64) (bool, error) {
+	return r.exists(ctx, "product_id", productID)
+}
+
+// ExistsForWarehouse implements domain.MovementRepository.
+func (r *movementRepo) ExistsForWarehouse(ctx context.Context, warehouseID int64) (bool, error) {
+	return r.exists(ctx, "warehouse_id", warehouseID)
+}
+
+// exists reads at most one id of the movements whose column (a constant of
+// the callers, never input) equals id.
+func (r *movementRepo) exists(ctx context.Context, column string, id int64) (bool, error) {
 	var ids []int64
-	err := r.filtered(ctx, domain.MovementFilter{ProductID: f.ProductID, WarehouseID: f.WarehouseID}).
-		Limit(1).Pluck("id", &ids).Error
+	err := r.db.WithContext(ctx).Model(&stockMovementModel{}).Where(column+" = ?", id).Limit(1).Pluck("id", &ids).Error
 	if err != nil {
-		return false, fmt.Errorf("look for stock movements: %w", err)
+		return false, fmt.Errorf("look for stock movements of %s %d: %w", column, id, err)
 	}
 	return len(ids) > 0, nil
 }

@@ -128,7 +128,7 @@ func TestSaveLevelsAndMovementsFailureRollsBack(t *testing.T) {
 			if len(levels) != 1 || levels[0].Qty.String() != "3" {
 				t.Errorf("levels after the failed write: %+v; want one level at 3", levels)
 			}
-			exists, err := r.Movements.Exists(ctx, domain.MovementFilter{ProductID: product})
+			exists, err := r.Movements.ExistsForProduct(ctx, product)
 			if err != nil {
 				return err
 			}

@@ -62,18 +62,6 @@ func takeOne(q *gorm.DB, dst any, entity string, id int64) error {
 	return nil
 }
 
-// deleteOne deletes the one row q selects: NotFound when there is none.
-func deleteOne(q *gorm.DB, model any, entity string, id int64) error {
-	res := q.Delete(model)
-	if res.Error != nil {
-		return fmt.Errorf("delete %s %d: %w", entity, id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return domain.NotFound(entity, id)
-	}
-	return nil
-}
-
 func (r *thirdPartyRepo) Create(ctx context.Context, t *domain.ThirdParty) error {
 	m := toThirdPartyModel(t)
 	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
@@ -119,7 +107,7 @@ func (r *thirdPartyRepo) Update(ctx context.Context, t *domain.ThirdParty) error
 }
 
 func (r *thirdPartyRepo) Delete(ctx context.Context, id int64) error {
-	return deleteRow(ctx, r.db, &thirdPartyModel{}, "third party", id)
+	return deleteOne(ctx, r.db.Where("id = ?", id), &thirdPartyModel{}, "third party", id)
 }
 
 func (r *thirdPartyRepo) CodeExists(ctx context.Context, code string) (bool, error) {
@@ -215,7 +203,7 @@ func (r *contactRepo) Update(ctx context.Context, c *domain.Contact) error {
 }
 
 func (r *contactRepo) Delete(ctx context.Context, thirdPartyID, id int64) error {
-	return deleteOne(r.db.WithContext(ctx).Where("id = ? AND thirdparty_id = ?", id, thirdPartyID), &contactModel{}, "contact", id)
+	return deleteOne(ctx, r.db.Where("id = ? AND thirdparty_id = ?", id, thirdPartyID), &contactModel{}, "contact", id)
 }
 
 func (r *contactRepo) List(ctx context.Context, thirdPartyID int64, q domain.ListQuery) (domain.Page[*domain.Contact], error) {

@@ -152,14 +152,7 @@ func (r *userRepo) Save(ctx context.Context, u *domain.User) error {
 
 // Delete removes the user; its role assignments go with it (ON DELETE CASCADE).
 func (r *userRepo) Delete(ctx context.Context, id int64) error {
-	res := r.db.WithContext(ctx).Where("id = ?", id).Delete(&userRow{})
-	if res.Error != nil {
-		return fmt.Errorf("delete user %d: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return domain.NotFound("user", id)
-	}
-	return nil
+	return deleteOne(ctx, r.db.Where("id = ?", id), &userRow{}, "user", id)
 }
 
 // Count returns the number of users.
