@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -124,18 +125,20 @@ func enqueue(ctx context.Context, c conn, d dialect, j domain.NewJob) (int64, er
 
 // checkNewJob fills the defaults of j and returns its JSON payload.
 func checkNewJob(ctx context.Context, j *domain.NewJob) ([]byte, error) {
-	v := &domain.ValidationError{}
+	// A bad job is the calling code's mistake, never the client's: a plain
+	// error (a logged 500 in a request), not a 422.
+	var bad []string
 	if j.Kind == "" || len(j.Kind) > maxKind {
-		v.Add("kind", "must be 1 to %d characters, got %q", maxKind, j.Kind)
+		bad = append(bad, fmt.Sprintf("kind must be 1 to %d characters, got %q", maxKind, j.Kind))
 	}
 	if len(j.IdempotencyKey) > maxKey {
-		v.Add("idempotency_key", "must be at most %d characters", maxKey)
+		bad = append(bad, fmt.Sprintf("idempotency key must be at most %d characters", maxKey))
 	}
 	if j.MaxAttempts < 0 {
-		v.Add("max_attempts", "must not be negative, got %d", j.MaxAttempts)
+		bad = append(bad, fmt.Sprintf("max attempts must not be negative, got %d", j.MaxAttempts))
 	}
-	if err := v.OrNil(); err != nil {
-		return nil, err
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("invalid job: %s", strings.Join(bad, "; "))
 	}
 	if j.MaxAttempts == 0 {
 		j.MaxAttempts = domain.DefaultJobMaxAttempts
