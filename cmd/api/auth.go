@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -25,7 +26,7 @@ func authAreas(ctx context.Context, cfg config.Config, db *gormdb.DB, log zerolo
 	if reason := gormdb.SchemaStatus(ctx, db); reason != "" {
 		return nil, nil, fmt.Errorf("cannot set up users and roles: %s", reason)
 	}
-	tokens, err := jwtauth.New([]byte(cfg.JWTSecret), cfg.JWTIssuer, cfg.JWTTTL, nil)
+	tokens, err := jwtauth.New([]byte(cfg.JWTSecret), cfg.JWTIssuer, cfg.JWTTTL, time.Now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -34,7 +35,7 @@ func authAreas(ctx context.Context, cfg config.Config, db *gormdb.DB, log zerolo
 		return nil, nil, err
 	}
 	uow := gormdb.NewUnitOfWork(db)
-	users := usecase.NewUserService(uow, hasher, nil)
+	users := usecase.NewUserService(uow, hasher, time.Now)
 	if err := users.SyncRoles(ctx); err != nil {
 		return nil, nil, fmt.Errorf("sync built-in roles: %w", err)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
@@ -14,7 +16,7 @@ import (
 // the stock use case, as DOLIGO_STOCK_TRIGGER says.
 func commercialAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
 	uow := gormdb.NewUnitOfWork(db)
-	tps := usecase.NewThirdPartyService(uow, cfg.ThirdPartyMask(), nil)
+	tps := usecase.NewThirdPartyService(uow, cfg.ThirdPartyMask(), time.Now)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{AllowNegative: cfg.StockAllowNegative})
 	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{
 		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency,
@@ -30,6 +32,6 @@ func commercialAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
 	return []api.Routes{
 		api.NewThirdPartyRoutes(tps), api.NewDocumentRoutes(docs),
 		api.NewDocumentPDFRoutes(archive), api.NewArchiveRoutes(archive),
-		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, nil),
+		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"syscall"
+	"time"
 
 	_ "time/tzdata" // zoneinfo compiled in: scratch has none on disk
 
@@ -132,7 +133,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		Auth:           authn,
 		TrustedProxies: proxies,
 		// nil clock: time.Now. Expired keys are pruned by the middleware itself.
-		Idempotency: api.Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db)), cfg.IdempotencyTTL, nil),
+		Idempotency: api.Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db)), cfg.IdempotencyTTL, time.Now),
 	}, slices.Concat(
 		authRoutes,
 		catalogStockAreas(cfg, db),

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
@@ -13,7 +15,7 @@ import (
 func manufacturingAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
 	uow := gormdb.NewUnitOfWork(db)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{AllowNegative: cfg.StockAllowNegative})
-	mrp := usecase.NewMRPService(uow, stock, nil)
+	mrp := usecase.NewMRPService(uow, stock, time.Now)
 	return []api.Routes{
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
@@ -10,7 +12,7 @@ import (
 // catalogStockAreas wires products, warehouses and the stock ledger.
 func catalogStockAreas(cfg config.Config, db *gormdb.DB) []api.Routes {
 	uow := gormdb.NewUnitOfWork(db)
-	catalog := usecase.NewCatalogService(uow, nil)
+	catalog := usecase.NewCatalogService(uow, time.Now)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{AllowNegative: cfg.StockAllowNegative})
 	return []api.Routes{api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock)}
 }

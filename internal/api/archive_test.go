@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
 	"github.com/doligo/doligo/internal/testutil/testdb"
@@ -30,8 +31,8 @@ func newOutboxAPI(t *testing.T, dialect string) *outboxAPI {
 	t.Helper()
 	db := testdb.Migrated(t, dialect)
 	uow := gormdb.NewUnitOfWork(db.DB)
-	tps := usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), nil)
-	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{DefaultCurrency: "EUR"})
+	tps := usecase.NewThirdPartyService(uow, config.Defaults().ThirdPartyMask(), time.Now)
+	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency})
 	store, err := queue.NewStore(db.SQL, db.Dialect)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func newOutboxAPI(t *testing.T, dialect string) *outboxAPI {
 	queue.RegisterDepth(metrics.Registry, store)
 	e := NewServer(Options{
 		Log: zerolog.Nop(), Auth: commercialAuth{}, Metrics: metrics,
-		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, nil),
+		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
 	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs),
 		NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{CompanyName: "Doligo SA"})), NewJobRoutes(store))
 	render := func(_ context.Context, d *domain.Document, _ *domain.ThirdParty, lang string) ([]byte, error) {

@@ -46,7 +46,7 @@ func newStockAPI(t *testing.T, dialect string) *stockAPI {
 	t.Helper()
 	db := testdb.Migrated(t, dialect)
 	uow := gormdb.NewUnitOfWork(db.DB)
-	catalog := usecase.NewCatalogService(uow, nil)
+	catalog := usecase.NewCatalogService(uow, time.Now)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{})
 	e := api.NewServer(api.Options{Log: zerolog.Nop(), Auth: stockAuth{}},
 		api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock))

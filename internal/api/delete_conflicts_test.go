@@ -11,6 +11,7 @@ import (
 
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
@@ -22,11 +23,11 @@ func newDeleteAPI(t *testing.T, dialect string) *stockAPI {
 	t.Helper()
 	db := testdb.Migrated(t, dialect)
 	uow := gormdb.NewUnitOfWork(db.DB)
-	catalog := usecase.NewCatalogService(uow, nil)
+	catalog := usecase.NewCatalogService(uow, time.Now)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{})
-	mrp := usecase.NewMRPService(uow, stock, nil)
-	tps := usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), nil)
-	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{DefaultCurrency: "EUR"})
+	mrp := usecase.NewMRPService(uow, stock, time.Now)
+	tps := usecase.NewThirdPartyService(uow, config.Defaults().ThirdPartyMask(), time.Now)
+	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency})
 	e := api.NewServer(api.Options{Log: zerolog.Nop(), Auth: stockAuth{}},
 		api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),

@@ -22,7 +22,7 @@ import (
 	"github.com/rs/zerolog"
 	"gorm.io/gorm"
 
-	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
@@ -50,12 +50,12 @@ func newBenchServer(b *testing.B) *benchServer {
 	db.SQL.SetMaxOpenConns(20) // DOLIGO_DB_MAX_OPEN_CONNS's default
 	db.SQL.SetMaxIdleConns(10)
 	uow := gormdb.NewUnitOfWork(db.DB)
-	tps := usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), nil)
+	tps := usecase.NewThirdPartyService(uow, config.Defaults().ThirdPartyMask(), time.Now)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{})
-	catalog := usecase.NewCatalogService(uow, nil)
-	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{DefaultCurrency: "EUR", Stock: usecase.NewDocumentStock(stock, usecase.DocumentStockOptions{})})
+	catalog := usecase.NewCatalogService(uow, time.Now)
+	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Stock: usecase.NewDocumentStock(stock, usecase.DocumentStockOptions{})})
 	e := NewServer(Options{Log: zerolog.Nop(), Auth: commercialAuth{},
-		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, nil)},
+		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now)},
 		NewThirdPartyRoutes(tps), NewDocumentRoutes(docs), NewProductRoutes(catalog, stock), NewWarehouseRoutes(catalog), NewStockRoutes(stock))
 	srv := httptest.NewServer(e)
 	b.Cleanup(srv.Close)

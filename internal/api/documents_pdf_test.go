@@ -20,6 +20,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/pdf"
 	"github.com/doligo/doligo/internal/testutil/testdb"
@@ -65,10 +66,10 @@ func newSalesAPI(t *testing.T, dialect string, stock usecase.DocumentStockOption
 	t.Helper()
 	db := testdb.Migrated(t, dialect)
 	uow := gormdb.NewUnitOfWork(db.DB)
-	tps := usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), nil)
+	tps := usecase.NewThirdPartyService(uow, config.Defaults().ThirdPartyMask(), time.Now)
 	stockSvc := usecase.NewStockService(uow, usecase.StockOptions{})
-	catalog := usecase.NewCatalogService(uow, nil)
-	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{DefaultCurrency: "EUR", Stock: usecase.NewDocumentStock(stockSvc, stock)})
+	catalog := usecase.NewCatalogService(uow, time.Now)
+	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Stock: usecase.NewDocumentStock(stockSvc, stock)})
 	a := &salesAPI{docs: docs, log: &syncBuffer{}, langs: make(chan string, 100), done: make(chan renderResult, 100)}
 	company := pdf.Party{Name: "Doligo Test", Address: "1 rue de la Paix\nParis"}
 	render := func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
@@ -360,7 +361,7 @@ func TestPDFAndSalesReportsOpenAPI(t *testing.T) {
 	if err := json.Unmarshal(doc, &spec); err != nil {
 		t.Fatal(err)
 	}
-	e := NewServer(Options{}, NewDocumentPDFRoutes(nil), NewSalesReportRoutes(nil, "EUR", nil))
+	e := NewServer(Options{}, NewDocumentPDFRoutes(nil), NewSalesReportRoutes(nil, "EUR", time.Now))
 	n := 0
 	for _, r := range e.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/api/v1/openapi.json" {

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
@@ -45,11 +46,11 @@ func newCommercialAPI(t *testing.T, dialect string) *commercialAPI {
 	t.Helper()
 	db := testdb.Migrated(t, dialect)
 	uow := gormdb.NewUnitOfWork(db.DB)
-	tps := usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), nil)
-	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{DefaultCurrency: "EUR"})
+	tps := usecase.NewThirdPartyService(uow, config.Defaults().ThirdPartyMask(), time.Now)
+	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency})
 	e := NewServer(Options{
 		Log: zerolog.Nop(), Auth: commercialAuth{},
-		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, nil),
+		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
 	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs))
 	return &commercialAPI{e: e, db: db}
 }

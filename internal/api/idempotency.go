@@ -72,11 +72,8 @@ type idempotency struct {
 // 422 idempotency-key-reused; a retry while the first still runs is 409
 // idempotency-in-progress. 5xx and 429 answers, and panics, are not kept, so a
 // retry runs again. Expired keys are pruned from here, at most once a minute
-// per process, off the request path. now is the clock (nil: time.Now).
+// per process, off the request path. now is the clock.
 func Idempotency(store IdempotencyStore, ttl time.Duration, now func() time.Time) echo.MiddlewareFunc {
-	if now == nil {
-		now = time.Now
-	}
 	m := &idempotency{store: store, ttl: ttl, now: now}
 	return m.middleware
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -21,9 +22,9 @@ func newMRPAPI(t *testing.T, dialect string) *stockAPI {
 	t.Helper()
 	db := testdb.Migrated(t, dialect)
 	uow := gormdb.NewUnitOfWork(db.DB)
-	catalog := usecase.NewCatalogService(uow, nil)
+	catalog := usecase.NewCatalogService(uow, time.Now)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{})
-	mrp := usecase.NewMRPService(uow, stock, nil)
+	mrp := usecase.NewMRPService(uow, stock, time.Now)
 	e := api.NewServer(api.Options{Log: zerolog.Nop(), Auth: stockAuth{}},
 		api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp), api.NewStockReportRoutes(gormdb.NewStockReports(db.DB)))

@@ -36,12 +36,8 @@ type SalesReportRoutes struct {
 }
 
 // NewSalesReportRoutes returns the sales reports area; currency is the one
-// reported when the request names none, now the clock that says what today is
-// (time.Now when nil).
+// reported when the request names none, now the clock that says what today is.
 func NewSalesReportRoutes(reports salesReports, currency string, now func() time.Time) *SalesReportRoutes {
-	if now == nil {
-		now = time.Now
-	}
 	return &SalesReportRoutes{reports: reports, currency: currency, now: now}
 }
 

@@ -43,11 +43,11 @@ func BenchmarkHTTPStockMovements(b *testing.B) {
 	}
 	db := testdb.Migrated(b, sqldialect.Postgres)
 	uow := gormdb.NewUnitOfWork(db.DB)
-	catalog := usecase.NewCatalogService(uow, nil)
+	catalog := usecase.NewCatalogService(uow, time.Now)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{})
 	e := api.NewServer(api.Options{
 		Log: zerolog.Nop(), Metrics: api.NewMetrics(db.SQL), BodyLimit: "1M", Auth: stockAuth{},
-		Idempotency: api.Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, nil),
+		Idempotency: api.Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
 	}, api.NewStockRoutes(stock))
 	srv := httptest.NewServer(e) // 127.0.0.1 only
 	defer srv.Close()

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -81,7 +82,7 @@ func TestValidationEnqueuesOnePDFRenderInItsTransaction(t *testing.T) {
 
 			// A validation that fails after the job was enqueued (the stock
 			// step comes last) leaves neither the number nor the job.
-			failing := usecase.NewDocumentService(e.uow, usecase.DocumentOptions{Stock: &failingStock{}})
+			failing := usecase.NewDocumentService(e.uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Stock: &failingStock{}})
 			d := e.draft(t, domain.DocInvoice, "2026-11-03", "1", "10")
 			jobsBefore := e.count(t, "jobs")
 			if _, err := failing.Validate(ctx, e.actor, invoices, d.ID, 0); conflictCode(err) != "insufficient-stock" {

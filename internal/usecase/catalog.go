@@ -14,11 +14,8 @@ type CatalogService struct {
 	now func() time.Time
 }
 
-// NewCatalogService returns a CatalogService; now is time.Now when nil.
+// NewCatalogService returns a CatalogService; now is its clock.
 func NewCatalogService(uow domain.UnitOfWork, now func() time.Time) *CatalogService {
-	if now == nil {
-		now = time.Now
-	}
 	return &CatalogService{uow: uow, now: now}
 }
 

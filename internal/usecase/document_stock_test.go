@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -37,7 +38,7 @@ func newSalesEnv(t *testing.T, dialect string) *salesEnv {
 
 // service is a DocumentService whose validations move stock as opt says.
 func (e *salesEnv) service(opt usecase.DocumentStockOptions) *usecase.DocumentService {
-	return usecase.NewDocumentService(e.uow, usecase.DocumentOptions{Stock: usecase.NewDocumentStock(e.stock, opt)})
+	return usecase.NewDocumentService(e.uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Stock: usecase.NewDocumentStock(e.stock, opt)})
 }
 
 // line is a product line of qty at 10 (VAT 20 %); p nil makes it free text.

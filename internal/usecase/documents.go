@@ -10,16 +10,6 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// Default numbering masks: yearly and monthly parts, a four-digit counter
-// that restarts every month.
-const (
-	DefaultMaskProposal       = "PR{yy}{mm}-{0000}"
-	DefaultMaskOrder          = "CO{yy}{mm}-{0000}"
-	DefaultMaskInvoice        = "FA{yy}{mm}-{0000}"
-	DefaultMaskCreditNote     = "AV{yy}{mm}-{0000}"
-	DefaultMaskThirdPartyCode = "CU{yy}{mm}-{0000}"
-)
-
 // DocumentStockMover moves stock when an order, invoice or credit note is
 // validated: d is the document being validated, of any type but a proposal,
 // and the implementation decides by its type what moves (a debit, a credit
@@ -33,7 +23,8 @@ type DocumentStockMover interface {
 
 // DocumentOptions configure a DocumentService.
 type DocumentOptions struct {
-	// Masks number each type on validation; a missing type takes its default.
+	// Masks number each type on validation, one for every type (the
+	// configuration has the defaults).
 	Masks map[domain.DocType]domain.NumberMask
 	// DefaultCurrency is the currency of documents created without one.
 	DefaultCurrency string
@@ -56,22 +47,19 @@ type DocumentService struct {
 
 // NewDocumentService returns a DocumentService writing through uow.
 func NewDocumentService(uow domain.UnitOfWork, opt DocumentOptions) *DocumentService {
-	masks := map[domain.DocType]domain.NumberMask{
-		domain.DocProposal:   domain.MustNumberMask(DefaultMaskProposal),
-		domain.DocOrder:      domain.MustNumberMask(DefaultMaskOrder),
-		domain.DocInvoice:    domain.MustNumberMask(DefaultMaskInvoice),
-		domain.DocCreditNote: domain.MustNumberMask(DefaultMaskCreditNote),
-	}
-	for t, m := range opt.Masks {
-		masks[t] = m
+	// Missing settings are a wiring mistake, caught at start-up.
+	for _, t := range []domain.DocType{domain.DocProposal, domain.DocOrder, domain.DocInvoice, domain.DocCreditNote} {
+		if _, ok := opt.Masks[t]; !ok {
+			panic(fmt.Sprintf("usecase: no numbering mask for %s documents", t))
+		}
 	}
 	if opt.DefaultCurrency == "" {
-		opt.DefaultCurrency = "EUR"
+		panic("usecase: no default currency for documents")
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &DocumentService{uow: uow, masks: masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now}
+	return &DocumentService{uow: uow, masks: opt.Masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now}
 }
 
 // today is the current date, midnight UTC.

@@ -23,6 +23,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
@@ -51,8 +52,8 @@ func newDocEnv(t *testing.T, db *testdb.DB) *docEnv {
 	t.Helper()
 	uow := gormdb.NewUnitOfWork(db.DB)
 	e := &docEnv{
-		db: db, uow: uow, docs: usecase.NewDocumentService(uow, usecase.DocumentOptions{}),
-		tps:   usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), nil),
+		db: db, uow: uow, docs: usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency}),
+		tps:   usecase.NewThirdPartyService(uow, config.Defaults().ThirdPartyMask(), time.Now),
 		actor: domain.Principal{UserID: 1, Login: "ann"},
 	}
 	tp, err := e.tps.Create(context.Background(), domain.ThirdParty{Name: "ACME", IsCustomer: true})
@@ -210,7 +211,7 @@ func TestFailedValidationConsumesNoNumber(t *testing.T) {
 			e := newDocEnv(t, testdb.Migrated(t, d))
 			ctx := context.Background()
 			hook := &failingStock{}
-			failing := usecase.NewDocumentService(e.uow, usecase.DocumentOptions{Stock: hook})
+			failing := usecase.NewDocumentService(e.uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Stock: hook})
 			inv := e.draft(t, domain.DocInvoice, "2032-02-01", "1", "10")
 
 			_, err := failing.Validate(ctx, e.actor, invoices, inv.ID, 3)
@@ -540,7 +541,7 @@ func TestThirdPartyCodes(t *testing.T) {
 			db := testdb.Migrated(t, d)
 			ctx := context.Background()
 			clock := func() time.Time { return time.Date(2030, 5, 10, 12, 0, 0, 0, time.UTC) }
-			tps := usecase.NewThirdPartyService(gormdb.NewUnitOfWork(db.DB), domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), clock)
+			tps := usecase.NewThirdPartyService(gormdb.NewUnitOfWork(db.DB), config.Defaults().ThirdPartyMask(), clock)
 			codes := make([]string, 20)
 			errs := run(20, func(i int) error {
 				tp, err := tps.Create(ctx, domain.ThirdParty{Name: fmt.Sprintf("Customer %d", i), IsCustomer: true})

@@ -25,11 +25,8 @@ type MRPService struct {
 	now   func() time.Time
 }
 
-// NewMRPService returns an MRPService; now is time.Now when nil.
+// NewMRPService returns an MRPService; now is its clock.
 func NewMRPService(uow domain.UnitOfWork, stock stockApplier, now func() time.Time) *MRPService {
-	if now == nil {
-		now = time.Now
-	}
 	return &MRPService{uow: uow, stock: stock, now: now}
 }
 

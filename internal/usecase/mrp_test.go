@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -24,7 +25,7 @@ type mrpEnv struct {
 func newMRPEnv(t *testing.T, db *testdb.DB) *mrpEnv {
 	t.Helper()
 	env := newStockEnv(t, db, false)
-	return &mrpEnv{stockEnv: env, mrp: usecase.NewMRPService(env.uow, env.stock, nil)}
+	return &mrpEnv{stockEnv: env, mrp: usecase.NewMRPService(env.uow, env.stock, time.Now)}
 }
 
 func component(p *domain.Product, qty string, loss ...string) domain.BOMLine {

@@ -50,7 +50,7 @@ func BenchmarkStockDebit(b *testing.B) {
 			}
 			db := testdb.Migrated(b, d)
 			uow := gormdb.NewUnitOfWork(db.DB)
-			catalog := usecase.NewCatalogService(uow, nil)
+			catalog := usecase.NewCatalogService(uow, time.Now)
 			stock := usecase.NewStockService(uow, usecase.StockOptions{})
 			w := &domain.Warehouse{Ref: "BENCH", Label: "Bench"}
 			if err := catalog.CreateWarehouse(context.Background(), w); err != nil {

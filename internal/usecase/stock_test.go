@@ -29,7 +29,7 @@ func newStockEnv(t *testing.T, db *testdb.DB, allowNegative bool) *stockEnv {
 	uow := gormdb.NewUnitOfWork(db.DB)
 	return &stockEnv{
 		db: db, uow: uow,
-		catalog: usecase.NewCatalogService(uow, nil),
+		catalog: usecase.NewCatalogService(uow, time.Now),
 		stock:   usecase.NewStockService(uow, usecase.StockOptions{AllowNegative: allowNegative}),
 	}
 }

@@ -23,11 +23,8 @@ type ThirdPartyService struct {
 }
 
 // NewThirdPartyService returns the service; codes left empty are generated
-// from codeMask; now is time.Now when nil.
+// from codeMask; now is its clock.
 func NewThirdPartyService(uow domain.UnitOfWork, codeMask domain.NumberMask, now func() time.Time) *ThirdPartyService {
-	if now == nil {
-		now = time.Now
-	}
 	return &ThirdPartyService{uow: uow, codeMask: codeMask, now: now}
 }
 

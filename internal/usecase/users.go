@@ -19,11 +19,8 @@ type UserService struct {
 	now    func() time.Time
 }
 
-// NewUserService returns the service; now is time.Now when nil.
+// NewUserService returns the service; now is its clock.
 func NewUserService(uow domain.UnitOfWork, hasher domain.PasswordHasher, now func() time.Time) *UserService {
-	if now == nil {
-		now = time.Now
-	}
 	return &UserService{uow: uow, hasher: hasher, now: now}
 }
 

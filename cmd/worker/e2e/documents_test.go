@@ -10,10 +10,12 @@ import (
 	"net/mail"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/smtpsink"
 	"github.com/doligo/doligo/internal/testutil/testdb"
@@ -32,8 +34,8 @@ func TestSentInvoiceArrivesWithItsPDF(t *testing.T) {
 			sink := smtpsink.Start(t)
 			uow := gormdb.NewUnitOfWork(db.DB)
 			actor := domain.Principal{UserID: 1, Login: "ann"}
-			tps := usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), nil)
-			docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{})
+			tps := usecase.NewThirdPartyService(uow, config.Defaults().ThirdPartyMask(), time.Now)
+			docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency})
 			customer, err := tps.Create(ctx, domain.ThirdParty{Name: "Souza Ltda", IsCustomer: true, Email: "ap@souza.test", Locale: "pt-BR"})
 			if err != nil {
 				t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
@@ -44,8 +45,8 @@ func reportFixture(t *testing.T, db *testdb.DB) {
 	ctx := context.Background()
 	uow := gormdb.NewUnitOfWork(db.DB)
 	clock := func() time.Time { return time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC) }
-	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Now: clock})
-	tps := usecase.NewThirdPartyService(uow, domain.MustNumberMask(usecase.DefaultMaskThirdPartyCode), clock)
+	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Now: clock})
+	tps := usecase.NewThirdPartyService(uow, config.Defaults().ThirdPartyMask(), clock)
 	actor := domain.Principal{UserID: 1}
 	customer := func(name string) int64 {
 		tp, err := tps.Create(ctx, domain.ThirdParty{Name: name, Code: strings.ToUpper(name), IsCustomer: true})

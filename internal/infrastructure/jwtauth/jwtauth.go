@@ -40,7 +40,7 @@ type Tokens struct {
 }
 
 // New returns a Tokens signing with secret for issuer, each token valid for ttl.
-// now is the clock (time.Now when nil).
+// now is the clock.
 func New(secret []byte, issuer string, ttl time.Duration, now func() time.Time) (*Tokens, error) {
 	if len(secret) < MinSecretLen {
 		return nil, fmt.Errorf("JWT secret must be at least %d bytes, got %d", MinSecretLen, len(secret))
@@ -50,9 +50,6 @@ func New(secret []byte, issuer string, ttl time.Duration, now func() time.Time) 
 	}
 	if ttl <= 0 {
 		return nil, fmt.Errorf("JWT lifetime must be positive, got %s", ttl)
-	}
-	if now == nil {
-		now = time.Now
 	}
 	return &Tokens{
 		key: secret, issuer: issuer, ttl: ttl, now: now,
