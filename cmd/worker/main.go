@@ -30,7 +30,7 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/logging"
 	"github.com/doligo/doligo/internal/infrastructure/mailer"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
-	"github.com/doligo/doligo/internal/usecase"
+	"github.com/doligo/doligo/internal/usecase/jobrun"
 )
 
 var version = "dev"
@@ -93,7 +93,7 @@ const listenRetry = 5 * time.Second
 // dispatcher once the schema is at this build's version. The worker never
 // migrates: /ready stays 503 until the API (or `api migrate up`) has brought
 // the schema to the version this build expects. After ctx is done it drains
-// the jobs (see usecase.Dispatcher.Run) and returns nil.
+// the jobs (see jobrun.Dispatcher.Run) and returns nil.
 func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening func(net.Addr)) error {
 	db, err := gormdb.Open(ctx, cfg.DBDriver, cfg.DBDSN, gormdb.Pool{
 		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns,
@@ -124,11 +124,11 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	}
 	wake := make(chan struct{}, 1)
 	documents := archive(cfg, db)
-	dispatcher, err := usecase.NewDispatcher(store, usecase.JobHandlers{
-		domain.JobKindNoop:      usecase.NoopJob,
+	dispatcher, err := jobrun.NewDispatcher(store, jobrun.JobHandlers{
+		domain.JobKindNoop:      jobrun.NoopJob,
 		domain.JobKindPDFRender: documents.RenderJob,
 		domain.JobKindEmailSend: mailer.NewEmailHandler(sender, templates, documents).Handle,
-	}, usecase.DispatcherConfig{
+	}, jobrun.DispatcherConfig{
 		Concurrency: cfg.WorkerConcurrency, TaskTimeout: cfg.TaskTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Lease: cfg.JobLease, PollInterval: cfg.JobPollInterval, BackoffBase: cfg.JobBackoffBase,
 		BackoffMax: cfg.JobBackoffMax, Retention: cfg.JobRetention, Wake: wake,

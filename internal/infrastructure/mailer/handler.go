@@ -47,7 +47,7 @@ func MessageID(j domain.Job, host string) string {
 	return fmt.Sprintf("job-%d.%d@%s", j.ID, j.CreatedAt.UnixMilli(), host)
 }
 
-// Handle implements usecase.JobHandler: render, attach, send. A payload or
+// Handle implements jobrun.JobHandler: render, attach, send. A payload or
 // template that cannot work and a message the server rejects for good are
 // permanent failures; an open breaker defers the job without spending its
 // attempt.

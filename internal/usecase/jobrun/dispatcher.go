@@ -1,4 +1,9 @@
-package usecase
+// Package jobrun runs the outbox jobs: the Dispatcher (claim loop, pool of
+// workers, retries and backoff, drain on shutdown), the completer that
+// acknowledges done jobs in batches, and the ports they need (JobQueue,
+// JobHandlers, JobObserver). It is a use case of its own, apart from the
+// business use cases of package usecase, because only the worker runs it.
+package jobrun
 
 import (
 	"context"
