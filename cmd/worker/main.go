@@ -17,18 +17,19 @@ import (
 	"syscall"
 	"time"
 
+	_ "time/tzdata" // zoneinfo compiled in: scratch has none on disk
+
 	"github.com/rs/zerolog"
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots compiled in: scratch has none on disk
-	_ "time/tzdata"                            // zoneinfo compiled in: scratch has none on disk
 
 	"github.com/doligo/doligo/embed"
-	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/httpserver"
 	"github.com/doligo/doligo/internal/infrastructure/logging"
 	"github.com/doligo/doligo/internal/infrastructure/mailer"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
 	"github.com/doligo/doligo/internal/usecase/jobrun"
 )
@@ -104,7 +105,7 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	}
 	defer db.Close()
 
-	metrics := api.NewMetrics(db.SQL)
+	metrics := observability.NewMetrics(db.SQL)
 	store, err := queue.NewStore(db.SQL, db.Dialect)
 	if err != nil {
 		return err
@@ -138,14 +139,14 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		return err
 	}
 
-	e := api.NewOpsServer(api.Options{Log: log, Metrics: metrics, Ready: db.Readiness})
+	ops := observability.NewOpsServer(observability.OpsOptions{Log: log, Metrics: metrics, Ready: db.Readiness})
 	log.Info().Str("addr", cfg.WorkerHTTPAddr).Str("db", cfg.DBDriver).Int("concurrency", cfg.WorkerConcurrency).
 		Str("worker", dispatcher.Worker()).Str("version", version).Msg("worker started")
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)
 	go func() {
-		served <- httpserver.Serve(runCtx, cfg.WorkerHTTPAddr, e, httpserver.Timeouts{
+		served <- httpserver.Serve(runCtx, cfg.WorkerHTTPAddr, ops, httpserver.Timeouts{
 			ReadHeader: cfg.HTTPReadHeaderTimeout, Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout,
 			Idle: cfg.HTTPIdleTimeout, Shutdown: cfg.ShutdownTimeout,
 		}, listening)
