@@ -32,8 +32,11 @@ run: build
 test:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
 
+# vet, gofmt, and the layer rules (internal/archtest: which package may
+# import which, checked on the direct imports go list reports).
 lint:
 	$(GO) vet ./...
+	$(GO) test -count=1 ./internal/archtest/
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 bench:

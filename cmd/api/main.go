@@ -20,6 +20,8 @@ import (
 
 	_ "time/tzdata" // zoneinfo compiled in: scratch has none on disk
 
+	_ "time/tzdata" // zoneinfo compiled in: scratch has none on disk
+
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots compiled in: scratch has none on disk
@@ -29,6 +31,7 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/httpserver"
 	"github.com/doligo/doligo/internal/infrastructure/logging"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
 	"github.com/doligo/doligo/internal/usecase"
 )
 
@@ -120,7 +123,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	if err != nil {
 		return nil, err
 	}
-	metrics := api.NewMetrics(db.SQL)
+	metrics := observability.NewMetrics(db.SQL)
 	jobRoutes, err := jobAreas(db, metrics)
 	if err != nil {
 		return nil, err

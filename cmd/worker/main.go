@@ -23,17 +23,18 @@ import (
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots compiled in: scratch has none on disk
 
 	"github.com/doligo/doligo/embed"
-	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/httpserver"
 	"github.com/doligo/doligo/internal/infrastructure/logging"
 	"github.com/doligo/doligo/internal/infrastructure/mailer"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
 	"github.com/doligo/doligo/internal/infrastructure/pdf"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/usecase"
+	"github.com/doligo/doligo/internal/usecase/jobrun"
 )
 
 var version = "dev"
@@ -96,7 +97,7 @@ const listenRetry = 5 * time.Second
 // dispatcher once the schema is at this build's version. The worker never
 // migrates: /ready stays 503 until the API (or `api migrate up`) has brought
 // the schema to the version this build expects. After ctx is done it drains
-// the jobs (see usecase.Dispatcher.Run) and returns nil.
+// the jobs (see jobrun.Dispatcher.Run) and returns nil.
 func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening func(net.Addr)) error {
 	db, err := gormdb.Open(ctx, cfg.DBDriver, cfg.DBDSN, gormdb.Pool{
 		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns,
@@ -107,7 +108,7 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	}
 	defer db.Close()
 
-	metrics := api.NewMetrics(db.SQL)
+	metrics := observability.NewMetrics(db.SQL)
 	store, err := queue.NewStore(db.SQL, db.Dialect)
 	if err != nil {
 		return err
@@ -131,11 +132,11 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	documents := usecase.NewArchiveService(gormdb.NewUnitOfWork(db), usecase.ArchiveOptions{
 		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
 	})
-	dispatcher, err := usecase.NewDispatcher(store, usecase.JobHandlers{
-		domain.JobKindNoop:      usecase.NoopJob,
+	dispatcher, err := jobrun.NewDispatcher(store, jobrun.JobHandlers{
+		domain.JobKindNoop:      jobrun.NoopJob,
 		domain.JobKindPDFRender: documents.RenderJob,
 		domain.JobKindEmailSend: usecase.NewMailService(sender, templates, documents).SendJob,
-	}, usecase.DispatcherConfig{
+	}, jobrun.DispatcherConfig{
 		Concurrency: cfg.WorkerConcurrency, TaskTimeout: cfg.TaskTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Lease: cfg.JobLease, PollInterval: cfg.JobPollInterval, BackoffBase: cfg.JobBackoffBase,
 		BackoffMax: cfg.JobBackoffMax, Retention: cfg.JobRetention, Wake: wake,
@@ -145,14 +146,14 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		return err
 	}
 
-	e := api.NewOpsServer(api.Options{Log: log, Metrics: metrics, Ready: db.Readiness})
+	ops := observability.NewOpsServer(observability.OpsOptions{Log: log, Metrics: metrics, Ready: db.Readiness})
 	log.Info().Str("addr", cfg.WorkerHTTPAddr).Str("db", cfg.DBDriver).Int("concurrency", cfg.WorkerConcurrency).
 		Str("worker", dispatcher.Worker()).Str("version", version).Msg("worker started")
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)
 	go func() {
-		served <- httpserver.Serve(runCtx, cfg.WorkerHTTPAddr, e, httpserver.Timeouts{
+		served <- httpserver.Serve(runCtx, cfg.WorkerHTTPAddr, ops, httpserver.Timeouts{
 			ReadHeader: cfg.HTTPReadHeaderTimeout, Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout,
 			Idle: cfg.HTTPIdleTimeout, Shutdown: cfg.ShutdownTimeout,
 		}, listening)

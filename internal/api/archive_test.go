@@ -13,6 +13,7 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
@@ -37,7 +38,7 @@ func newOutboxAPI(t *testing.T, dialect string) *outboxAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics := NewMetrics(nil)
+	metrics := observability.NewMetrics(nil)
 	queue.RegisterDepth(metrics.Registry, store)
 	e := NewServer(Options{
 		Log: zerolog.Nop(), Auth: commercialAuth{}, Metrics: metrics,

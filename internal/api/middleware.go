@@ -1,11 +1,8 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"time"
 
@@ -13,16 +10,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
 )
-
-var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
-
-// newRequestID returns 16 random bytes in hex.
-func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 // requestContext honours a sane X-Request-ID or generates one, echoes it, and
 // puts it with a logger that carries it into the request context, so every
@@ -31,10 +20,7 @@ func requestContext(base zerolog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			id := req.Header.Get(echo.HeaderXRequestID)
-			if !saneRequestID.MatchString(id) {
-				id = newRequestID()
-			}
+			id := observability.RequestID(req.Header.Get(echo.HeaderXRequestID))
 			c.Response().Header().Set(echo.HeaderXRequestID, id)
 			log := base.With().Str("request_id", id).Logger()
 			ctx := domain.WithRequestID(log.WithContext(req.Context()), id)
@@ -67,7 +53,7 @@ func recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 
 // accessLog writes one line per request, and its metrics, after the error
 // handler has run, so the status is the one the client saw.
-func accessLog(m *Metrics) echo.MiddlewareFunc {
+func accessLog(m *observability.Metrics) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -76,21 +62,10 @@ func accessLog(m *Metrics) echo.MiddlewareFunc {
 				c.Error(err) // write the problem now so status and size are final
 			}
 			res := c.Response()
-			took := time.Since(start)
-			m.observe(c, took)
-			log := zerolog.Ctx(c.Request().Context())
-			ev := log.Info()
-			if res.Status >= 500 {
-				ev = log.Warn()
-			}
-			ev.Str("method", c.Request().Method).
-				Str("path", c.Request().URL.Path).
-				Str("route", c.Path()).
-				Int("status", res.Status).
-				Int64("bytes", res.Size).
-				Dur("duration", took).
-				Str("remote_ip", c.RealIP()).
-				Msg("request")
+			m.Record(c.Request().Context(), observability.Request{
+				Method: c.Request().Method, Path: c.Request().URL.Path, Route: c.Path(),
+				Status: res.Status, Bytes: res.Size, Took: time.Since(start), RemoteIP: c.RealIP(),
+			})
 			return nil
 		}
 	}

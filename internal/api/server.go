@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
 )
 
 // Authenticator turns a bearer token into the principal it names; any error
@@ -24,8 +25,8 @@ type Authenticator interface {
 // Options are what NewServer needs besides the route groups.
 type Options struct {
 	Log       zerolog.Logger
-	Metrics   *Metrics
-	BodyLimit string // e.g. "2M"
+	Metrics   *observability.Metrics // a registry of its own when nil
+	BodyLimit string                 // e.g. "2M"
 	// Ready returns "" when the process can serve, or the reason it cannot.
 	Ready func(ctx context.Context) string
 	Auth  Authenticator
@@ -44,23 +45,9 @@ type Routes interface {
 
 // NewServer builds the Echo instance with the middleware chain
 // request id + logger → access log and metrics → recover → body limit, then
-// per route: JWT → RBAC → Idempotency-Key → handler.
+// per route: JWT → RBAC → Idempotency-Key → handler. /health, /ready and
+// /metrics are the ops handlers the worker serves too.
 func NewServer(opt Options, areas ...Routes) *echo.Echo {
-	e := NewOpsServer(opt)
-	r := &Router{g: e.Group("/api/v1"), auth: authenticate(opt.Auth), idem: opt.Idempotency}
-	for _, a := range areas {
-		a.Routes(r)
-	}
-	doc := mustOpenAPI()
-	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
-	})
-	return e
-}
-
-// NewOpsServer builds an Echo instance with the common middleware and only
-// /health, /ready and /metrics: the whole HTTP surface of the worker.
-func NewOpsServer(opt Options) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler
@@ -74,33 +61,25 @@ func NewOpsServer(opt Options) *echo.Echo {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
 	}
 	if opt.Metrics == nil {
-		opt.Metrics = NewMetrics(nil)
+		opt.Metrics = observability.NewMetrics(nil)
 	}
 	e.Use(requestContext(opt.Log), accessLog(opt.Metrics), recoverPanics)
 	if opt.BodyLimit != "" {
 		e.Use(middleware.BodyLimit(opt.BodyLimit))
 	}
-	e.GET("/health", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-	})
-	e.GET("/ready", readyHandler(opt.Ready))
-	e.GET("/metrics", opt.Metrics.Handler())
-	return e
-}
+	e.GET("/health", echo.WrapHandler(observability.Health()))
+	e.GET("/ready", echo.WrapHandler(observability.Ready(opt.Ready)))
+	e.GET("/metrics", echo.WrapHandler(opt.Metrics.Handler()))
 
-func readyHandler(ready func(ctx context.Context) string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if ready != nil {
-			if reason := ready(c.Request().Context()); reason != "" {
-				WriteProblem(c, Problem{
-					Type: ProblemTypeBase + "not-ready", Title: http.StatusText(http.StatusServiceUnavailable),
-					Status: http.StatusServiceUnavailable, Detail: reason,
-				})
-				return nil
-			}
-		}
-		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	r := &Router{g: e.Group("/api/v1"), auth: authenticate(opt.Auth), idem: opt.Idempotency}
+	for _, a := range areas {
+		a.Routes(r)
 	}
+	doc := mustOpenAPI()
+	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
+	})
+	return e
 }
 
 // Router registers /api/v1 routes, each with the permission it needs ("" for

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
 )
 
 type fakeAuth struct{}
@@ -190,7 +191,7 @@ func TestRequestID(t *testing.T) {
 	for _, bad := range []string{"has space", strings.Repeat("a", 129), "semi;colon", ""} {
 		rec := do(e, "GET", "/health", "", map[string]string{"X-Request-ID": bad})
 		got := rec.Header().Get("X-Request-ID")
-		if got == bad || !saneRequestID.MatchString(got) {
+		if got == bad || !observability.SaneRequestID(got) {
 			t.Fatalf("insane id %q: echoed %q", bad, got)
 		}
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
@@ -46,7 +47,7 @@ func BenchmarkHTTPStockMovements(b *testing.B) {
 	catalog := usecase.NewCatalogService(uow, time.Now)
 	stock := usecase.NewStockService(uow, usecase.StockOptions{})
 	e := api.NewServer(api.Options{
-		Log: zerolog.Nop(), Metrics: api.NewMetrics(db.SQL), BodyLimit: "1M", Auth: stockAuth{},
+		Log: zerolog.Nop(), Metrics: observability.NewMetrics(db.SQL), BodyLimit: "1M", Auth: stockAuth{},
 		Idempotency: api.Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
 	}, api.NewStockRoutes(stock))
 	srv := httptest.NewServer(e) // 127.0.0.1 only

@@ -2,7 +2,7 @@
 // (enqueue in the caller's transaction) and the mechanics workers use on it
 // (claim, complete, retry, kill, release, reap, prune), one statement set per
 // dialect. The policy (when to retry, how long to wait, what a shutdown does)
-// lives in usecase.Dispatcher.
+// lives in jobrun.Dispatcher.
 package queue
 
 import (

@@ -1,4 +1,9 @@
-package usecase
+// Package jobrun runs the outbox jobs: the Dispatcher (claim loop, pool of
+// workers, retries and backoff, drain on shutdown), the completer that
+// acknowledges done jobs in batches, and the ports they need (JobQueue,
+// JobHandlers, JobObserver). It is a use case of its own, apart from the
+// business use cases of package usecase, because only the worker runs it.
+package jobrun
 
 import (
 	"context"
@@ -27,23 +32,21 @@ import (
 // JobQueue is the database side of the jobs (queue.Store). Every method but
 // Claim, Reap and Prune is fenced by the job's lease token and returns
 // domain.ErrJobLeaseLost when the claim no longer holds the job.
+//
+// CompleteMany marks many jobs done in one statement, so that the dispatcher
+// acknowledges finished jobs in batches instead of one round trip each. Each
+// job is fenced by its own lease token, as Complete fences one; lost lists
+// the jobs whose lease was lost (nothing was written for them). Complete
+// remains for a job whose handler returned after the completer stopped.
 type JobQueue interface {
 	Claim(ctx context.Context, worker string, kinds []string, limit int, lease time.Duration) ([]domain.Job, error)
 	Complete(ctx context.Context, j domain.Job) error
+	CompleteMany(ctx context.Context, jobs []domain.Job) (lost []int64, err error)
 	Retry(ctx context.Context, j domain.Job, delay time.Duration, reason string) error
 	Kill(ctx context.Context, j domain.Job, reason string) error
 	Release(ctx context.Context, j domain.Job, delay time.Duration) error
 	Reap(ctx context.Context) (int64, error)
 	Prune(ctx context.Context, retention time.Duration) (int64, error)
-}
-
-// JobBatchCompleter is implemented by a JobQueue that can mark many jobs
-// done in one statement (queue.Store): the dispatcher then acknowledges
-// finished jobs in batches instead of one round trip each. Each job is fenced
-// by its own lease token, as Complete fences one; lost lists the jobs whose
-// lease was lost (nothing was written for them).
-type JobBatchCompleter interface {
-	CompleteMany(ctx context.Context, jobs []domain.Job) (lost []int64, err error)
 }
 
 // JobHandler runs one job. It must return soon after ctx is done. It returns
@@ -98,9 +101,9 @@ type DispatcherConfig struct {
 // so it never holds a job it could not start soon, and claims in batches of
 // at least half the slots. Each job runs with a TaskTimeout context and ends
 // as done, retried with exponential backoff and jitter, dead, or released,
-// every outcome written under the claim's lease token. When the queue is a
-// JobBatchCompleter, done jobs are acknowledged in batches by one goroutine
-// (the completer), at most a slots' worth of them waiting at a time.
+// every outcome written under the claim's lease token. Done jobs are
+// acknowledged in batches by one goroutine (the completer), at most a slots'
+// worth of them waiting at a time.
 type Dispatcher struct {
 	q        JobQueue
 	handlers JobHandlers

@@ -1,4 +1,4 @@
-package usecase
+package jobrun
 
 import (
 	"context"
@@ -34,7 +34,6 @@ type doneRun struct {
 // lease, as any job held by a crashed worker (at-least-once).
 type completer struct {
 	d    *Dispatcher
-	q    JobBatchCompleter
 	in   chan doneRun
 	room chan struct{} // a token per job handed over and not yet written: full, the workers wait
 	quit chan struct{}
@@ -45,28 +44,20 @@ type completer struct {
 	once    sync.Once
 }
 
-// startCompleter starts the completer of a dispatcher whose queue is a
-// JobBatchCompleter; without one it returns nil, and each job is
-// acknowledged by its worker.
+// startCompleter starts the completer of a dispatcher with room for slots
+// jobs waiting for their acknowledgement.
 func (d *Dispatcher) startCompleter(slots int) *completer {
-	q, ok := d.q.(JobBatchCompleter)
-	if !ok {
-		return nil
-	}
-	c := &completer{d: d, q: q, in: make(chan doneRun, slots), room: make(chan struct{}, slots),
+	c := &completer{d: d, in: make(chan doneRun, slots), room: make(chan struct{}, slots),
 		quit: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
 
 // add hands r to the completer, waiting while a slots' worth of jobs wait
-// for their acknowledgement. It returns false when there is no completer or
-// it has stopped (a handler that outlived the drain): the caller then writes
-// the outcome itself.
+// for their acknowledgement. It returns false when the completer has stopped
+// (a handler that outlived the drain): the caller then writes the outcome
+// itself.
 func (c *completer) add(r doneRun) bool {
-	if c == nil {
-		return false
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.stopped {
@@ -79,9 +70,6 @@ func (c *completer) add(r doneRun) bool {
 
 // stop writes what was handed over so far and returns once it is written.
 func (c *completer) stop() {
-	if c == nil {
-		return
-	}
 	c.once.Do(func() {
 		c.mu.Lock()
 		c.stopped = true
@@ -133,7 +121,7 @@ func (c *completer) flush(batch []doneRun) {
 	for i, r := range batch {
 		jobs[i] = r.job
 	}
-	lost, err := c.q.CompleteMany(ctx, jobs)
+	lost, err := c.d.q.CompleteMany(ctx, jobs)
 	isLost := make(map[int64]bool, len(lost))
 	for _, id := range lost {
 		isLost[id] = true

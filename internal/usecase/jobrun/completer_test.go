@@ -1,8 +1,7 @@
-package usecase
+package jobrun
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 	"testing"
 
@@ -25,13 +24,7 @@ func (q *batchQueue) CompleteMany(ctx context.Context, jobs []domain.Job) ([]int
 	if first && q.hold != nil {
 		<-q.hold
 	}
-	var lost []int64
-	for _, j := range jobs {
-		if err := q.Complete(ctx, j); errors.Is(err, domain.ErrJobLeaseLost) {
-			lost = append(lost, j.ID)
-		}
-	}
-	return lost, nil
+	return q.fakeQueue.CompleteMany(ctx, jobs)
 }
 
 // steal gives job id to another claim, as a lease expiry and a second worker

@@ -1,14 +1,21 @@
-package api
+// Package observability is what both binaries show of themselves: the
+// Prometheus registry with the HTTP and database-pool metrics, the access-log
+// line of a request, request ids, and the ops server (/health, /ready,
+// /metrics) that is the worker's whole HTTP surface and that the API mounts
+// among its routes.
+package observability
 
 import (
+	"context"
 	"database/sql"
+	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
 )
 
 // Metrics is the Prometheus registry of one process. A registry per server
@@ -42,18 +49,43 @@ func NewMetrics(db *sql.DB) *Metrics {
 	return m
 }
 
-// observe records one finished request. The route label is the route template
-// ("/api/v1/users/:id"), never the raw path, so label cardinality stays bounded.
-func (m *Metrics) observe(c echo.Context, took time.Duration) {
-	route := c.Path()
+// Request is one finished HTTP request, as its access-log line and the HTTP
+// metrics record it.
+type Request struct {
+	Method, Path string
+	Route        string // the route template ("/api/v1/users/:id"); "" when no route matched
+	Status       int
+	Bytes        int64
+	Took         time.Duration
+	RemoteIP     string
+}
+
+// Record writes r's access-log line with the logger of ctx and counts r. The
+// route label is the route template, never the raw path, so label
+// cardinality stays bounded.
+func (m *Metrics) Record(ctx context.Context, r Request) {
+	route := r.Route
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).Inc()
-	m.duration.WithLabelValues(route, c.Request().Method).Observe(took.Seconds())
+	m.requests.WithLabelValues(route, r.Method, strconv.Itoa(r.Status)).Inc()
+	m.duration.WithLabelValues(route, r.Method).Observe(r.Took.Seconds())
+	log := zerolog.Ctx(ctx)
+	ev := log.Info()
+	if r.Status >= 500 {
+		ev = log.Warn()
+	}
+	ev.Str("method", r.Method).
+		Str("path", r.Path).
+		Str("route", r.Route).
+		Int("status", r.Status).
+		Int64("bytes", r.Bytes).
+		Dur("duration", r.Took).
+		Str("remote_ip", r.RemoteIP).
+		Msg("request")
 }
 
 // Handler serves the registry in the Prometheus text format.
-func (m *Metrics) Handler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 }
