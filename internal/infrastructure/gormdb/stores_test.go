@@ -122,7 +122,9 @@ func (s *loginFailureStore) Get(ctx context.Context, login, address string) (f d
 // Update is what AuthService does with a failure: Ensure in a unit of work of
 // its own, then Lock, change and Save in another.
 func (s *loginFailureStore) Update(ctx context.Context, login, address string, fn func(*domain.LoginFailures)) (f domain.LoginFailures, err error) {
-	err = s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error { return r.LoginFailures.Ensure(ctx, login, address) })
+	err = s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		return r.LoginFailures.Ensure(ctx, login, address)
+	})
 	if err != nil {
 		return f, err
 	}
@@ -137,7 +139,9 @@ func (s *loginFailureStore) Update(ctx context.Context, login, address string, f
 }
 
 func (s *loginFailureStore) Delete(ctx context.Context, login, address string) error {
-	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error { return r.LoginFailures.Delete(ctx, login, address) })
+	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		return r.LoginFailures.Delete(ctx, login, address)
+	})
 }
 
 func (s *loginFailureStore) Prune(ctx context.Context, now time.Time, window time.Duration) (n int64, err error) {
