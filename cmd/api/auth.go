@@ -22,7 +22,7 @@ var passwordCost = password.DefaultCost
 // authAreas builds the token verifier and the auth and users areas. Before
 // the API serves, it writes the built-in roles of the code into the database
 // and creates the first administrator when there is no user at all.
-func authAreas(ctx context.Context, cfg config.Config, db *gormdb.DB, log zerolog.Logger) (api.Authenticator, []api.Routes, error) {
+func authAreas(ctx context.Context, cfg config.Config, db *gormdb.DB, uow domain.UnitOfWork, log zerolog.Logger) (api.Authenticator, []api.Routes, error) {
 	if reason := gormdb.SchemaStatus(ctx, db); reason != "" {
 		return nil, nil, fmt.Errorf("cannot set up users and roles: %s", reason)
 	}
@@ -34,7 +34,6 @@ func authAreas(ctx context.Context, cfg config.Config, db *gormdb.DB, log zerolo
 	if err != nil {
 		return nil, nil, err
 	}
-	uow := gormdb.NewUnitOfWork(db)
 	users := usecase.NewUserService(uow, hasher, time.Now)
 	if err := users.SyncRoles(ctx); err != nil {
 		return nil, nil, fmt.Errorf("sync built-in roles: %w", err)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/doligo/doligo/internal/infrastructure/config"
+	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
@@ -28,7 +29,7 @@ func TestAuthAreasBootstrapOnce(t *testing.T) {
 			}
 			var logs bytes.Buffer
 			for range 2 {
-				authn, areas, err := authAreas(t.Context(), cfg, db.DB, zerolog.New(&logs))
+				authn, areas, err := authAreas(t.Context(), cfg, db.DB, gormdb.NewUnitOfWork(db.DB), zerolog.New(&logs))
 				if err != nil || authn == nil || len(areas) != 2 {
 					t.Fatalf("authAreas = %v, %d areas, %v", authn, len(areas), err)
 				}

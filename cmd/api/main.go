@@ -13,26 +13,20 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"slices"
 	"strconv"
 	"syscall"
-	"time"
 
 	_ "time/tzdata" // zoneinfo compiled in: scratch has none on disk
 
 	_ "time/tzdata" // zoneinfo compiled in: scratch has none on disk
 
-	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots compiled in: scratch has none on disk
 
-	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/httpserver"
 	"github.com/doligo/doligo/internal/infrastructure/logging"
-	"github.com/doligo/doligo/internal/infrastructure/observability"
-	"github.com/doligo/doligo/internal/usecase"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -104,46 +98,6 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, listening
 	}, listening)
 	log.Info().Err(err).Msg("api stopped")
 	return err
-}
-
-// newServer wires every area of the API on an open database: the one place
-// that lists them, used by serve and by the tests that need the whole API.
-func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *gormdb.DB) (*echo.Echo, error) {
-	authn, authRoutes, err := authAreas(ctx, cfg, db, log)
-	if err != nil {
-		return nil, err
-	}
-	proxies, err := cfg.TrustedProxyNets()
-	if err != nil {
-		return nil, err
-	}
-	// Echo gets bytes: it would read "2M" as 2,000,000 (SI), where the
-	// configuration, nginx and docs/reverse_proxy.md mean 2 MiB.
-	bodyLimit, err := config.ParseByteSize(cfg.HTTPBodyLimit)
-	if err != nil {
-		return nil, err
-	}
-	metrics := observability.NewMetrics(db.SQL)
-	jobRoutes, err := jobAreas(db, metrics)
-	if err != nil {
-		return nil, err
-	}
-	return api.NewServer(api.Options{
-		Log:            log,
-		Metrics:        metrics,
-		BodyLimit:      strconv.FormatInt(bodyLimit, 10),
-		Ready:          db.Readiness,
-		Auth:           authn,
-		TrustedProxies: proxies,
-		// nil clock: time.Now. Expired keys are pruned by the middleware itself.
-		Idempotency: api.Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db)), cfg.IdempotencyTTL, time.Now),
-	}, slices.Concat(
-		authRoutes,
-		catalogStockAreas(cfg, db),
-		commercialAreas(cfg, db),
-		manufacturingAreas(cfg, db),
-		jobRoutes,
-	)...), nil
 }
 
 func migrateUp(cfg config.Config) error {

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+
+	"github.com/doligo/doligo/internal/api"
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/config"
+	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/observability"
+	"github.com/doligo/doligo/internal/infrastructure/pdf"
+	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/usecase"
+)
+
+// newServer wires every area of the API on an open database: the one place
+// that lists them, used by serve and by the tests that need the whole API.
+// One unit of work serves every use case; one stock service is the only
+// writer of stock, whoever moves it (manual movements, document validations,
+// production).
+func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *gormdb.DB) (*echo.Echo, error) {
+	proxies, err := cfg.TrustedProxyNets()
+	if err != nil {
+		return nil, err
+	}
+	// Echo gets bytes: it would read "2M" as 2,000,000 (SI), where the
+	// configuration, nginx and docs/reverse_proxy.md mean 2 MiB.
+	bodyLimit, err := config.ParseByteSize(cfg.HTTPBodyLimit)
+	if err != nil {
+		return nil, err
+	}
+	uow := gormdb.NewUnitOfWork(db)
+	authn, authRoutes, err := authAreas(ctx, cfg, db, uow, log)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := queue.NewStore(db.SQL, db.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	metrics := observability.NewMetrics(db.SQL)
+	// The queue depth on the API's /metrics too: the worker's own only lives
+	// while a worker does.
+	queue.RegisterDepth(metrics.Registry, jobs)
+
+	stock := usecase.NewStockService(uow, usecase.StockOptions{AllowNegative: cfg.StockAllowNegative})
+	catalog := usecase.NewCatalogService(uow, time.Now)
+	thirdParties := usecase.NewThirdPartyService(uow, cfg.ThirdPartyMask(), time.Now)
+	documents := usecase.NewDocumentService(uow, usecase.DocumentOptions{
+		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency,
+		// Validations move stock as DOLIGO_STOCK_TRIGGER says.
+		Stock: usecase.NewDocumentStock(stock, usecase.DocumentStockOptions{
+			Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID,
+		}),
+	})
+	// PDFs rendered in the request (GET …/pdf), archived PDFs and sending by
+	// e-mail: the API lists, serves and enqueues; the worker archives and sends.
+	archive := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
+		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
+	})
+	mrp := usecase.NewMRPService(uow, stock, time.Now)
+
+	return api.NewServer(api.Options{
+		Log:            log,
+		Metrics:        metrics,
+		BodyLimit:      strconv.FormatInt(bodyLimit, 10),
+		Ready:          db.Readiness,
+		Auth:           authn,
+		TrustedProxies: proxies,
+		// Expired keys are pruned by the middleware itself.
+		Idempotency: api.Idempotency(usecase.NewIdempotencyService(uow), cfg.IdempotencyTTL, time.Now),
+	}, append(authRoutes,
+		api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock),
+		api.NewThirdPartyRoutes(thirdParties), api.NewDocumentRoutes(documents),
+		api.NewDocumentPDFRoutes(archive), api.NewArchiveRoutes(archive),
+		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
+		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
+		api.NewStockReportRoutes(gormdb.NewStockReports(db)),
+		api.NewJobRoutes(jobs),
+	)...), nil
+}
