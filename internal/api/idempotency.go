@@ -45,7 +45,7 @@ const (
 	maxIdempotencyKey      = 255
 )
 
-// IdempotencyStore keeps Idempotency-Key records (gormdb.IdempotencyStore).
+// IdempotencyStore keeps Idempotency-Key records (usecase.IdempotencyService).
 type IdempotencyStore interface {
 	// Begin claims the key for a request starting at now: owned=true means
 	// the caller runs the request, otherwise the returned record is the live
