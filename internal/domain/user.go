@@ -41,23 +41,63 @@ const (
 	PermJobsAdmin         = "jobs:admin"
 )
 
-// allPermissions is every permission, in the order docs/security.md lists them.
-var allPermissions = []string{
-	PermUsersRead, PermUsersWrite,
-	PermThirdpartiesRead, PermThirdpartiesWrite,
-	PermProductsRead, PermProductsWrite,
-	PermStockRead, PermStockWrite,
-	PermMRPRead, PermMRPWrite, PermMRPProduce,
-	PermProposalsRead, PermProposalsWrite, PermProposalsValidate,
-	PermOrdersRead, PermOrdersWrite, PermOrdersValidate,
-	PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
-	PermPaymentsWrite,
-	PermReportsRead, PermDocumentsRead,
-	PermJobsRead, PermJobsAdmin,
+// Permission is one entry of the catalogue: a name and what it allows, in
+// one line (GET /api/v1/permissions, docs/security.md).
+type Permission struct {
+	Name    string
+	Meaning string
 }
+
+// permissionCatalogue is every permission, in the order docs/security.md
+// lists them, with its meaning: the one place both are written, so the API,
+// the documentation and the role checks cannot disagree.
+var permissionCatalogue = []Permission{
+	{PermUsersRead, "List and read user accounts, roles and this catalogue"},
+	{PermUsersWrite, "Create, change and delete user accounts and custom roles; whoever holds it can grant any permission, itself included"},
+	{PermThirdpartiesRead, "List and read customers, suppliers, prospects and their contacts"},
+	{PermThirdpartiesWrite, "Create, change and delete third parties and their contacts"},
+	{PermProductsRead, "List and read products and services"},
+	{PermProductsWrite, "Create, change and delete products and services"},
+	{PermStockRead, "Read warehouses, stock levels and stock movements"},
+	{PermStockWrite, "Manage warehouses; record stock movements, transfers and inventories"},
+	{PermMRPRead, "List and read bills of materials and manufacturing orders"},
+	{PermMRPWrite, "Create, change and delete bills of materials; create, validate and cancel manufacturing orders"},
+	{PermMRPProduce, "Produce a manufacturing order: consume its components and stock its product"},
+	{PermProposalsRead, "List and read proposals and their PDFs"},
+	{PermProposalsWrite, "Create, change and delete draft proposals"},
+	{PermProposalsValidate, "Validate (number), accept and refuse proposals"},
+	{PermOrdersRead, "List and read orders and their PDFs"},
+	{PermOrdersWrite, "Create, change and delete draft orders; turn a proposal into an order"},
+	{PermOrdersValidate, "Validate (number) orders"},
+	{PermInvoicesRead, "List and read invoices, credit notes, their payments and PDFs"},
+	{PermInvoicesWrite, "Create, change and delete draft invoices; invoice an order; draft a credit note"},
+	{PermInvoicesValidate, "Validate (number) invoices and credit notes, which may move stock"},
+	{PermInvoicesSend, "E-mail an invoice with its PDF"},
+	{PermPaymentsWrite, "Record and delete payments of invoices"},
+	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging"},
+	{PermDocumentsRead, "List and download the archived PDFs of documents"},
+	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
+	{PermJobsAdmin, "Retry dead background jobs"},
+}
+
+// allPermissions is the names of the catalogue, in its order.
+var allPermissions = func() []string {
+	names := make([]string, len(permissionCatalogue))
+	for i, p := range permissionCatalogue {
+		names[i] = p.Name
+	}
+	return names
+}()
 
 // AllPermissions returns every permission the product knows.
 func AllPermissions() []string { return slices.Clone(allPermissions) }
+
+// PermissionCatalogue returns every permission with its meaning, in the
+// catalogue's order.
+func PermissionCatalogue() []Permission { return slices.Clone(permissionCatalogue) }
+
+// IsPermission reports whether name is a permission of the catalogue.
+func IsPermission(name string) bool { return slices.Contains(allPermissions, name) }
 
 // Built-in role names.
 const (
@@ -68,11 +108,14 @@ const (
 	RoleViewer     = "viewer"
 )
 
-// Role is a named set of permissions.
+// Role is a named set of permissions: one of the built-in roles of the code,
+// or a custom role made through the API.
 type Role struct {
+	ID          int64 // 0 until stored
 	Name        string
 	Description string
-	Permissions []string
+	Permissions []string // sorted and unique once read from the store
+	Builtin     bool     // written by SyncBuiltin at every start: read-only through the API
 }
 
 // builtinRoles is the role × permission matrix. The API copies it into the
@@ -284,15 +327,34 @@ type RoleReader interface {
 	Names(ctx context.Context) ([]string, error)
 	// Permissions returns the union of the roles' permissions, sorted.
 	Permissions(ctx context.Context, roles []string) ([]string, error)
+	// Get returns the role with its permissions, or a not-found problem.
+	Get(ctx context.Context, id int64) (*Role, error)
+	// List sorts by name or id; Search matches the name.
+	List(ctx context.Context, q ListQuery) (Page[*Role], error)
+	// Holders counts the users the role is assigned to.
+	Holders(ctx context.Context, id int64) (int64, error)
 }
 
-// RoleRepository reads roles and keeps the built-in ones in the database.
+// RoleRepository stores roles; the built-in ones are kept by SyncBuiltin,
+// custom ones by the other writers.
 type RoleRepository interface {
 	RoleReader
 	// SyncBuiltin makes the database hold exactly these permissions for each
 	// of these roles, creating them when missing; idempotent and safe when two
 	// processes run it at once. Other roles are left alone.
 	SyncBuiltin(ctx context.Context, roles []Role) error
+	// Lock reads the role with a row lock held until the unit of work ends,
+	// so a change and a deletion of one role queue; not-found when missing.
+	Lock(ctx context.Context, id int64) (*Role, error)
+	// Create inserts a custom role with its permissions and sets role.ID; a
+	// taken name is ErrDuplicateRole.
+	Create(ctx context.Context, role *Role) error
+	// Save writes the name, description and permission set of a stored role;
+	// a taken name is ErrDuplicateRole.
+	Save(ctx context.Context, role *Role) error
+	// Delete removes the role and its permissions; a role still assigned to a
+	// user is ErrRoleInUse and nothing is deleted.
+	Delete(ctx context.Context, id int64) error
 }
 
 // PasswordHasher hashes passwords and checks them against a hash.

@@ -236,6 +236,9 @@ func setUserRoles(tx *gorm.DB, userID int64, names []string) error {
 		rows[i] = userRoleRow{UserID: userID, RoleID: role.ID}
 	}
 	if err := tx.Create(&rows).Error; err != nil {
+		if foreignKeyViolated(err) { // a role deleted since it was read above
+			return domain.Invalid("roles", "names a role that does not exist")
+		}
 		return fmt.Errorf("assign roles to user %d: %w", userID, err)
 	}
 	return nil
