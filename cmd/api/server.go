@@ -82,5 +82,6 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),
 		api.NewJobRoutes(jobs),
+		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 	)...), nil
 }

@@ -15,7 +15,8 @@ const (
 	rolesEnd    = "<!-- end of roles table -->"
 )
 
-// rolesTable renders the permission × role matrix of BuiltinRoles.
+// rolesTable renders the permission × role matrix of BuiltinRoles, with
+// each permission's meaning from the catalogue.
 func rolesTable() string {
 	roles := BuiltinRoles()
 	var b strings.Builder
@@ -23,23 +24,23 @@ func rolesTable() string {
 	for _, r := range roles {
 		b.WriteString(" `" + r.Name + "` |")
 	}
-	b.WriteString("\n|---|")
+	b.WriteString(" meaning |\n|---|")
 	for range roles {
 		b.WriteString(":-:|")
 	}
-	b.WriteString("\n")
-	for _, p := range AllPermissions() {
-		b.WriteString("| `" + p + "` |")
+	b.WriteString("---|\n")
+	for _, p := range PermissionCatalogue() {
+		b.WriteString("| `" + p.Name + "` |")
 		for _, r := range roles {
 			mark := " "
 			for _, q := range r.Permissions {
-				if q == p {
+				if q == p.Name {
 					mark = "✓"
 				}
 			}
 			b.WriteString(" " + mark + " |")
 		}
-		b.WriteString("\n")
+		b.WriteString(" " + p.Meaning + " |\n")
 	}
 	b.WriteString("\n")
 	for _, r := range roles {

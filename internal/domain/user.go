@@ -52,7 +52,7 @@ type Permission struct {
 // lists them, with its meaning: the one place both are written, so the API,
 // the documentation and the role checks cannot disagree.
 var permissionCatalogue = []Permission{
-	{PermUsersRead, "List and read user accounts, roles and this catalogue"},
+	{PermUsersRead, "List and read user accounts, roles and the permission catalogue"},
 	{PermUsersWrite, "Create, change and delete user accounts and custom roles; whoever holds it can grant any permission, itself included"},
 	{PermThirdpartiesRead, "List and read customers, suppliers, prospects and their contacts"},
 	{PermThirdpartiesWrite, "Create, change and delete third parties and their contacts"},

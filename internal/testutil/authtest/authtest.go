@@ -56,6 +56,7 @@ type Env struct {
 	Hasher *password.Bcrypt
 	Tokens *jwtauth.Tokens
 	Users  *usecase.UserService
+	Roles  *usecase.RoleService
 	Auth   *usecase.AuthService
 }
 
@@ -72,6 +73,7 @@ func New(t testing.TB, db *testdb.DB, throttle domain.LoginThrottle) *Env {
 	}
 	uow := gormdb.NewUnitOfWork(db.DB)
 	e.Users = usecase.NewUserService(uow, e.Hasher, e.Clock.Now)
+	e.Roles = usecase.NewRoleService(uow)
 	e.Auth, err = usecase.NewAuthService(usecase.AuthDeps{
 		UoW: uow, Hasher: e.Hasher, Tokens: e.Tokens, Throttle: throttle, Now: e.Clock.Now,
 	})
