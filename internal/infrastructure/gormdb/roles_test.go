@@ -5,7 +5,9 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
@@ -194,6 +196,72 @@ func TestSyncBuiltinLeavesCustomRoles(t *testing.T) {
 				}
 			}
 			assertBuiltinRoles(t, newRoleStore(db.DB))
+		})
+	}
+}
+
+// An assignment that read the role before a deletion committed: its insert
+// waits on the deletion's row lock (SQLite: on the write lock) and then
+// fails as a 422, never a 500 and never a user holding a deleted role.
+func TestRoleDeleteWhileAssigning(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			db := testdb.Migrated(t, d)
+			syncRoles(t, db)
+			role := createRole(t, db, "temp", domain.PermStockRead)
+			users := newUserStore(db.DB)
+			u := newUser("ana", domain.RoleViewer)
+			if err := users.Create(context.Background(), u); err != nil {
+				t.Fatal(err)
+			}
+			locked, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			delDone := make(chan error, 1)
+			go func() {
+				delDone <- roleTx(t, db, func(ctx context.Context, roles domain.RoleRepository) error {
+					r, err := roles.Lock(ctx, role.ID)
+					if err != nil {
+						return err
+					}
+					once.Do(func() { close(locked); <-release })
+					n, err := roles.Holders(ctx, role.ID)
+					if err != nil {
+						return err
+					}
+					if err := r.CheckDelete(n); err != nil {
+						return err
+					}
+					return roles.Delete(ctx, role.ID)
+				})
+			}()
+			<-locked
+			assignDone := make(chan error, 1)
+			go func() {
+				v := *u
+				v.Roles = []string{"temp", domain.RoleViewer}
+				assignDone <- users.Save(context.Background(), &v)
+			}()
+			time.Sleep(150 * time.Millisecond) // let the assignment reach the lock and wait
+			close(release)
+			delErr, assignErr := <-delDone, <-assignDone
+			t.Logf("delete: %v; assign: %v", delErr, assignErr)
+			now := mustGet(t, users, u.ID)
+			_, getErr := getRole(t, db, role.ID)
+			switch {
+			case delErr == nil && errors.Is(assignErr, domain.ErrInvalid):
+				if !errors.Is(getErr, domain.ErrNotFound) || !slices.Equal(now.Roles, []string{domain.RoleViewer}) {
+					t.Fatalf("deleted, yet role %v and user roles %v", getErr, now.Roles)
+				}
+			case errors.Is(delErr, domain.ErrConflict) && assignErr == nil:
+				// MySQL may pick the deletion as a deadlock victim; run again,
+				// it finds the assignment committed.
+				t.Logf("the assignment won: %v", delErr)
+				if getErr != nil || !slices.Contains(now.Roles, "temp") {
+					t.Fatalf("assigned, yet role %v and user roles %v", getErr, now.Roles)
+				}
+			default:
+				t.Fatalf("delete %v, assign %v", delErr, assignErr)
+			}
 		})
 	}
 }
