@@ -137,7 +137,9 @@ func TestRoleRepoCRUD(t *testing.T) {
 			if err := users.Create(context.Background(), u); err != nil {
 				t.Fatal(err)
 			}
-			n, err := roleRead(t, db, func(ctx context.Context, roles domain.RoleReader) (int64, error) { return roles.Holders(ctx, auditor.ID) })
+			n, err := roleRead(t, db, func(ctx context.Context, roles domain.RoleReader) (int64, error) {
+				return roles.Holders(ctx, auditor.ID)
+			})
 			if err != nil || n != 1 {
 				t.Fatalf("holders %d, %v", n, err)
 			}
