@@ -147,8 +147,5 @@ func ErrDuplicateRole(name string) error {
 
 // ErrRoleInUse refuses to delete a role that users hold.
 func ErrRoleInUse(name string, holders int64) error {
-	if holders > 0 {
-		return Conflictf("in-use", "role %q is assigned to %d user(s): unassign it first", name, holders)
-	}
-	return Conflictf("in-use", "role %q is assigned to users: unassign it first", name)
+	return Conflictf("in-use", "role %q is assigned to %d user(s): unassign it first", name, holders)
 }
