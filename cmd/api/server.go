@@ -72,6 +72,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		Ready:          db.Readiness,
 		Auth:           authn,
 		TrustedProxies: proxies,
+		MetricsToken:   cfg.MetricsToken,
 		// Expired keys are pruned by the middleware itself.
 		Idempotency: api.Idempotency(usecase.NewIdempotencyService(uow), cfg.IdempotencyTTL, time.Now),
 	}, append(authRoutes,
