@@ -6,8 +6,13 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
 # Development defaults for `make run` only; override on the command line.
+# Loopback only: the admin password below is published in this file, so the
+# development server must not be reachable from the network by default.
+# `make run DOLIGO_HTTP_ADDR=:8080` opens the API to every interface.
 DOLIGO_ADMIN_PASSWORD ?= doligo-admin
-export DOLIGO_ADMIN_PASSWORD
+DOLIGO_HTTP_ADDR ?= 127.0.0.1:8080
+DOLIGO_WORKER_HTTP_ADDR ?= 127.0.0.1:8081
+export DOLIGO_ADMIN_PASSWORD DOLIGO_HTTP_ADDR DOLIGO_WORKER_HTTP_ADDR
 
 .PHONY: run build test lint bench clean
 
@@ -16,12 +21,12 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/api ./cmd/api
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/worker ./cmd/worker
 
-# API on :8080 and worker on :8081, sharing data/doligo.db. Ctrl-C stops both
+# API on 127.0.0.1:8080 and worker on 127.0.0.1:8081, sharing data/doligo.db. Ctrl-C stops both
 # cleanly: the terminal sends SIGINT to both, each drains and exits, and the
 # shell only waits (a second signal would make the worker stop at once). A
 # SIGTERM sent to make alone is passed on to both.
 run: build
-	@echo "API http://localhost:8080  worker http://localhost:8081  login: admin / $(DOLIGO_ADMIN_PASSWORD)"
+	@echo "API http://$(DOLIGO_HTTP_ADDR)  worker http://$(DOLIGO_WORKER_HTTP_ADDR)  login: admin / $(DOLIGO_ADMIN_PASSWORD)"
 	@trap 'wait $$api $$worker' INT; trap 'kill -TERM $$api $$worker 2>/dev/null; wait $$api $$worker' TERM; \
 	DOLIGO_LOG_FORMAT=$${DOLIGO_LOG_FORMAT:-console} ./$(BIN)/api & api=$$!; \
 	DOLIGO_LOG_FORMAT=$${DOLIGO_LOG_FORMAT:-console} ./$(BIN)/worker & worker=$$!; \

@@ -92,9 +92,9 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, listening
 		return err
 	}
 	log.Info().Str("addr", cfg.HTTPAddr).Str("db", cfg.DBDriver).Str("version", version).Msg("api listening")
-	err = httpserver.Serve(ctx, cfg.HTTPAddr, e, httpserver.Timeouts{
+	err = httpserver.Serve(ctx, cfg.HTTPAddr, e, httpserver.Limits{
 		ReadHeader: cfg.HTTPReadHeaderTimeout, Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout,
-		Idle: cfg.HTTPIdleTimeout, Shutdown: cfg.ShutdownTimeout,
+		Idle: cfg.HTTPIdleTimeout, Shutdown: cfg.ShutdownTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes(),
 	}, listening)
 	log.Info().Err(err).Msg("api stopped")
 	return err

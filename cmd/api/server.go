@@ -63,6 +63,10 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	archive := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
 		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
 	})
+	// One gate for every PDF rendered in a request, whatever its route.
+	renders := api.NewRenderSlots(api.RenderLimits{
+		MaxConcurrent: cfg.PDFMaxConcurrent, QueueWait: cfg.PDFQueueWait, Timeout: cfg.TaskTimeout,
+	})
 	mrp := usecase.NewMRPService(uow, stock, time.Now)
 
 	return api.NewServer(api.Options{
@@ -72,12 +76,13 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		Ready:          db.Readiness,
 		Auth:           authn,
 		TrustedProxies: proxies,
+		MetricsToken:   cfg.MetricsToken,
 		// Expired keys are pruned by the middleware itself.
 		Idempotency: api.Idempotency(usecase.NewIdempotencyService(uow), cfg.IdempotencyTTL, time.Now),
 	}, append(authRoutes,
 		api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock),
 		api.NewThirdPartyRoutes(thirdParties), api.NewDocumentRoutes(documents),
-		api.NewDocumentPDFRoutes(archive), api.NewArchiveRoutes(archive),
+		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),

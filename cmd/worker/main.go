@@ -146,16 +146,18 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		return err
 	}
 
-	ops := observability.NewOpsServer(observability.OpsOptions{Log: log, Metrics: metrics, Ready: db.Readiness})
+	ops := observability.NewOpsServer(observability.OpsOptions{
+		Log: log, Metrics: metrics, Ready: db.Readiness, MetricsToken: cfg.MetricsToken,
+	})
 	log.Info().Str("addr", cfg.WorkerHTTPAddr).Str("db", cfg.DBDriver).Int("concurrency", cfg.WorkerConcurrency).
 		Str("worker", dispatcher.Worker()).Str("version", version).Msg("worker started")
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)
 	go func() {
-		served <- httpserver.Serve(runCtx, cfg.WorkerHTTPAddr, ops, httpserver.Timeouts{
+		served <- httpserver.Serve(runCtx, cfg.WorkerHTTPAddr, ops, httpserver.Limits{
 			ReadHeader: cfg.HTTPReadHeaderTimeout, Read: cfg.HTTPReadTimeout, Write: cfg.HTTPWriteTimeout,
-			Idle: cfg.HTTPIdleTimeout, Shutdown: cfg.ShutdownTimeout,
+			Idle: cfg.HTTPIdleTimeout, Shutdown: cfg.ShutdownTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes(),
 		}, listening)
 		cancel() // a server that cannot listen stops the worker
 	}()

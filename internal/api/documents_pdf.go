@@ -21,14 +21,17 @@ type documentPDFs interface {
 
 // DocumentPDFRoutes is GET /api/v1/{proposals,orders,invoices}/{id}/pdf: the
 // document rendered in the request, with the request's context, so a client
-// that hangs up stops the rendering.
+// that hangs up stops the rendering, and through the API's one RenderSlots,
+// so parallel renders cannot exhaust its memory.
 type DocumentPDFRoutes struct {
-	pdfs documentPDFs
+	pdfs  documentPDFs
+	slots *RenderSlots
 }
 
-// NewDocumentPDFRoutes returns the PDF area of the commercial documents.
-func NewDocumentPDFRoutes(pdfs documentPDFs) *DocumentPDFRoutes {
-	return &DocumentPDFRoutes{pdfs: pdfs}
+// NewDocumentPDFRoutes returns the PDF area of the commercial documents;
+// slots is shared with every other route that renders in the request.
+func NewDocumentPDFRoutes(pdfs documentPDFs, slots *RenderSlots) *DocumentPDFRoutes {
+	return &DocumentPDFRoutes{pdfs: pdfs, slots: slots}
 }
 
 // Routes implements Routes.
@@ -56,11 +59,17 @@ func (h *DocumentPDFRoutes) pdf(res docResource) echo.HandlerFunc {
 			return domain.Invalid("lang", "must be a language tag such as en, fr or pt-BR")
 		}
 		ctx := c.Request().Context()
-		f, err := h.pdfs.PDF(ctx, res.types, id, lang, c.Request().Header.Get("Accept-Language"))
+		rctx, release, err := h.slots.acquire(c)
+		var f *domain.ArchivedFile
+		if err == nil {
+			f, err = h.pdfs.PDF(rctx, res.types, id, lang, c.Request().Header.Get("Accept-Language"))
+			release()
+		}
 		if err != nil {
 			if errors.Is(ctx.Err(), context.Canceled) {
-				// The client hung up: the rendering (or the read before it)
-				// stopped and there is no one to answer. Not a server
+				// The client hung up: the rendering (or the read or the
+				// wait for a slot before it) stopped and there is no one to
+				// answer. Not a server
 				// failure, so no error line and nothing written.
 				c.Response().Status = StatusClientClosedRequest
 				zerolog.Ctx(ctx).Info().Err(err).Int64("document_id", id).Msg("client closed the connection: PDF not rendered")

@@ -82,7 +82,7 @@ func newSalesAPI(t *testing.T, dialect string, stock usecase.DocumentStockOption
 		return out, err
 	}
 	e := NewServer(Options{Log: zerolog.New(a.log), Auth: commercialAuth{}},
-		NewThirdPartyRoutes(tps), NewDocumentRoutes(docs), NewDocumentPDFRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{Render: render})),
+		NewThirdPartyRoutes(tps), NewDocumentRoutes(docs), NewDocumentPDFRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{Render: render}), NewRenderSlots(RenderLimits{MaxConcurrent: 4, QueueWait: time.Minute})),
 		NewProductRoutes(catalog, stockSvc), NewWarehouseRoutes(catalog), NewStockRoutes(stockSvc),
 		NewSalesReportRoutes(gormdb.NewSalesReports(db.DB), "EUR", func() time.Time { return time.Date(2026, 12, 31, 9, 0, 0, 0, time.UTC) }))
 	a.commercialAPI = &commercialAPI{e: e, db: db}
@@ -361,7 +361,7 @@ func TestPDFAndSalesReportsOpenAPI(t *testing.T) {
 	if err := json.Unmarshal(doc, &spec); err != nil {
 		t.Fatal(err)
 	}
-	e := NewServer(Options{}, NewDocumentPDFRoutes(nil), NewSalesReportRoutes(nil, "EUR", time.Now))
+	e := NewServer(Options{}, NewDocumentPDFRoutes(nil, nil), NewSalesReportRoutes(nil, "EUR", time.Now))
 	n := 0
 	for _, r := range e.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/api/v1/openapi.json" {

@@ -13,6 +13,26 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/observability"
 )
 
+// securityHeaders comes first in the chain so that every answer carries the
+// headers, Echo's own 404/405, problems and the ops endpoints included.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		observability.SecurityHeaders(c.Response().Header())
+		return next(c)
+	}
+}
+
+// noStore marks the answer of an authenticated route as never to be stored:
+// it holds one user's data (documents, prices, PDFs), which a shared cache or
+// the browser's disk must not keep for the next person. Set before the token
+// is checked, so the 401 and 403 answers carry it too.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return next(c)
+	}
+}
+
 // requestContext honours a sane X-Request-ID or generates one, echoes it, and
 // puts it with a logger that carries it into the request context, so every
 // log line of the request (and every job it enqueues) names it.

@@ -35,6 +35,8 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client; with none, the client is the TCP peer.
 	TrustedProxies []*net.IPNet
+	// MetricsToken, when not empty, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Routes is implemented by each area of the API (users, stock, …) to add its
@@ -44,8 +46,9 @@ type Routes interface {
 }
 
 // NewServer builds the Echo instance with the middleware chain
-// request id + logger → access log and metrics → recover → body limit, then
-// per route: JWT → RBAC → Idempotency-Key → handler. /health, /ready and
+// security headers → request id + logger → access log and metrics → recover →
+// body limit, then per route: no-store → JWT → RBAC → Idempotency-Key →
+// handler. /health, /ready and
 // /metrics are the ops handlers the worker serves too.
 func NewServer(opt Options, areas ...Routes) *echo.Echo {
 	e := echo.New()
@@ -63,13 +66,13 @@ func NewServer(opt Options, areas ...Routes) *echo.Echo {
 	if opt.Metrics == nil {
 		opt.Metrics = observability.NewMetrics(nil)
 	}
-	e.Use(requestContext(opt.Log), accessLog(opt.Metrics), recoverPanics)
+	e.Use(securityHeaders, requestContext(opt.Log), accessLog(opt.Metrics), recoverPanics)
 	if opt.BodyLimit != "" {
 		e.Use(middleware.BodyLimit(opt.BodyLimit))
 	}
 	e.GET("/health", echo.WrapHandler(observability.Health()))
 	e.GET("/ready", echo.WrapHandler(observability.Ready(opt.Ready)))
-	e.GET("/metrics", echo.WrapHandler(opt.Metrics.Handler()))
+	e.GET("/metrics", echo.WrapHandler(opt.Metrics.Handler(opt.MetricsToken)))
 
 	r := &Router{g: e.Group("/api/v1"), auth: authenticate(opt.Auth), idem: opt.Idempotency}
 	for _, a := range areas {
@@ -96,7 +99,7 @@ func (r *Router) Public(method, path string, h echo.HandlerFunc) {
 }
 
 func (r *Router) add(method, path, perm string, h echo.HandlerFunc) {
-	mw := []echo.MiddlewareFunc{r.auth, requirePermission(perm)}
+	mw := []echo.MiddlewareFunc{noStore, r.auth, requirePermission(perm)}
 	if method == http.MethodPost && r.idem != nil {
 		mw = append(mw, r.idem)
 	}

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 
@@ -296,5 +299,173 @@ func TestOpenAPIDocumentsIdempotencyKey(t *testing.T) {
 	}
 	if posts < 5 {
 		t.Fatalf("only %d POST operations documented", posts)
+	}
+}
+
+// Every label of the HTTP metrics comes from a fixed set: a client sending
+// methods of its own invention (each request a new, long, random one) to
+// known and unknown paths adds no series, so /metrics cannot be inflated
+// (20 such requests once grew it from 170 KB to 32 MB).
+func TestMetricsLabelsComeFromFixedSets(t *testing.T) {
+	metrics := observability.NewMetrics(nil)
+	e := NewServer(Options{Log: zerolog.Nop(), Auth: fakeAuth{}, Metrics: metrics}, things{})
+	paths := []string{"/api/v1/things", "/api/v1/things/7", "/api/v1/nothing", "/nope/at/all", "/metrics", "/health"}
+	randomMethod := func() string {
+		b := make([]byte, 1000+rand.IntN(1000))
+		for i := range b {
+			b[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rand.IntN(26)]
+		}
+		return string(b)
+	}
+	auth := map[string]string{"Authorization": "Bearer good"}
+	// One round first, so that the "other" series of each path exist.
+	for _, p := range paths {
+		do(e, randomMethod(), p, "", auth)
+	}
+	before := seriesOf(t, metrics)
+	for i := range 20 {
+		do(e, randomMethod(), paths[i%len(paths)], "", auth)
+	}
+	after := seriesOf(t, metrics)
+	if len(after) != len(before) {
+		t.Errorf("20 requests with invented methods took the HTTP series from %d to %d", len(before), len(after))
+	}
+	routes := map[string]bool{observability.UnmatchedRoute: true}
+	for _, r := range e.Routes() {
+		routes[r.Path] = true
+	}
+	for s, labels := range after {
+		if m := labels["method"]; observability.MethodLabel(m) != m {
+			t.Errorf("series %s: method label %.40q is not from the fixed set", s, m)
+		}
+		if r, ok := labels["route"]; ok && !routes[r] {
+			t.Errorf("series %s: route label %.40q is neither a route template nor %q", s, r, observability.UnmatchedRoute)
+		}
+		if st, ok := labels["status"]; ok && (len(st) != 3 || st < "100" || st > "599") {
+			t.Errorf("series %s: status label %q", s, st)
+		}
+	}
+	if len(after[`doligo_http_requests_total{method="other",route="unmatched",status="404"}`]) == 0 &&
+		len(after[`doligo_http_requests_total{method="other",route="unmatched",status="405"}`]) == 0 {
+		t.Errorf("no series of an invented method on an unknown path; got %v", keys(after))
+	}
+}
+
+// seriesOf lists the series of the HTTP metrics, each with its labels.
+func seriesOf(t *testing.T, m *observability.Metrics) map[string]map[string]string {
+	t.Helper()
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	for _, f := range families {
+		if !strings.HasPrefix(f.GetName(), "doligo_http_") {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			labels := map[string]string{}
+			var parts []string
+			for _, l := range s.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+				parts = append(parts, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			out[f.GetName()+"{"+strings.Join(parts, ",")+"}"] = labels
+		}
+	}
+	return out
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// With DOLIGO_METRICS_TOKEN set, /metrics answers only to that bearer token;
+// anything else is a 401 problem that shows no metric.
+func TestMetricsToken(t *testing.T) {
+	const token = "scrape-me-0123456789"
+	e := NewServer(Options{Log: zerolog.Nop(), Auth: fakeAuth{}, MetricsToken: token}, things{})
+	for _, hdr := range []map[string]string{
+		nil,
+		{"Authorization": "Bearer wrong-token-0123456789"},
+		{"Authorization": "Bearer " + token + "x"},
+		{"Authorization": "Bearer " + token[:len(token)-1]},
+		{"Authorization": "Basic " + token},
+		{"Authorization": token},
+		{"Authorization": "Bearer good"}, // a user's token is not the scrape token
+	} {
+		rec := do(e, "GET", "/metrics", "", hdr)
+		if rec.Code != http.StatusUnauthorized || strings.Contains(rec.Body.String(), "doligo_http") {
+			t.Fatalf("/metrics with %v: %d %.200s, want 401", hdr, rec.Code, rec.Body)
+		}
+		if p := decodeProblem(t, rec); p.Type != ProblemTypeBase+"unauthorized" {
+			t.Fatalf("/metrics with %v: problem %+v", hdr, p)
+		}
+		if rec.Header().Get("WWW-Authenticate") == "" {
+			t.Fatalf("/metrics with %v: no WWW-Authenticate", hdr)
+		}
+	}
+	for _, scheme := range []string{"Bearer", "bearer"} {
+		rec := do(e, "GET", "/metrics", "", map[string]string{"Authorization": scheme + " " + token})
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "doligo_http_requests_total") {
+			t.Fatalf("/metrics with the token (%s): %d %.200s", scheme, rec.Code, rec.Body)
+		}
+	}
+	// The other ops endpoints stay open: orchestrators probe them without a token.
+	for _, p := range []string{"/health", "/ready"} {
+		if rec := do(e, "GET", p, "", nil); rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d", p, rec.Code)
+		}
+	}
+	// Without a token configured, /metrics is open as before.
+	if rec := do(testServer(t, nil, nil), "GET", "/metrics", "", nil); rec.Code != http.StatusOK {
+		t.Fatalf("/metrics without a configured token: %d", rec.Code)
+	}
+}
+
+// Every answer carries nosniff (successes, Echo's 404 and 405, problems,
+// panics, the ops endpoints, public routes); the answers of authenticated
+// routes, refusals included, carry Cache-Control: no-store, and public ones do
+// not get it from the router.
+func TestSecurityHeaders(t *testing.T) {
+	e := NewServer(Options{Log: zerolog.Nop(), Auth: fakeAuth{}, MetricsToken: "scrape-me-0123456789", BodyLimit: "1K"}, things{})
+	good := map[string]string{"Authorization": "Bearer good"}
+	for _, c := range []struct {
+		method, path, body string
+		hdr                map[string]string
+		status             int
+		noStore            bool
+	}{
+		{"GET", "/api/v1/things", "", good, 200, true},
+		{"GET", "/api/v1/things", "", nil, 401, true},
+		{"POST", "/api/v1/things", `{}`, good, 403, true},
+		{"GET", "/api/v1/things/gone", "", good, 404, true},
+		{"GET", "/api/v1/things/panic", "", good, 500, true},
+		{"GET", "/api/v1/things/7", "", good, 204, true},
+		{"POST", "/api/v1/things/check", `{"name": "ab", "count": 1}`, nil, 200, false},
+		{"POST", "/api/v1/things/check", `{"name": "abcdefgh", "count": 1}`, nil, 422, false},
+		{"POST", "/api/v1/things/check", strings.Repeat(" ", 2048), nil, 413, false},
+		{"GET", "/api/v1/openapi.json", "", nil, 200, false},
+		{"GET", "/nowhere", "", nil, 404, false},
+		{"DELETE", "/health", "", nil, 405, false},
+		{"GET", "/health", "", nil, 200, false},
+		{"GET", "/ready", "", nil, 200, false},
+		{"GET", "/metrics", "", nil, 401, false},
+	} {
+		rec := do(e, c.method, c.path, c.body, c.hdr)
+		if rec.Code != c.status {
+			t.Errorf("%s %s: %d, want %d", c.method, c.path, rec.Code, c.status)
+		}
+		if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s %s (%d): X-Content-Type-Options %q", c.method, c.path, rec.Code, got)
+		}
+		if got := rec.Header().Get("Cache-Control"); c.noStore && got != "no-store" || !c.noStore && got != "" {
+			t.Errorf("%s %s (%d): Cache-Control %q, want no-store: %v", c.method, c.path, rec.Code, got, c.noStore)
+		}
 	}
 }

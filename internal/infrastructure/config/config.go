@@ -43,8 +43,12 @@ type Config struct {
 	HTTPWriteTimeout      time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"45s"`
 	HTTPIdleTimeout       time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"120s"`
 	HTTPBodyLimit         string        `envconfig:"HTTP_BODY_LIMIT" default:"2M"`
+	HTTPMaxHeaderBytes    string        `envconfig:"HTTP_MAX_HEADER_BYTES" default:"64K"`
 	IdempotencyTTL        time.Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h"`
 	TrustedProxies        []string      `envconfig:"TRUSTED_PROXIES"`
+	MetricsToken          string        `envconfig:"METRICS_TOKEN"`
+	PDFMaxConcurrent      int           `envconfig:"PDF_MAX_CONCURRENT" default:"4"`
+	PDFQueueWait          time.Duration `envconfig:"PDF_QUEUE_WAIT" default:"2s"`
 
 	JWTSecret        string        `envconfig:"JWT_SECRET"`
 	JWTIssuer        string        `envconfig:"JWT_ISSUER" default:"doligo"`
@@ -176,6 +180,26 @@ func (c *Config) validate() error {
 	if _, err := ParseByteSize(c.HTTPBodyLimit); err != nil {
 		bad("HTTP_BODY_LIMIT", "%v", err)
 	}
+	if n, err := ParseByteSize(c.HTTPMaxHeaderBytes); err != nil {
+		bad("HTTP_MAX_HEADER_BYTES", "%v", err)
+	} else if n < 4<<10 || n > 1<<20 {
+		// Below 4 KiB a long bearer token no longer fits; above 1 MiB (net/http's
+		// own default) the setting would only loosen the server.
+		bad("HTTP_MAX_HEADER_BYTES", "must be between 4K and 1M, got %s", c.HTTPMaxHeaderBytes)
+	}
+	if c.MetricsToken != "" && (len(c.MetricsToken) < 16 || strings.TrimSpace(c.MetricsToken) != c.MetricsToken) {
+		// A short token could be guessed by a scraper-shaped client; spaces
+		// would never survive the "Bearer <token>" header intact.
+		bad("METRICS_TOKEN", "must be at least 16 characters without surrounding spaces")
+	}
+	if c.PDFQueueWait < 0 {
+		bad("PDF_QUEUE_WAIT", "must not be negative, got %s", c.PDFQueueWait)
+	} else if c.PDFQueueWait+c.TaskTimeout >= c.HTTPWriteTimeout {
+		bad("PDF_QUEUE_WAIT", "plus DOLIGO_TASK_TIMEOUT (%s) must stay under DOLIGO_HTTP_WRITE_TIMEOUT (%s) so a PDF that waited can still be written, got %s", c.TaskTimeout, c.HTTPWriteTimeout, c.PDFQueueWait)
+	}
+	if c.PDFMaxConcurrent < 1 || c.PDFMaxConcurrent > 256 {
+		bad("PDF_MAX_CONCURRENT", "must be between 1 and 256, got %d", c.PDFMaxConcurrent)
+	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		bad("JWT_SECRET", "must be at least 32 bytes, got %d", len(c.JWTSecret))
 	}
@@ -254,6 +278,15 @@ func (c *Config) TrustedProxyNets() ([]*net.IPNet, error) {
 		nets = append(nets, n)
 	}
 	return nets, nil
+}
+
+// MaxHeaderBytes is DOLIGO_HTTP_MAX_HEADER_BYTES in bytes (validated by Load).
+func (c *Config) MaxHeaderBytes() int {
+	n, err := ParseByteSize(c.HTTPMaxHeaderBytes)
+	if err != nil {
+		return 0 // net/http's default; Load refuses such a value first
+	}
+	return int(n)
 }
 
 // ParseByteSize reads sizes such as "512K", "2M", "1G" or a plain byte count.

@@ -16,6 +16,9 @@ func TestDefaultsAreValid(t *testing.T) {
 	if c.DBDriver != "sqlite" || c.HTTPAddr != ":8080" || c.WorkerConcurrency != 8 || c.TaskTimeout.String() != "30s" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
+	if c.MaxHeaderBytes() != 64<<10 || c.PDFMaxConcurrent != 4 || c.PDFQueueWait.String() != "2s" || c.MetricsToken != "" {
+		t.Fatalf("unexpected hardening defaults: %+v", c)
+	}
 }
 
 // Every invalid value stops start-up with a message naming the variable.
@@ -37,6 +40,11 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"DOLIGO_MIGRATE_ON_START":   "perhaps",
 		"DOLIGO_JOB_LEASE":          "10s",
 		"DOLIGO_HTTP_WRITE_TIMEOUT": "10s",
+		// The hardening settings (docs/security.md).
+		"DOLIGO_HTTP_MAX_HEADER_BYTES": "2M",
+		"DOLIGO_METRICS_TOKEN":         "short",
+		"DOLIGO_PDF_MAX_CONCURRENT":    "0",
+		"DOLIGO_PDF_QUEUE_WAIT":        "20s", // 20s + 30s task timeout > 45s write timeout
 	}
 	for name, value := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -5,6 +5,7 @@ package gormdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -147,7 +148,7 @@ func MySQLDSN(dsn string, multiStatements bool) (string, error) {
 }
 
 // SQLiteDSN adds the pragmas the product relies on to a modernc SQLite DSN and
-// creates the folder of the database file.
+// creates the folder (0700) and the database file (0600) when missing.
 func SQLiteDSN(dsn string) (string, error) {
 	path, query, _ := strings.Cut(dsn, "?")
 	q, err := url.ParseQuery(query)
@@ -155,9 +156,12 @@ func SQLiteDSN(dsn string) (string, error) {
 		return "", fmt.Errorf("DOLIGO_DB_DSN: %w", err)
 	}
 	file := strings.TrimPrefix(path, "file:")
-	if file != "" && file != ":memory:" && !strings.HasPrefix(file, ":") {
-		if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
-			return "", fmt.Errorf("create folder of %s: %w", file, err)
+	if file != "" && file != ":memory:" && !strings.HasPrefix(file, ":") && q.Get("mode") != "memory" && q.Get("mode") != "ro" {
+		if err := createPrivateDir(filepath.Dir(file)); err != nil {
+			return "", err
+		}
+		if err := createPrivate(file); err != nil {
+			return "", err
 		}
 	}
 	have := strings.Join(q["_pragma"], ",")
@@ -182,6 +186,45 @@ func SQLiteDSN(dsn string) (string, error) {
 		q.Set("_time_format", "sqlite")
 	}
 	return path + "?" + q.Encode(), nil
+}
+
+// createPrivateDir creates the data folder, owner only (0700 whatever the
+// umask), when it does not exist; an existing folder is left as it is.
+func createPrivateDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create folder %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("chmod %s: %w", dir, err)
+	}
+	return nil
+}
+
+// createPrivate creates the database file, empty, readable and writable by
+// its owner only, unless it exists. SQLite would create it 0644 minus the
+// umask: the whole ledger, users' password hashes included, readable by every
+// account of the host. SQLite gives the -wal and -shm files it creates the
+// mode of the database file (and sets it whatever the umask), so they are
+// 0600 too. An existing file keeps its mode: the operator may have chosen it
+// (docs/security.md says how to narrow an older one).
+func createPrivate(file string) error {
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", file, err)
+	}
+	defer f.Close()
+	// The mode given to open is narrowed by the umask but never widened;
+	// Chmod makes it exactly 0600 whatever the umask.
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("chmod %s: %w", file, err)
+	}
+	return nil
 }
 
 var versionRe = regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)`)

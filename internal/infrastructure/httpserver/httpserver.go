@@ -11,26 +11,31 @@ import (
 	"time"
 )
 
-// Timeouts of one server.
-type Timeouts struct {
+// Limits of one server: its timeouts and the most header bytes it reads.
+type Limits struct {
 	ReadHeader, Read, Write, Idle time.Duration
 	Shutdown                      time.Duration
+	// MaxHeaderBytes bounds what one request's headers may cost in memory;
+	// net/http's default (1 MiB) is far more than any client of the API
+	// needs. 0 keeps that default.
+	MaxHeaderBytes int
 }
 
 // Serve listens on addr and serves h until ctx is done, then stops accepting
-// connections and lets in-flight requests finish within t.Shutdown.
+// connections and lets in-flight requests finish within l.Shutdown.
 // ready, if not nil, receives the bound address once listening (useful with ":0").
-func Serve(ctx context.Context, addr string, h http.Handler, t Timeouts, ready func(net.Addr)) error {
+func Serve(ctx context.Context, addr string, h http.Handler, l Limits, ready func(net.Addr)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: t.ReadHeader,
-		ReadTimeout:       t.Read,
-		WriteTimeout:      t.Write,
-		IdleTimeout:       t.Idle,
+		ReadHeaderTimeout: l.ReadHeader,
+		ReadTimeout:       l.Read,
+		WriteTimeout:      l.Write,
+		IdleTimeout:       l.Idle,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
 	}
 	if ready != nil {
 		ready(ln.Addr())
@@ -42,10 +47,10 @@ func Serve(ctx context.Context, addr string, h http.Handler, t Timeouts, ready f
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), t.Shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), l.Shutdown)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("drain within %s: %w", t.Shutdown, err)
+		return fmt.Errorf("drain within %s: %w", l.Shutdown, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,7 +23,7 @@ func TestServeDrainsInFlightRequests(t *testing.T) {
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, "127.0.0.1:0", h, Timeouts{
+		done <- Serve(ctx, "127.0.0.1:0", h, Limits{
 			ReadHeader: time.Second, Read: time.Minute, Write: time.Minute, Idle: time.Minute, Shutdown: time.Minute,
 		}, func(a net.Addr) { addrc <- a })
 	}()
@@ -93,5 +94,40 @@ func TestProbe(t *testing.T) {
 	}
 	if err := Probe("bad-address", "/health"); err == nil {
 		t.Fatal("bad address accepted")
+	}
+}
+
+// Headers beyond Limits.MaxHeaderBytes are refused before any handler runs.
+func TestServeBoundsHeaderBytes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, "127.0.0.1:0", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), Limits{
+			ReadHeader: time.Minute, Read: time.Minute, Write: time.Minute, Idle: time.Minute, Shutdown: time.Minute,
+			MaxHeaderBytes: 64 << 10,
+		}, func(a net.Addr) { addrc <- a })
+	}()
+	url := "http://" + (<-addrc).String() + "/"
+	status := func(size int) int {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("X-Big", strings.Repeat("a", size))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := status(32 << 10); got != http.StatusOK {
+		t.Fatalf("32 KiB of headers: %d", got)
+	}
+	if got := status(256 << 10); got != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("256 KiB of headers: %d, want 431", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -41,6 +41,8 @@ type OpsOptions struct {
 	Metrics *Metrics // a registry of its own when nil
 	// Ready returns "" when the process can serve, or the reason it cannot.
 	Ready func(ctx context.Context) string
+	// MetricsToken, when not empty, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // opsAllow is the Allow header of a wrong method on an ops route, as the
@@ -59,12 +61,13 @@ func NewOpsServer(opt OpsOptions) http.Handler {
 	routes := map[string]http.Handler{
 		"/health":  Health(),
 		"/ready":   Ready(opt.Ready),
-		"/metrics": opt.Metrics.Handler(),
+		"/metrics": opt.Metrics.Handler(opt.MetricsToken),
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := RequestID(r.Header.Get(HeaderRequestID))
 		w.Header().Set(HeaderRequestID, id)
+		SecurityHeaders(w.Header())
 		log := opt.Log.With().Str("request_id", id).Logger()
 		ctx := domain.WithRequestID(log.WithContext(r.Context()), id)
 		r = r.WithContext(ctx)
@@ -94,6 +97,13 @@ func NewOpsServer(opt OpsOptions) http.Handler {
 			Took: time.Since(start), RemoteIP: remote,
 		})
 	})
+}
+
+// SecurityHeaders sets what every answer of both binaries carries, errors
+// included: nosniff, so that no browser reads a JSON, problem or metrics body
+// as HTML or script whatever a client managed to put in it.
+func SecurityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 // serve runs h, turning a panic into a logged 500 problem instead of a

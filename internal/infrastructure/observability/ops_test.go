@@ -95,3 +95,27 @@ func TestOpsServerRecoversPanics(t *testing.T) {
 		t.Errorf("panic not logged:\n%s", logs.String())
 	}
 }
+
+// The worker's /metrics takes the same token as the API's; every answer of
+// its ops server carries nosniff; an invented method is counted as "other".
+func TestOpsServerMetricsTokenAndHeaders(t *testing.T) {
+	const token = "scrape-me-0123456789"
+	m := NewMetrics(nil)
+	h := NewOpsServer(OpsOptions{Log: zerolog.Nop(), Metrics: m, MetricsToken: token})
+	for _, hdr := range [][]string{nil, {"Authorization", "Bearer nope"}, {"Authorization", "Bearer " + token + token}} {
+		rec := get(h, "GET", "/metrics", hdr...)
+		if p := decode(t, rec); rec.Code != 401 || p.Type != "/problems/unauthorized" || strings.Contains(rec.Body.String(), "doligo_http") {
+			t.Fatalf("/metrics with %v: %d %s", hdr, rec.Code, rec.Body)
+		}
+	}
+	get(h, strings.Repeat("X", 500), "/health")
+	rec := get(h, "GET", "/metrics", "Authorization", "Bearer "+token)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `doligo_http_requests_total{method="other",route="/health",status="405"} 1`) {
+		t.Fatalf("/metrics with the token: %d %s", rec.Code, rec.Body)
+	}
+	for _, c := range []struct{ method, path string }{{"GET", "/health"}, {"GET", "/ready"}, {"GET", "/nope"}, {"POST", "/health"}, {"GET", "/metrics"}} {
+		if rec := get(h, c.method, c.path); rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s %s (%d): no nosniff", c.method, c.path, rec.Code)
+		}
+	}
+}

@@ -6,7 +6,9 @@ package devrun
 import (
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -53,5 +55,45 @@ func TestAPIAndWorkerStartTogetherOnANewSQLiteFile(t *testing.T) {
 				t.Fatalf("round %d: exit %d after SIGTERM:\n%s", round, st.ExitCode(), p.Output())
 			}
 		}
+	}
+}
+
+// `make run` publishes its administrator password, so by default it listens
+// on loopback only (API and worker); one variable on the command line opens
+// it up, as the README says.
+func TestMakeRunListensOnLoopback(t *testing.T) {
+	mk, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make is not installed")
+	}
+	root, err := opstest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := func(args ...string) map[string]string {
+		// -p prints make's variables, -q runs nothing; the environment is
+		// cleared of DOLIGO_ variables so the Makefile's defaults show.
+		cmd := exec.Command(mk, append([]string{"-pq", "run"}, args...)...)
+		cmd.Dir = root
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "DOLIGO_") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		out, _ := cmd.Output() // -q exits 1 when the target is not up to date
+		got := map[string]string{}
+		for line := range strings.Lines(string(out)) {
+			if name, value, ok := strings.Cut(strings.TrimSpace(line), " = "); ok && strings.HasPrefix(name, "DOLIGO_") {
+				got[name] = value
+			}
+		}
+		return got
+	}
+	def := vars()
+	if def["DOLIGO_HTTP_ADDR"] != "127.0.0.1:8080" || def["DOLIGO_WORKER_HTTP_ADDR"] != "127.0.0.1:8081" {
+		t.Fatalf("make run listens on API %q, worker %q; want 127.0.0.1:8080 and 127.0.0.1:8081", def["DOLIGO_HTTP_ADDR"], def["DOLIGO_WORKER_HTTP_ADDR"])
+	}
+	if open := vars("DOLIGO_HTTP_ADDR=:8080"); open["DOLIGO_HTTP_ADDR"] != ":8080" {
+		t.Fatalf("make run DOLIGO_HTTP_ADDR=:8080: API on %q", open["DOLIGO_HTTP_ADDR"])
 	}
 }

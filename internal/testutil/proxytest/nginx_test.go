@@ -110,6 +110,24 @@ func TestDocumentedNginxInFrontOfTheAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("metrics stay inside", func(t *testing.T) {
+		// However the path is spelt, nginx answers itself and the API never
+		// sees the request; straight to the API, /metrics still answers.
+		for i, path := range []string{"/metrics", "/metrics/", "//metrics", "/%6Detrics", "/metrics?format=text", "/metrics/../metrics"} {
+			id := fmt.Sprintf("proxy-metrics-%d", i)
+			res, body := opstest.NewClient(base).Do(t, "GET", path, nil, "X-Request-ID", id)
+			if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusForbidden || bytes.Contains(body, []byte("doligo_")) {
+				t.Errorf("GET %s through nginx: %d %.200s, want 403 or 404 without metrics", path, res.StatusCode, body)
+			}
+			if strings.Contains(api.Output(), id) {
+				t.Errorf("GET %s through nginx reached the API", path)
+			}
+		}
+		if res, body := opstest.NewClient(api.URL).Do(t, "GET", "/metrics", nil); res.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("doligo_http_requests_total")) {
+			t.Errorf("GET /metrics straight to the API: %d %.200s", res.StatusCode, body)
+		}
+	})
+
 	proxy.Stop(t)
 	api.Stop(t)
 }

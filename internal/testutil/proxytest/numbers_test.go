@@ -1,10 +1,13 @@
 package proxytest_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -175,6 +178,82 @@ func TestDocumentedCaddyfileAdapts(t *testing.T) {
 			t.Errorf("caddy's JSON lacks %s:\n%s", want, out)
 		}
 	}
+
+	// /metrics is answered 404 by Caddy itself, by a route that comes before
+	// the proxy's and matches on the path alone.
+	var cfg any
+	for line := range strings.Lines(out) { // the config, among Caddy's log lines (stderr)
+		if strings.Contains(line, `"apps"`) {
+			if err := json.Unmarshal([]byte(line), &cfg); err != nil {
+				t.Fatalf("caddy adapt: %v\n%s", err, out)
+			}
+		}
+	}
+	var routes []map[string]any
+	flattenRoutes(cfg, &routes)
+	refuse, proxy := -1, -1
+	for i, r := range routes {
+		for _, h := range handlers(r) {
+			switch {
+			case h["handler"] == "reverse_proxy" && proxy < 0:
+				proxy = i
+			case h["handler"] == "static_response" && h["status_code"] == float64(404) && refuse < 0 && matchesOnlyPaths(r, "/metrics", "/metrics/*"):
+				refuse = i
+			}
+		}
+	}
+	if refuse < 0 || proxy < 0 || refuse > proxy {
+		t.Errorf("caddy's routes: /metrics refused at %d, proxied at %d; want a 404 on /metrics before the proxy:\n%s", refuse, proxy, out)
+	}
+}
+
+// flattenRoutes lists, depth first and in order, every route of Caddy's JSON
+// (subroutes included): the order in which Caddy tries them.
+func flattenRoutes(v any, out *[]map[string]any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if _, ok := v["handle"]; ok {
+			*out = append(*out, v)
+		}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			flattenRoutes(v[k], out)
+		}
+	case []any:
+		for _, e := range v {
+			flattenRoutes(e, out)
+		}
+	}
+}
+
+func handlers(route map[string]any) []map[string]any {
+	var hs []map[string]any
+	list, _ := route["handle"].([]any)
+	for _, h := range list {
+		if m, ok := h.(map[string]any); ok {
+			hs = append(hs, m)
+		}
+	}
+	return hs
+}
+
+// matchesOnlyPaths says whether route's only matcher is a path matcher
+// listing exactly paths.
+func matchesOnlyPaths(route map[string]any, paths ...string) bool {
+	sets, _ := route["match"].([]any)
+	if len(sets) != 1 {
+		return false
+	}
+	set, _ := sets[0].(map[string]any)
+	got, _ := set["path"].([]any)
+	if len(set) != 1 || len(got) != len(paths) {
+		return false
+	}
+	for i, p := range paths {
+		if got[i] != p {
+			return false
+		}
+	}
+	return true
 }
 
 // defaults maps each configuration variable to its declared default.
