@@ -56,11 +56,15 @@ func OpenAPIDocument() ([]byte, error) {
 	return json.Marshal(doc)
 }
 
+// idempotencyKeyRef is the one declaration of the Idempotency-Key header
+// (components.parameters in base.json).
+const idempotencyKeyRef = "#/components/parameters/IdempotencyKey"
+
 // addIdempotencyKey documents the Idempotency-Key header on every
 // authenticated POST, the routes the Router gives the middleware to, so the
-// path files need not repeat it.
+// path files need not repeat it (a file that does reference it is left as it
+// is: the header is listed once either way).
 func addIdempotencyKey(paths map[string]any) {
-	ref := map[string]any{"$ref": "#/components/parameters/IdempotencyKey"}
 	for _, item := range paths {
 		ops, _ := item.(map[string]any)
 		post, _ := ops["post"].(map[string]any)
@@ -71,6 +75,13 @@ func addIdempotencyKey(paths map[string]any) {
 			continue // public (login): no principal to scope a key to
 		}
 		params, _ := post["parameters"].([]any)
-		post["parameters"] = append(params, ref)
+		has := false
+		for _, p := range params {
+			m, _ := p.(map[string]any)
+			has = has || m["$ref"] == idempotencyKeyRef
+		}
+		if !has {
+			post["parameters"] = append(params, map[string]any{"$ref": idempotencyKeyRef})
+		}
 	}
 }
