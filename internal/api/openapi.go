@@ -4,10 +4,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/doligo/doligo/embed"
 )
+
+// openAPIResponseCheck is nil in the binaries. The package's tests set it to
+// a middleware that checks every response against the document, and
+// serveOpenAPI installs it first on each server NewServer builds.
+var openAPIResponseCheck echo.MiddlewareFunc
+
+// serveOpenAPI serves the merged document at /api/v1/openapi.json.
+func serveOpenAPI(e *echo.Echo) {
+	doc := mustOpenAPI()
+	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
+	})
+	if openAPIResponseCheck != nil {
+		e.Pre(openAPIResponseCheck)
+	}
+}
 
 // mustOpenAPI merges embed/openapi/base.json with every
 // embed/openapi/paths/*.json (one file per area, so areas are documented next
