@@ -4,10 +4,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/doligo/doligo/embed"
 )
+
+// openAPIResponseCheck is nil in the binaries. The package's tests set it to
+// a middleware that checks every response against the document, and
+// serveOpenAPI installs it first on each server NewServer builds.
+var openAPIResponseCheck echo.MiddlewareFunc
+
+// serveOpenAPI serves the merged document at /api/v1/openapi.json.
+func serveOpenAPI(e *echo.Echo) {
+	doc := mustOpenAPI()
+	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
+	})
+	if openAPIResponseCheck != nil {
+		e.Pre(openAPIResponseCheck)
+	}
+}
 
 // mustOpenAPI merges embed/openapi/base.json with every
 // embed/openapi/paths/*.json (one file per area, so areas are documented next
@@ -56,11 +75,15 @@ func OpenAPIDocument() ([]byte, error) {
 	return json.Marshal(doc)
 }
 
+// idempotencyKeyRef is the one declaration of the Idempotency-Key header
+// (components.parameters in base.json).
+const idempotencyKeyRef = "#/components/parameters/IdempotencyKey"
+
 // addIdempotencyKey documents the Idempotency-Key header on every
 // authenticated POST, the routes the Router gives the middleware to, so the
-// path files need not repeat it.
+// path files need not repeat it (a file that does reference it is left as it
+// is: the header is listed once either way).
 func addIdempotencyKey(paths map[string]any) {
-	ref := map[string]any{"$ref": "#/components/parameters/IdempotencyKey"}
 	for _, item := range paths {
 		ops, _ := item.(map[string]any)
 		post, _ := ops["post"].(map[string]any)
@@ -71,6 +94,13 @@ func addIdempotencyKey(paths map[string]any) {
 			continue // public (login): no principal to scope a key to
 		}
 		params, _ := post["parameters"].([]any)
-		post["parameters"] = append(params, ref)
+		has := false
+		for _, p := range params {
+			m, _ := p.(map[string]any)
+			has = has || m["$ref"] == idempotencyKeyRef
+		}
+		if !has {
+			post["parameters"] = append(params, map[string]any{"$ref": idempotencyKeyRef})
+		}
 	}
 }

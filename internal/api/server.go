@@ -78,10 +78,7 @@ func NewServer(opt Options, areas ...Routes) *echo.Echo {
 	for _, a := range areas {
 		a.Routes(r)
 	}
-	doc := mustOpenAPI()
-	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
-	})
+	serveOpenAPI(e)
 	return e
 }
 
