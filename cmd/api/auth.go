@@ -52,9 +52,15 @@ func authAreas(ctx context.Context, cfg config.Config, db *gormdb.DB, uow domain
 	auth, err := usecase.NewAuthService(usecase.AuthDeps{
 		UoW: uow, Hasher: hasher, Tokens: tokens,
 		Throttle: domain.LoginThrottle{MaxFailures: cfg.LoginMaxFailures, Lockout: cfg.LoginLockout},
+		Sessions: domain.SessionPolicy{RefreshTTL: cfg.RefreshTTL},
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return tokens, []api.Routes{api.NewAuthRoutes(auth), api.NewUserRoutes(users)}, nil
+	// Every authenticated request: the token, then its user's security stamp.
+	authn, err := usecase.NewAuthenticator(tokens, uow, cfg.AuthRevocationLag, time.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return authn, []api.Routes{api.NewAuthRoutes(auth), api.NewUserRoutes(users)}, nil
 }

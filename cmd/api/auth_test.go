@@ -26,6 +26,7 @@ func TestAuthAreasBootstrapOnce(t *testing.T) {
 			cfg := config.Config{
 				JWTSecret: strings.Repeat("k", 32), JWTIssuer: "doligo", JWTTTL: time.Minute,
 				AdminLogin: "boss", AdminEmail: "boss@example.com", LoginMaxFailures: 5, LoginLockout: time.Minute,
+				RefreshTTL: time.Hour, AuthRevocationLag: time.Second,
 			}
 			var logs bytes.Buffer
 			for range 2 {

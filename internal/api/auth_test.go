@@ -23,7 +23,7 @@ var testThrottle = domain.LoginThrottle{MaxFailures: 3, Lockout: 10 * time.Minut
 
 // authServer is the real server with the auth and users areas on env.
 func authServer(env *authtest.Env) *echo.Echo {
-	return NewServer(Options{Log: zerolog.Nop(), Auth: env.Tokens}, NewAuthRoutes(env.Auth), NewUserRoutes(env.Users))
+	return NewServer(Options{Log: zerolog.Nop(), Auth: env.Authn}, NewAuthRoutes(env.Auth), NewUserRoutes(env.Users))
 }
 
 // eachAuthEnv runs fn per dialect on a fresh database with an administrator
@@ -77,11 +77,14 @@ func TestLoginEndpoint(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
 			t.Fatal(err)
 		}
-		if res["token_type"] != "Bearer" || res["expires_in"] != authtest.TTL.Seconds() || len(res) != 3 {
+		if res["token_type"] != "Bearer" || res["expires_in"] != authtest.TTL.Seconds() || len(res) != 4 {
 			t.Fatalf("login response %v", res)
 		}
 		if _, err := env.Tokens.Authenticate(t.Context(), res["access_token"].(string)); err != nil {
 			t.Fatalf("issued token refused: %v", err)
+		}
+		if rt, _ := res["refresh_token"].(string); len(rt) < 22 { // 128 bits in base64url
+			t.Fatalf("refresh token %q", res["refresh_token"])
 		}
 
 		// Unknown login, wrong password, inactive user: same status, same

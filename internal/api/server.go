@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -133,6 +134,9 @@ func authenticate(a Authenticator) echo.MiddlewareFunc {
 				return echo.NewHTTPError(http.StatusUnauthorized, "missing bearer token")
 			}
 			p, err := a.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+			if errors.Is(err, domain.ErrUnavailable) {
+				return err // the revocation check could not reach the database: not the token's fault
+			}
 			if err != nil {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="doligo", error="invalid_token"`)
 				return echo.NewHTTPError(http.StatusUnauthorized, "invalid or expired token")

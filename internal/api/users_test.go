@@ -206,7 +206,7 @@ func TestUsersOpenAPI(t *testing.T) {
 			t.Errorf("%s %s is not in the OpenAPI document", r.Method, p)
 		}
 	}
-	if n != 7 {
-		t.Errorf("%d routes checked, want 7", n)
+	if n != 10 {
+		t.Errorf("%d routes checked, want 10", n)
 	}
 }

@@ -24,7 +24,8 @@ type Repositories struct {
 	Users         UserRepository
 	Roles         RoleRepository
 	LoginFailures LoginFailureRepository
-	Idempotency   IdempotencyRepository // Idempotency-Key records
+	RefreshTokens RefreshTokenRepository // sessions
+	Idempotency   IdempotencyRepository  // Idempotency-Key records
 
 	Outbox  OutboxRepository  // jobs committed with the change that causes them
 	Archive ArchiveRepository // rendered files of documents (the documents table)
@@ -50,6 +51,7 @@ type Readers struct {
 	Users         UserReader
 	Roles         RoleReader
 	LoginFailures LoginFailureReader
+	RefreshTokens RefreshTokenReader
 	Idempotency   IdempotencyReader
 
 	Archive ArchiveReader
@@ -62,8 +64,8 @@ func (r Repositories) Readers() Readers {
 		Products: r.Products, Warehouses: r.Warehouses, Stock: r.Stock, Movements: r.Movements,
 		ThirdParties: r.ThirdParties, Contacts: r.Contacts, Documents: r.Documents, Payments: r.Payments,
 		BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
-		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, Idempotency: r.Idempotency,
-		Archive: r.Archive,
+		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
+		Idempotency: r.Idempotency, Archive: r.Archive,
 	}
 }
 

@@ -169,8 +169,11 @@ type User struct {
 	PasswordHash string // never leaves the server
 	Active       bool
 	Roles        []string // role names, sorted and unique
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SecurityStamp changes whenever the user's existing access tokens must
+	// stop working: deactivation, role change, password change.
+	SecurityStamp int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // HasRole reports whether the user holds the role.
@@ -258,13 +261,30 @@ func checkEmail(v *ValidationError, email string) {
 	}
 }
 
-func checkPassword(v *ValidationError, pw string) {
+func checkPassword(v *ValidationError, pw string) { checkPasswordField(v, "password", pw) }
+
+func checkPasswordField(v *ValidationError, field, pw string) {
 	switch {
 	case utf8.RuneCountInString(pw) < MinPasswordLen:
-		v.Add("password", "must be at least %d characters", MinPasswordLen)
+		v.Add(field, "must be at least %d characters", MinPasswordLen)
 	case len(pw) > MaxPasswordBytes:
-		v.Add("password", "must be at most %d bytes", MaxPasswordBytes)
+		v.Add(field, "must be at most %d bytes", MaxPasswordBytes)
 	}
+}
+
+// CheckPasswordChange validates a change of one's own password: the current
+// one is required and the new one follows the password rules and differs
+// from it. Never nil.
+func CheckPasswordChange(current, next string) *ValidationError {
+	v := &ValidationError{}
+	if current == "" {
+		v.Add("current_password", "is required")
+	}
+	checkPasswordField(v, "new_password", next)
+	if current != "" && next == current {
+		v.Add("new_password", "must differ from the current password")
+	}
+	return v
 }
 
 func checkRoles(v *ValidationError, roles []string) {
@@ -303,6 +323,11 @@ type UserReader interface {
 	// List sorts by login, id or created_at; Search matches login and e-mail.
 	List(ctx context.Context, q ListQuery) (Page[*User], error)
 	Count(ctx context.Context) (int64, error)
+	// Stamp returns the user's security stamp and whether it is active, in
+	// one cheap query (it runs on every authenticated request whose cached
+	// answer is older than the revocation lag); ErrNotFound when the user
+	// does not exist.
+	Stamp(ctx context.Context, id int64) (UserStamp, error)
 }
 
 // UserRepository stores users and their role assignments.

@@ -58,7 +58,8 @@ func TestLogin(t *testing.T) {
 		hasher := &countingHasher{PasswordHasher: env.Hasher}
 		auth, err := usecase.NewAuthService(usecase.AuthDeps{
 			UoW: gormdb.NewUnitOfWork(env.DB.DB), Hasher: hasher, Tokens: env.Tokens,
-			Throttle: domain.LoginThrottle{MaxFailures: 100, Lockout: time.Minute}, Now: env.Clock.Now,
+			Throttle: domain.LoginThrottle{MaxFailures: 100, Lockout: time.Minute},
+			Sessions: domain.SessionPolicy{RefreshTTL: authtest.RefreshTTL}, Now: env.Clock.Now,
 		})
 		if err != nil {
 			t.Fatal(err)

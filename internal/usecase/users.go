@@ -154,7 +154,7 @@ func (s *UserService) Update(ctx context.Context, id int64, p domain.UserPatch) 
 		if err != nil {
 			return nil, err
 		}
-		wasAdmin := u.IsActiveAdmin()
+		wasAdmin, wasActive, oldRoles := u.IsActiveAdmin(), u.Active, u.Roles
 		if p.Email != nil {
 			u.Email = *p.Email
 		}
@@ -170,8 +170,25 @@ func (s *UserService) Update(ctx context.Context, id int64, p domain.UserPatch) 
 		if wasAdmin && !u.IsActiveAdmin() && len(admins) <= 1 {
 			return nil, domain.ErrLastAdmin(u.Login)
 		}
+		deactivated := wasActive && !u.Active
+		// The user's access tokens stop working (within the revocation
+		// lag) when it is deactivated, gets other roles or a new password.
+		if deactivated || p.Password != nil || !slices.Equal(oldRoles, u.Roles) {
+			u.SecurityStamp++
+		}
 		u.UpdatedAt = s.clock()
-		return u, r.Users.Save(ctx, u)
+		if err := r.Users.Save(ctx, u); err != nil {
+			return nil, err
+		}
+		// A password set by an administrator (a compromised account) or a
+		// deactivation also ends every session: no refresh token of the
+		// user works any more.
+		if deactivated || p.Password != nil {
+			if err := r.RefreshTokens.RevokeUser(ctx, u.ID, "", s.now().UTC()); err != nil {
+				return nil, err
+			}
+		}
+		return u, nil
 	})
 }
 

@@ -58,6 +58,9 @@ type Config struct {
 	AdminEmail       string        `envconfig:"ADMIN_EMAIL" default:"admin@localhost"`
 	LoginMaxFailures int           `envconfig:"LOGIN_MAX_FAILURES" default:"5"`
 	LoginLockout     time.Duration `envconfig:"LOGIN_LOCKOUT" default:"15m"`
+	RefreshTTL       time.Duration `envconfig:"REFRESH_TTL" default:"720h"`
+	// AuthRevocationLag may be 0: every request then reads the user's stamp.
+	AuthRevocationLag time.Duration `envconfig:"AUTH_REVOCATION_LAG" default:"5s"`
 
 	SMTPHost     string `envconfig:"SMTP_HOST" default:"localhost"`
 	SMTPPort     int    `envconfig:"SMTP_PORT" default:"25"`
@@ -158,6 +161,7 @@ func (c *Config) validate() error {
 		"HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeaderTimeout, "HTTP_READ_TIMEOUT": c.HTTPReadTimeout,
 		"HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout, "HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout,
 		"IDEMPOTENCY_TTL": c.IdempotencyTTL, "JWT_TTL": c.JWTTTL, "LOGIN_LOCKOUT": c.LoginLockout,
+		"REFRESH_TTL":  c.RefreshTTL,
 		"TASK_TIMEOUT": c.TaskTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
 		"JOB_LEASE": c.JobLease, "JOB_POLL_INTERVAL": c.JobPollInterval,
 		"JOB_BACKOFF_BASE": c.JobBackoffBase, "JOB_BACKOFF_MAX": c.JobBackoffMax, "JOB_RETENTION": c.JobRetention,
@@ -211,6 +215,12 @@ func (c *Config) validate() error {
 	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
 		bad("ADMIN_PASSWORD", "must be at least 8 characters")
+	}
+	if c.AuthRevocationLag < 0 {
+		bad("AUTH_REVOCATION_LAG", "must not be negative, got %s", c.AuthRevocationLag)
+	}
+	if c.RefreshTTL > 0 && c.RefreshTTL <= c.JWTTTL {
+		bad("REFRESH_TTL", "must exceed DOLIGO_JWT_TTL (%s), got %s", c.JWTTTL, c.RefreshTTL)
 	}
 	if c.LoginMaxFailures < 1 {
 		bad("LOGIN_MAX_FAILURES", "must be at least 1, got %d", c.LoginMaxFailures)

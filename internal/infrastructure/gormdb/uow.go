@@ -59,6 +59,7 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Users:         &userRepo{db: tx},
 		Roles:         &roleRepo{db: tx},
 		LoginFailures: &loginFailureRepo{db: tx},
+		RefreshTokens: &refreshTokenRepo{db: tx},
 		Idempotency:   &idempotencyRepo{db: tx},
 
 		Outbox:  queue.NewOutbox(tx),

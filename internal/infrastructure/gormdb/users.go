@@ -15,13 +15,14 @@ import (
 )
 
 type userRow struct {
-	ID           int64 `gorm:"primaryKey"`
-	Login        string
-	Email        string
-	PasswordHash string
-	Active       bool
-	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
+	ID            int64 `gorm:"primaryKey"`
+	Login         string
+	Email         string
+	PasswordHash  string
+	Active        bool
+	SecurityStamp int64
+	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (userRow) TableName() string { return "users" }
@@ -36,7 +37,7 @@ func (userRoleRow) TableName() string { return "user_roles" }
 func toUserRow(u *domain.User) userRow {
 	return userRow{
 		ID: u.ID, Login: u.Login, Email: u.Email, PasswordHash: u.PasswordHash, Active: u.Active,
-		CreatedAt: dbTime(u.CreatedAt), UpdatedAt: dbTime(u.UpdatedAt),
+		SecurityStamp: u.SecurityStamp, CreatedAt: dbTime(u.CreatedAt), UpdatedAt: dbTime(u.UpdatedAt),
 	}
 }
 
@@ -46,7 +47,7 @@ func (m userRow) user(roles []string) *domain.User {
 	}
 	return &domain.User{
 		ID: m.ID, Login: m.Login, Email: m.Email, PasswordHash: m.PasswordHash, Active: m.Active,
-		Roles: roles, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
+		Roles: roles, SecurityStamp: m.SecurityStamp, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
 	}
 }
 
@@ -139,7 +140,8 @@ func (r *userRepo) List(ctx context.Context, q domain.ListQuery) (domain.Page[*d
 func (r *userRepo) Save(ctx context.Context, u *domain.User) error {
 	tx := r.db.WithContext(ctx)
 	err := tx.Model(&userRow{}).Where("id = ?", u.ID).Updates(map[string]any{
-		"email": u.Email, "password_hash": u.PasswordHash, "active": u.Active, "updated_at": dbTime(u.UpdatedAt),
+		"email": u.Email, "password_hash": u.PasswordHash, "active": u.Active,
+		"security_stamp": u.SecurityStamp, "updated_at": dbTime(u.UpdatedAt),
 	}).Error
 	if err != nil {
 		return fmt.Errorf("update user %d: %w", u.ID, err)
@@ -162,6 +164,22 @@ func (r *userRepo) Count(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
+}
+
+// Stamp reads the two columns the revocation check needs, by primary key.
+func (r *userRepo) Stamp(ctx context.Context, id int64) (domain.UserStamp, error) {
+	var row struct {
+		SecurityStamp int64
+		Active        bool
+	}
+	res := r.db.WithContext(ctx).Table("users").Select("security_stamp, active").Where("id = ?", id).Limit(1).Scan(&row)
+	if res.Error != nil {
+		return domain.UserStamp{}, fmt.Errorf("read security stamp of user %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return domain.UserStamp{}, domain.NotFound("user", id)
+	}
+	return domain.UserStamp{Stamp: row.SecurityStamp, Active: row.Active}, nil
 }
 
 // LockActiveAdmins locks the admin role's row: every writer that could remove

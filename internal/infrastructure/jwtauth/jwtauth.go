@@ -27,10 +27,16 @@ var method = jwt.SigningMethodHS256
 type claims struct {
 	Login       string   `json:"login"`
 	Permissions []string `json:"permissions"`
+	// Stamp is the user's security stamp at issue; a token without one
+	// carries the stamp every user starts with, 0.
+	Stamp int64 `json:"stamp,omitempty"`
+	// SessionID is the refresh-token family the token belongs to.
+	SessionID string `json:"sid,omitempty"`
 	jwt.RegisteredClaims
 }
 
-// Tokens issues tokens and implements api.Authenticator.
+// Tokens issues tokens and implements domain.TokenVerifier (the API checks
+// the user's security stamp on top, usecase.Authenticator).
 type Tokens struct {
 	key    []byte
 	issuer string
@@ -77,6 +83,8 @@ func (t *Tokens) Issue(p domain.Principal) (string, time.Duration, error) {
 	c := claims{
 		Login:       p.Login,
 		Permissions: p.Permissions,
+		Stamp:       p.Stamp,
+		SessionID:   p.SessionID,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Subject:   strconv.FormatInt(p.UserID, 10),
@@ -109,5 +117,5 @@ func (t *Tokens) Authenticate(_ context.Context, token string) (domain.Principal
 	if err != nil || id <= 0 {
 		return domain.Principal{}, fmt.Errorf("%w: sub %q is not a user id", domain.ErrUnauthenticated, c.Subject)
 	}
-	return domain.Principal{UserID: id, Login: c.Login, Permissions: c.Permissions}, nil
+	return domain.Principal{UserID: id, Login: c.Login, Permissions: c.Permissions, Stamp: c.Stamp, SessionID: c.SessionID}, nil
 }

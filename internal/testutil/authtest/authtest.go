@@ -20,10 +20,11 @@ import (
 	"github.com/doligo/doligo/internal/usecase"
 )
 
-// Issuer and TTL are the token settings of every Env.
+// Issuer, TTL and RefreshTTL are the token settings of every Env.
 const (
-	Issuer = "doligo-test"
-	TTL    = 15 * time.Minute
+	Issuer     = "doligo-test"
+	TTL        = 15 * time.Minute
+	RefreshTTL = 24 * time.Hour
 )
 
 // Secret is the HS256 key of every Env.
@@ -58,6 +59,9 @@ type Env struct {
 	Users  *usecase.UserService
 	Roles  *usecase.RoleService
 	Auth   *usecase.AuthService
+	// Authn is the API's authenticator: Tokens, then the user's security
+	// stamp, read on every request (revocation lag 0).
+	Authn *usecase.Authenticator
 }
 
 // New wires everything on db (roles synced) with the given throttle.
@@ -75,9 +79,13 @@ func New(t testing.TB, db *testdb.DB, throttle domain.LoginThrottle) *Env {
 	e.Users = usecase.NewUserService(uow, e.Hasher, e.Clock.Now)
 	e.Roles = usecase.NewRoleService(uow)
 	e.Auth, err = usecase.NewAuthService(usecase.AuthDeps{
-		UoW: uow, Hasher: e.Hasher, Tokens: e.Tokens, Throttle: throttle, Now: e.Clock.Now,
+		UoW: uow, Hasher: e.Hasher, Tokens: e.Tokens, Throttle: throttle,
+		Sessions: domain.SessionPolicy{RefreshTTL: RefreshTTL}, Now: e.Clock.Now,
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Authn, err = usecase.NewAuthenticator(e.Tokens, uow, 0, e.Clock.Now); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Users.SyncRoles(context.Background()); err != nil {
@@ -109,9 +117,15 @@ func (e *Env) CreateUser(t testing.TB, login, password string, roles ...string) 
 // Token logs in and returns the access token.
 func (e *Env) Token(t testing.TB, login, password string) string {
 	t.Helper()
+	return e.Session(t, login, password).AccessToken
+}
+
+// Session logs in and returns the session.
+func (e *Env) Session(t testing.TB, login, password string) usecase.Session {
+	t.Helper()
 	s, err := e.Auth.Login(context.Background(), login, password, "192.0.2.1")
 	if err != nil {
 		t.Fatalf("login %s: %v", login, err)
 	}
-	return s.AccessToken
+	return s
 }
