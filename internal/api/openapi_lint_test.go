@@ -33,6 +33,7 @@ var problemResponses = map[string]string{
 	"429": "TooManyRequests",
 	"500": "InternalServerError",
 	"503": "ServiceUnavailable",
+	"504": "GatewayTimeout",
 }
 
 // operationID is a camelCase verb and noun: listInvoices, createInvoicePayment.
@@ -226,6 +227,7 @@ func TestOpenAPIConventions(t *testing.T) {
 			}
 			if method == "get" && strings.HasSuffix(path, "/pdf") {
 				need["503"] = "too many PDFs rendering at once"
+				need["504"] = "a render bounded by DOLIGO_TASK_TIMEOUT"
 			}
 			for status, why := range need {
 				if _, ok := op.Responses[status]; !ok {
