@@ -83,6 +83,17 @@ func (r *Role) Apply(p RolePatch) error {
 	return nil
 }
 
+// Narrows reports whether the role grants now less than it did when it held
+// before: its holders' tokens carry permissions it no longer gives.
+func (r *Role) Narrows(before []string) bool {
+	for _, p := range before {
+		if !slices.Contains(r.Permissions, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckDelete refuses to delete a built-in role (the next start would create
 // it again, and its holders would lose their permissions meanwhile) or one
 // that users still hold (deleting it would silently take their permissions

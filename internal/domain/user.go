@@ -343,6 +343,10 @@ type UserRepository interface {
 	// active administrator (until the transaction ends) and returns the ids of
 	// the active administrators as they are once the lock is held.
 	LockActiveAdmins(ctx context.Context) ([]int64, error)
+	// BumpStampsOfRole changes the security stamp of every holder of the
+	// role, so that access tokens carrying what the role granted stop working
+	// within the revocation lag.
+	BumpStampsOfRole(ctx context.Context, roleID int64) error
 }
 
 // RoleReader is the read side of RoleRepository: what a unit of work's Read hands

@@ -65,10 +65,21 @@ func (s *RoleService) Update(ctx context.Context, id int64, p domain.RolePatch) 
 		if err != nil {
 			return nil, err
 		}
+		before := role.Permissions
 		if err := role.Apply(p); err != nil {
 			return nil, err
 		}
-		return role, r.Roles.Save(ctx, role)
+		if err := r.Roles.Save(ctx, role); err != nil {
+			return nil, err
+		}
+		// Taking a permission away demotes every holder: their tokens must
+		// stop working as a demoted user's do.
+		if role.Narrows(before) {
+			if err := r.Users.BumpStampsOfRole(ctx, role.ID); err != nil {
+				return nil, err
+			}
+		}
+		return role, nil
 	})
 }
 

@@ -362,3 +362,37 @@ func TestRevocationLag(t *testing.T) {
 		}
 	})
 }
+
+// A custom role that loses a permission demotes its holders: their access
+// tokens stop working as a demoted user's do. Adding one takes nothing away.
+func TestNarrowingARoleRevokesItsHoldersTokens(t *testing.T) {
+	authtest.Each(t, throttle, func(t *testing.T, env *authtest.Env) {
+		ctx := context.Background()
+		role, err := env.Roles.Create(ctx, domain.NewRole{Name: "auditor", Permissions: []string{domain.PermReportsRead}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.CreateUser(t, "eva", "eva-password", "auditor")
+		env.CreateUser(t, "ivo", "ivo-password", domain.RoleViewer)
+		eva, ivo := env.Token(t, "eva", "eva-password"), env.Token(t, "ivo", "ivo-password")
+		check := func(token string, ok bool, what string) {
+			t.Helper()
+			_, err := env.Authn.Authenticate(ctx, token)
+			if ok && err != nil || !ok && !errors.Is(err, domain.ErrUnauthenticated) {
+				t.Fatalf("%s: %v (want ok=%v)", what, err, ok)
+			}
+		}
+		wider := []string{domain.PermReportsRead, domain.PermStockRead}
+		if _, err := env.Roles.Update(ctx, role.ID, domain.RolePatch{Permissions: &wider}); err != nil {
+			t.Fatal(err)
+		}
+		check(eva, true, "holder, after a permission was added")
+		narrower := []string{domain.PermStockRead}
+		if _, err := env.Roles.Update(ctx, role.ID, domain.RolePatch{Permissions: &narrower}); err != nil {
+			t.Fatal(err)
+		}
+		check(eva, false, "holder, after a permission was taken away")
+		check(ivo, true, "someone without the role")
+		check(env.Token(t, "eva", "eva-password"), true, "holder, a token issued after the change")
+	})
+}

@@ -182,6 +182,16 @@ func (r *userRepo) Stamp(ctx context.Context, id int64) (domain.UserStamp, error
 	return domain.UserStamp{Stamp: row.SecurityStamp, Active: row.Active}, nil
 }
 
+// BumpStampsOfRole implements domain.UserRepository in one UPDATE.
+func (r *userRepo) BumpStampsOfRole(ctx context.Context, roleID int64) error {
+	err := r.db.WithContext(ctx).Exec(`UPDATE users SET security_stamp = security_stamp + 1
+		WHERE id IN (SELECT user_id FROM user_roles WHERE role_id = ?)`, roleID).Error
+	if err != nil {
+		return fmt.Errorf("bump the security stamps of role %d's holders: %w", roleID, err)
+	}
+	return nil
+}
+
 // LockActiveAdmins locks the admin role's row: every writer that could remove
 // the last administrator takes that one lock first, so two of them queue
 // instead of each seeing the other's administrator still there. The ids are
