@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
@@ -112,5 +113,40 @@ func TestJSONMediaType(t *testing.T) {
 		if got := isJSONMediaType(ct); got != want {
 			t.Errorf("%q: %v, want %v", ct, got, want)
 		}
+	}
+}
+
+// Every operation taking a JSON body documents the 415 Bind answers.
+func TestOpenAPIDocuments415(t *testing.T) {
+	raw, err := OpenAPIDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for p, ops := range doc.Paths {
+		for m, rawOp := range ops {
+			var op struct {
+				RequestBody *struct {
+					Content map[string]any `json:"content"`
+				} `json:"requestBody"`
+				Responses map[string]any `json:"responses"`
+			}
+			if m == "parameters" || json.Unmarshal(rawOp, &op) != nil || op.RequestBody == nil || op.RequestBody.Content["application/json"] == nil {
+				continue
+			}
+			n++
+			if op.Responses["415"] == nil {
+				t.Errorf("%s %s takes JSON but does not document 415", m, p)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d operations take a JSON body", n)
 	}
 }
