@@ -163,8 +163,10 @@ func jobsAPI(t *testing.T, a *outboxAPI, sent int64) {
 	if l := list("?status=done&sort=id&limit=1", "admin"); l.Total != 1 || l.Items[0].Kind != domain.JobKindPDFRender || l.Limit != 1 {
 		t.Fatalf("done jobs: %+v", l)
 	}
-	if l := list("?kind=nope", "admin"); l.Total != 0 || l.Items == nil {
-		t.Fatalf("jobs of an unknown kind: %+v", l)
+	// An unknown kind filters nothing real: 422 naming it (it was an empty
+	// 200, which hid typos).
+	if fields := wantProblem(t, a.call("GET", "/api/v1/jobs?kind=nope", ""), http.StatusUnprocessableEntity, "validation"); strings.Join(fields, " ") != "kind" {
+		t.Fatalf("jobs of an unknown kind: fields %v", fields)
 	}
 	fields := wantProblem(t, a.call("GET", "/api/v1/jobs?status=available&sort=kind", ""), http.StatusUnprocessableEntity, "validation")
 	if strings.Join(fields, " ") != "sort status" {

@@ -89,12 +89,17 @@ func Money(d decimal.Decimal) string {
 }
 
 // BindChecked is Bind followed by check, so that one 422 lists every invalid
-// field: those of the validate tags and those check finds (decimals).
+// field: those of the validate tags and those check finds (decimals). A body
+// refused before decoding (415, 400, 413, or the 422 of unknown fields and
+// bad text) is answered alone: req holds nothing to check.
 func BindChecked(c echo.Context, req any, check func(v *domain.ValidationError)) error {
-	err := Bind(c, req)
+	if err := decodeBody(c, req); err != nil {
+		return err
+	}
+	err := c.Validate(req)
 	var verr *domain.ValidationError
 	if err != nil && !errors.As(err, &verr) {
-		return err // 400, 413, 415
+		return err
 	}
 	if verr == nil {
 		verr = &domain.ValidationError{}

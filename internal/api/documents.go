@@ -21,7 +21,7 @@ import (
 // unit_price and vat_rate, which then come from the product.
 type lineRequest struct {
 	ProductID       *int64  `json:"product_id"`
-	Description     string  `json:"description"`
+	Description     string  `json:"description" text:"multiline"`
 	Qty             Decimal `json:"qty"`
 	UnitPrice       Decimal `json:"unit_price"`
 	DiscountPercent Decimal `json:"discount_percent"`
@@ -35,7 +35,7 @@ type documentRequest struct {
 	Date         DateField      `json:"date"`
 	DueDate      DateField      `json:"due_date"` // null clears it on PATCH
 	Currency     *string        `json:"currency"`
-	Note         *string        `json:"note"`
+	Note         *string        `json:"note" text:"multiline"`
 	Lines        *[]lineRequest `json:"lines"`
 }
 

@@ -85,9 +85,7 @@ func (h *JobRoutes) list(c echo.Context) error {
 		}
 		f.State = state
 	}
-	if f.Kind = c.QueryParam("kind"); len(f.Kind) > 64 {
-		verr.Add("kind", "must be at most 64 characters")
-	}
+	f.Kind = enumQuery(c, "kind", domain.JobKinds(), verr)
 	if err := verr.OrNil(); err != nil {
 		return err
 	}

@@ -71,6 +71,7 @@ func OpenAPIDocument() ([]byte, error) {
 		}
 	}
 	addIdempotencyKey(paths)
+	addUnsupportedMediaType(paths)
 	doc["paths"] = paths
 	return json.Marshal(doc)
 }
@@ -101,6 +102,30 @@ func addIdempotencyKey(paths map[string]any) {
 		}
 		if !has {
 			post["parameters"] = append(params, map[string]any{"$ref": idempotencyKeyRef})
+		}
+	}
+}
+
+// addUnsupportedMediaType documents the 415 problem on every operation that
+// takes a JSON body: Bind answers it to any other Content-Type, so the path
+// files need not repeat it.
+func addUnsupportedMediaType(paths map[string]any) {
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			o, _ := op.(map[string]any)
+			body, _ := o["requestBody"].(map[string]any)
+			content, _ := body["content"].(map[string]any)
+			if _, ok := content["application/json"]; !ok {
+				continue
+			}
+			responses, _ := o["responses"].(map[string]any)
+			if responses == nil {
+				continue
+			}
+			if _, ok := responses["415"]; !ok {
+				responses["415"] = map[string]any{"$ref": "#/components/responses/Problem"}
+			}
 		}
 	}
 }

@@ -1,7 +1,12 @@
 package api
 
 import (
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,4 +53,51 @@ func boolQuery(c echo.Context, name string, verr *domain.ValidationError) *bool 
 		return nil
 	}
 	return &b
+}
+
+// enumQuery reads an optional query parameter that must be one of allowed:
+// an unknown value filters nothing real, so it is a 422 rather than an empty
+// list. "" when absent.
+func enumQuery(c echo.Context, name string, allowed []string, verr *domain.ValidationError) string {
+	v := c.QueryParam(name)
+	if v != "" && !slices.Contains(allowed, v) {
+		verr.Add(name, "must be one of %s", strings.Join(allowed, ", "))
+		return ""
+	}
+	return v
+}
+
+// strictQuery applies the text rule of request bodies (textProblem) to every
+// query value of every /api/v1 route, before any handler reads one: a NUL
+// would reach PostgreSQL as a 500, invalid UTF-8 a filter as garbage. A query
+// string that does not parse is a 400: url.Values would drop the bad pair
+// silently, and the filter with it.
+func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw := c.Request().URL.RawQuery
+		if raw == "" {
+			return next(c)
+		}
+		values, err := url.ParseQuery(raw)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "malformed query string: use &-separated name=value pairs, percent-encoded")
+		}
+		verr := &domain.ValidationError{}
+		for _, name := range slices.Sorted(maps.Keys(values)) {
+			if msg := textProblem(name, false); msg != "" {
+				verr.Add(printable(name), "parameter name %s", msg)
+				continue
+			}
+			for _, v := range values[name] {
+				if msg := textProblem(v, false); msg != "" {
+					verr.Add(name, "%s", msg)
+					break
+				}
+			}
+		}
+		if err := verr.OrNil(); err != nil {
+			return err
+		}
+		return next(c)
+	}
 }

@@ -191,9 +191,7 @@ func (h *SalesReportRoutes) topCustomers(c echo.Context) error {
 func (h *SalesReportRoutes) aging(c echo.Context) error {
 	v := &domain.ValidationError{}
 	q := domain.AgingQuery{AsOf: salesDateParam(c, "as_of", h.now().UTC().Truncate(24*time.Hour), v), Currency: h.currencyQuery(c)}
-	if !domain.ValidCurrency(q.Currency) {
-		v.Add("currency", "must be a three-letter ISO 4217 code such as EUR")
-	}
+	domain.CheckCurrency(v, "currency", q.Currency)
 	if err := v.OrNil(); err != nil {
 		return err
 	}

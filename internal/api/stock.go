@@ -199,7 +199,7 @@ func (h *StockRoutes) list(c echo.Context) error {
 	if err != nil && !errors.As(err, &verr) {
 		return err
 	}
-	f := domain.MovementFilter{ListQuery: q, OriginType: c.QueryParam("origin_type")}
+	f := domain.MovementFilter{ListQuery: q, OriginType: enumQuery(c, "origin_type", domain.OriginTypes(), verr)}
 	f.ProductID = idQuery(c, "product_id", verr)
 	f.WarehouseID = idQuery(c, "warehouse_id", verr)
 	f.OriginID = idQuery(c, "origin_id", verr)

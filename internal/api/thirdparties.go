@@ -24,7 +24,7 @@ type thirdPartyRequest struct {
 	Email      *string `json:"email"`
 	Phone      *string `json:"phone"`
 	TaxID      *string `json:"tax_id"`
-	Address    *string `json:"address"`
+	Address    *string `json:"address" text:"multiline"`
 	Locale     *string `json:"locale"`
 }
 

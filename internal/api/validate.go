@@ -2,8 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
-	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -84,19 +82,14 @@ func message(fe validator.FieldError) string {
 	}
 }
 
-// Bind decodes the JSON body into req (400 when it is not JSON of the right
-// shape) and validates it (422 with every invalid field).
+// Bind decodes the JSON body into req strictly (see decodeBody: 415 when it
+// is not application/json, 400 when it is not one JSON object of the right
+// shape, 422 naming unknown or miscased fields and strings breaking the text
+// rule) and validates it (422 with every invalid field). Every handler binds
+// through it, so these rules hold for every body.
 func Bind(c echo.Context, req any) error {
-	if err := (&echo.DefaultBinder{}).BindBody(c, req); err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code != http.StatusBadRequest {
-			return he // 415 unsupported media type, 413 too large
-		}
-		msg := "malformed JSON body"
-		if errors.As(err, &he) {
-			msg += ": " + fmt.Sprint(he.Message)
-		}
-		return echo.NewHTTPError(http.StatusBadRequest, msg)
+	if err := decodeBody(c, req); err != nil {
+		return err
 	}
 	return c.Validate(req)
 }

@@ -1,38 +1,65 @@
 package domain
 
 import (
-	"regexp"
-
 	"github.com/shopspring/decimal"
 )
 
-// DefaultCurrencyPrecision is the number of decimals of every ISO 4217 code
-// that currencyPrecisions does not list: most currencies have cents.
+// DefaultCurrencyPrecision is the number of decimals of a code the table
+// does not know: never one a document holds (ValidCurrency refuses those),
+// but RoundMoney must round something.
 const DefaultCurrencyPrecision int32 = 2
 
-// currencyPrecisions lists the ISO 4217 currencies whose minor unit is not two
-// decimals; every other well-formed code has two.
-var currencyPrecisions = map[string]int32{
-	// no minor unit in practice
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-	"PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-	// thousandths
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-	// ten-thousandths (units of account)
-	"CLF": 4, "UYW": 4,
+// currencies are the active ISO 4217 currency codes (list one, as maintained
+// by SIX) with their minor unit: the decimals amounts are rounded to. Codes
+// with no minor unit in the standard (precious metals, the SDR, test and
+// "no currency" codes: XAU, XDR, XTS, XXX…) are left out: nothing is invoiced
+// in them. A code the standard adds later goes here; until then it is refused
+// rather than rounded at a guess.
+var currencies = map[string]int32{
+	"AED": 2, "AFN": 2, "ALL": 2, "AMD": 2, "ANG": 2, "AOA": 2, "ARS": 2, "AUD": 2, "AWG": 2, "AZN": 2,
+	"BAM": 2, "BBD": 2, "BDT": 2, "BGN": 2, "BHD": 3, "BIF": 0, "BMD": 2, "BND": 2, "BOB": 2, "BOV": 2,
+	"BRL": 2, "BSD": 2, "BTN": 2, "BWP": 2, "BYN": 2, "BZD": 2,
+	"CAD": 2, "CDF": 2, "CHE": 2, "CHF": 2, "CHW": 2, "CLF": 4, "CLP": 0, "CNY": 2, "COP": 2, "COU": 2,
+	"CRC": 2, "CUP": 2, "CVE": 2, "CZK": 2,
+	"DJF": 0, "DKK": 2, "DOP": 2, "DZD": 2,
+	"EGP": 2, "ERN": 2, "ETB": 2, "EUR": 2,
+	"FJD": 2, "FKP": 2,
+	"GBP": 2, "GEL": 2, "GHS": 2, "GIP": 2, "GMD": 2, "GNF": 0, "GTQ": 2, "GYD": 2,
+	"HKD": 2, "HNL": 2, "HTG": 2, "HUF": 2,
+	"IDR": 2, "ILS": 2, "INR": 2, "IQD": 3, "IRR": 2, "ISK": 0,
+	"JMD": 2, "JOD": 3, "JPY": 0,
+	"KES": 2, "KGS": 2, "KHR": 2, "KMF": 0, "KPW": 2, "KRW": 0, "KWD": 3, "KYD": 2, "KZT": 2,
+	"LAK": 2, "LBP": 2, "LKR": 2, "LRD": 2, "LSL": 2, "LYD": 3,
+	"MAD": 2, "MDL": 2, "MGA": 2, "MKD": 2, "MMK": 2, "MNT": 2, "MOP": 2, "MRU": 2, "MUR": 2, "MVR": 2,
+	"MWK": 2, "MXN": 2, "MXV": 2, "MYR": 2, "MZN": 2,
+	"NAD": 2, "NGN": 2, "NIO": 2, "NOK": 2, "NPR": 2, "NZD": 2,
+	"OMR": 3,
+	"PAB": 2, "PEN": 2, "PGK": 2, "PHP": 2, "PKR": 2, "PLN": 2, "PYG": 0,
+	"QAR": 2,
+	"RON": 2, "RSD": 2, "RUB": 2, "RWF": 0,
+	"SAR": 2, "SBD": 2, "SCR": 2, "SDG": 2, "SEK": 2, "SGD": 2, "SHP": 2, "SLE": 2, "SOS": 2, "SRD": 2,
+	"SSP": 2, "STN": 2, "SVC": 2, "SYP": 2, "SZL": 2,
+	"THB": 2, "TJS": 2, "TMT": 2, "TND": 3, "TOP": 2, "TRY": 2, "TTD": 2, "TWD": 2, "TZS": 2,
+	"UAH": 2, "UGX": 0, "USD": 2, "USN": 2, "UYI": 0, "UYU": 2, "UYW": 4, "UZS": 2,
+	"VED": 2, "VES": 2, "VND": 0, "VUV": 0,
+	"WST": 2,
+	"XAF": 0, "XCD": 2, "XCG": 2, "XOF": 0, "XPF": 0,
+	"YER": 2,
+	"ZAR": 2, "ZMW": 2, "ZWG": 2,
 }
 
-var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
-
-// ValidCurrency reports whether code is shaped like an ISO 4217 code (three
-// capital letters). Unknown codes are accepted: there is no FX, a currency is
-// only a label and a precision.
-func ValidCurrency(code string) bool { return currencyCode.MatchString(code) }
+// ValidCurrency reports whether code is an active ISO 4217 currency code,
+// in capitals ("EUR"). A well-shaped but unknown code ("XYZ") is refused: it
+// has no minor unit to round to, and a typo would split the reports.
+func ValidCurrency(code string) bool {
+	_, ok := currencies[code]
+	return ok
+}
 
 // CurrencyPrecision is the number of decimals amounts in the currency are
-// rounded to: 2 unless the table says otherwise.
+// rounded to: its ISO 4217 minor unit.
 func CurrencyPrecision(code string) int32 {
-	if p, ok := currencyPrecisions[code]; ok {
+	if p, ok := currencies[code]; ok {
 		return p
 	}
 	return DefaultCurrencyPrecision
@@ -47,4 +74,11 @@ func RoundMoney(d decimal.Decimal, currency string) decimal.Decimal {
 // FormatMoney writes an amount with exactly the currency's decimals ("12.50").
 func FormatMoney(d decimal.Decimal, currency string) string {
 	return d.StringFixed(CurrencyPrecision(currency))
+}
+
+// CheckCurrency adds a field error when code is not an active ISO 4217 code.
+func CheckCurrency(v *ValidationError, field, code string) {
+	if !ValidCurrency(code) {
+		v.Add(field, "must be an active ISO 4217 currency code such as EUR")
+	}
 }

@@ -348,9 +348,7 @@ func NewDraft(t DocType, in DraftInput, today time.Time, currency string, create
 }
 
 func (d *Document) checkHeader(v *ValidationError) {
-	if !ValidCurrency(d.Currency) {
-		v.Add("currency", "must be a three-letter ISO 4217 code such as EUR")
-	}
+	CheckCurrency(v, "currency", d.Currency)
 	if d.DueDate != nil && d.DueDate.Before(d.Date) {
 		v.Add("due_date", "must not be before date")
 	}

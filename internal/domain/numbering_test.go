@@ -48,7 +48,10 @@ func TestCurrencyPrecision(t *testing.T) {
 			t.Errorf("%s: %d, want %d", code, got, want)
 		}
 	}
-	for code, want := range map[string]bool{"EUR": true, "eur": false, "EURO": false, "E1R": false, "": false} {
+	// Shaped like a code is not enough: XYZ is no currency, XAU (gold) and
+	// XXX ("no currency") have no minor unit and are no invoicing currency.
+	for code, want := range map[string]bool{"EUR": true, "eur": false, "EURO": false, "E1R": false, "": false,
+		"XYZ": false, "XAU": false, "XXX": false, "CLF": true, "XCG": true, "ZWG": true} {
 		if ValidCurrency(code) != want {
 			t.Errorf("ValidCurrency(%q) = %v", code, !want)
 		}

@@ -40,9 +40,7 @@ func (q SalesPeriodQuery) Check(v *ValidationError) {
 	if q.To.Before(q.From) {
 		v.Add("to", "must not be before from")
 	}
-	if !ValidCurrency(q.Currency) {
-		v.Add("currency", "must be a three-letter ISO 4217 code such as EUR")
-	}
+	CheckCurrency(v, "currency", q.Currency)
 }
 
 // SalesQuery is the sales-by-period report's.

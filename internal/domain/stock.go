@@ -24,6 +24,13 @@ const (
 	MaxStockLines = 1000
 )
 
+// OriginTypes lists every origin type a movement may have, for the filters
+// that name one; a feature adding an origin adds it here.
+func OriginTypes() []string {
+	return []string{OriginManual, OriginTransfer, OriginInventory, OriginManufacturing,
+		OriginOrder, OriginInvoice, OriginCreditNote}
+}
+
 // Origin names the document that caused a movement; ID is 0 when there is none.
 type Origin struct {
 	Type string

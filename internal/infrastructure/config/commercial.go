@@ -30,7 +30,7 @@ func (c *Config) numberMasks() []struct {
 func (c *Config) validateCommercial(bad func(name, format string, args ...any)) {
 	c.DefaultCurrency = strings.ToUpper(c.DefaultCurrency)
 	if !domain.ValidCurrency(c.DefaultCurrency) {
-		bad("DEFAULT_CURRENCY", "%q is not a three-letter ISO 4217 code such as EUR", c.DefaultCurrency)
+		bad("DEFAULT_CURRENCY", "%q is not an active ISO 4217 currency code such as EUR", c.DefaultCurrency)
 	}
 	seen := map[string]string{}
 	for _, m := range c.numberMasks() {

@@ -115,12 +115,29 @@ func (d reportDialect) groupBy(cols string) string {
 
 func day(t time.Time) string { return t.Format(time.DateOnly) }
 
+// lastDay is the last date a document may carry (the API refuses later ones,
+// MySQL's DATE ends there).
+var lastDay = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// upTo is the condition "the DATE column col is t or earlier", as col < the
+// next day (on SQLite the column's text is longer than a bare date, so <= t
+// would leave t out), with its arguments. Up to the last day is no condition:
+// the next day, "10000-01-01", is NULL as a MySQL DATE and sorts before every
+// other date as SQLite text, which selected nothing.
+func (d reportDialect) upTo(col string, t time.Time) (string, []any) {
+	if !t.Before(lastDay) {
+		return "1 = 1", nil
+	}
+	return col + " < " + d.date(), []any{day(t.AddDate(0, 0, 1))}
+}
+
 // salesWhere selects the sales of a period: validated or paid invoices and
 // credit notes of one currency dated from q.From to q.To included.
 func (d reportDialect) salesWhere(q domain.SalesPeriodQuery) (string, []any) {
+	to, toArgs := d.upTo("d.doc_date", q.To)
 	return `d.doc_type IN ('invoice', 'credit_note') AND d.status IN ('validated', 'paid')
-		AND d.currency = ? AND d.doc_date >= ` + d.date() + ` AND d.doc_date < ` + d.date(),
-		[]any{q.Currency, day(q.From), day(q.To.AddDate(0, 0, 1))}
+		AND d.currency = ? AND d.doc_date >= ` + d.date() + ` AND ` + to,
+		append([]any{q.Currency, day(q.From)}, toArgs...)
 }
 
 // counts are the numbers of invoices and credit notes among the rows.
@@ -211,6 +228,7 @@ func (r *SalesReports) ReceivablesAging(ctx context.Context, q domain.AgingQuery
 	// Days are counted from the due date (the invoice's, for a credit note),
 	// else the document date.
 	days := r.d.daysSince("COALESCE(s.due_date, d.due_date, d.doc_date)")
+	asOf, asOfArgs := r.d.upTo("d.doc_date", q.AsOf)
 	query := `SELECT a.thirdparty_id, t.name, t.code,
 		CASE WHEN a.days < 0 THEN 0 WHEN a.days <= 30 THEN 1 WHEN a.days <= 60 THEN 2 WHEN a.days <= 90 THEN 3 ELSE 4 END,
 		` + r.d.sum("a.gross") + `, ` + r.d.sum("a.paid") + `
@@ -220,11 +238,11 @@ func (r *SalesReports) ReceivablesAging(ctx context.Context, q domain.AgingQuery
 			FROM commercial_documents d
 			LEFT JOIN commercial_documents s ON s.id = d.source_id AND d.doc_type = 'credit_note'
 			WHERE d.doc_type IN ('invoice', 'credit_note') AND d.status = 'validated'
-				AND d.currency = ? AND d.doc_date < ` + r.d.date() + `
+				AND d.currency = ? AND ` + asOf + `
 		) a JOIN thirdparties t ON t.id = a.thirdparty_id
 		` + r.d.groupBy("1, 2, 3, 4") + `
 		ORDER BY 2, 1, 4`
-	args := []any{day(q.AsOf), q.Currency, day(q.AsOf.AddDate(0, 0, 1))}
+	args := append([]any{day(q.AsOf), q.Currency}, asOfArgs...)
 	rows := foldRuns(ctx, r.db, r.d.bind(query), args,
 		func(rows *sql.Rows) (int64, domain.CustomerAging, error) {
 			var (

@@ -207,6 +207,12 @@ func salesReports(t *testing.T, db *testdb.DB) {
 			"2026-11 1/0 1000.00/200.00/1200.00",
 		}},
 		{"nothing sold", "2020-01-01", "2020-12-31", domain.GroupByMonth, "EUR", nil},
+		// The last day the API accepts is an inclusive bound on every
+		// dialect (its next day overflowed MySQL's DATE and SQLite's text).
+		{"up to the last day of the calendar", "1000-01-01", "9999-12-31", domain.GroupByYear, "EUR", []string{
+			"2025 1/0 40.00/8.00/48.00",
+			"2026 9/3 280.59/49.12/329.71",
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := sales(tc.from, tc.to, tc.g, tc.currency); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
@@ -263,6 +269,12 @@ func salesReports(t *testing.T, db *testdb.DB) {
 		if got, want := aging("2026-11-30", "EUR"),
 			"ACME 77.00 70.30 0.12 0.00 0.00 = 147.42; Beta 0.00 0.00 0.24 0.00 48.00 = 48.24"; got != want {
 			t.Errorf("at 2026-11-30:\n%s\nwant\n%s", got, want)
+		}
+		// As of the last day of the calendar everything unpaid is long
+		// overdue, and every document is dated up to it.
+		if got, want := aging("9999-12-31", "EUR"),
+			"ACME 0.00 0.00 0.00 0.00 147.42 = 147.42; Beta 0.00 0.00 0.00 0.00 66.24 = 66.24"; got != want {
+			t.Errorf("at 9999-12-31:\n%s\nwant\n%s", got, want)
 		}
 		if got, want := aging("2026-12-31", "USD"), "Gamma 0.00 0.00 1200.00 0.00 0.00 = 1200.00"; got != want {
 			t.Errorf("in USD: %s, want %s", got, want)
