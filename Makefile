@@ -9,10 +9,11 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Loopback only: the admin password below is published in this file, so the
 # development server must not be reachable from the network by default.
 # `make run DOLIGO_HTTP_ADDR=:8080` opens the API to every interface.
-DOLIGO_ADMIN_PASSWORD ?= doligo-admin
-DOLIGO_HTTP_ADDR ?= 127.0.0.1:8080
-DOLIGO_WORKER_HTTP_ADDR ?= 127.0.0.1:8081
-export DOLIGO_ADMIN_PASSWORD DOLIGO_HTTP_ADDR DOLIGO_WORKER_HTTP_ADDR
+# They are exported to `run` alone: `make test` must see the environment the
+# caller gave it, not development defaults.
+run: export DOLIGO_ADMIN_PASSWORD ?= doligo-admin
+run: export DOLIGO_HTTP_ADDR ?= 127.0.0.1:8080
+run: export DOLIGO_WORKER_HTTP_ADDR ?= 127.0.0.1:8081
 
 .PHONY: run build test lint bench clean
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,21 +72,24 @@ func TestMakeRunListensOnLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := func(args ...string) map[string]string {
-		// -p prints make's variables, -q runs nothing; the environment is
-		// cleared of DOLIGO_ variables so the Makefile's defaults show.
-		cmd := exec.Command(mk, append([]string{"-pq", "run"}, args...)...)
+		// -n prints what make run would do and runs nothing; its first line
+		// says where the two processes will listen, from the variables
+		// exported to them. The environment is cleared of DOLIGO_ variables
+		// so the Makefile's defaults show.
+		cmd := exec.Command(mk, append([]string{"-n", "run"}, args...)...)
 		cmd.Dir = root
 		for _, kv := range os.Environ() {
 			if !strings.HasPrefix(kv, "DOLIGO_") {
 				cmd.Env = append(cmd.Env, kv)
 			}
 		}
-		out, _ := cmd.Output() // -q exits 1 when the target is not up to date
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("make -n run: %v", err)
+		}
 		got := map[string]string{}
-		for line := range strings.Lines(string(out)) {
-			if name, value, ok := strings.Cut(strings.TrimSpace(line), " = "); ok && strings.HasPrefix(name, "DOLIGO_") {
-				got[name] = value
-			}
+		if m := regexp.MustCompile(`API http://(\S*)\s+worker http://(\S*)`).FindStringSubmatch(string(out)); m != nil {
+			got["DOLIGO_HTTP_ADDR"], got["DOLIGO_WORKER_HTTP_ADDR"] = m[1], m[2]
 		}
 		return got
 	}
