@@ -70,6 +70,31 @@ func decodeBody(c echo.Context, req any) error {
 	return nil
 }
 
+// jsonBodiesOnly answers 415 to a request that carries a body other than
+// JSON, on every route, those that read no body included: the contract
+// refuses such bodies everywhere, not only where Bind would read them. An
+// empty body passes whatever its Content-Type (action POSTs such as
+// …/validate take an optional one).
+func jsonBodiesOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		switch r.Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		default:
+			return next(c) // a GET's body means nothing to anyone
+		}
+		ct := r.Header.Get(echo.HeaderContentType)
+		// A length not known in advance (chunked) counts as a body when the
+		// client named its type.
+		hasBody := r.ContentLength > 0 || (r.ContentLength < 0 && ct != "")
+		if hasBody && !isJSONMediaType(ct) {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType,
+				"the request body must be JSON, sent with Content-Type: application/json")
+		}
+		return next(c)
+	}
+}
+
 // isJSONMediaType accepts application/json, with at most a UTF-8 charset
 // (RFC 8259: JSON is UTF-8).
 func isJSONMediaType(header string) bool {

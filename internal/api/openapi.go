@@ -107,24 +107,23 @@ func addIdempotencyKey(paths map[string]any) {
 }
 
 // addUnsupportedMediaType documents the 415 problem on every operation that
-// takes a JSON body: Bind answers it to any other Content-Type, so the path
-// files need not repeat it.
+// may carry a body (POST, PUT, PATCH, DELETE): a body that is not JSON is
+// refused on each of them (jsonBodiesOnly, Bind), so the path files need not
+// repeat it.
 func addUnsupportedMediaType(paths map[string]any) {
 	for _, item := range paths {
 		ops, _ := item.(map[string]any)
-		for _, op := range ops {
-			o, _ := op.(map[string]any)
-			body, _ := o["requestBody"].(map[string]any)
-			content, _ := body["content"].(map[string]any)
-			if _, ok := content["application/json"]; !ok {
+		for method, op := range ops {
+			if method != "post" && method != "put" && method != "patch" && method != "delete" {
 				continue
 			}
+			o, _ := op.(map[string]any)
 			responses, _ := o["responses"].(map[string]any)
 			if responses == nil {
 				continue
 			}
 			if _, ok := responses["415"]; !ok {
-				responses["415"] = map[string]any{"$ref": "#/components/responses/Problem"}
+				responses["415"] = map[string]any{"$ref": "#/components/responses/UnsupportedMediaType"}
 			}
 		}
 	}

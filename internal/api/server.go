@@ -49,7 +49,7 @@ type Routes interface {
 // NewServer builds the Echo instance with the middleware chain
 // security headers → request id + logger → access log and metrics → recover →
 // body limit, then per route: no-store → JWT → RBAC → query text rule →
-// Idempotency-Key → handler. /health, /ready and
+// JSON bodies only → Idempotency-Key → handler. /health, /ready and
 // /metrics are the ops handlers the worker serves too.
 func NewServer(opt Options, areas ...Routes) *echo.Echo {
 	e := echo.New()
@@ -93,11 +93,11 @@ type Router struct {
 
 // Public registers a route that needs no token (e.g. login).
 func (r *Router) Public(method, path string, h echo.HandlerFunc) {
-	r.g.Add(method, path, h, strictQuery)
+	r.g.Add(method, path, h, strictQuery, jsonBodiesOnly)
 }
 
 func (r *Router) add(method, path, perm string, h echo.HandlerFunc) {
-	mw := []echo.MiddlewareFunc{noStore, r.auth, requirePermission(perm), strictQuery}
+	mw := []echo.MiddlewareFunc{noStore, r.auth, requirePermission(perm), strictQuery, jsonBodiesOnly}
 	if method == http.MethodPost && r.idem != nil {
 		mw = append(mw, r.idem)
 	}
