@@ -10,7 +10,7 @@ import (
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
-// Migration 8 widens the document types, which on SQLite rebuilds
+// Migration 8 (the buy side) widens the document types, which on SQLite rebuilds
 // commercial_documents and documents under their names. Documents made
 // before it keep every row that points at them (lines, payments, archived
 // files, the source link), those foreign keys still hold, and the new types

@@ -1,3 +1,5 @@
+ALTER TABLE products DROP COLUMN desired_stock, DROP COLUMN min_stock;
+ALTER TABLE commercial_document_lines DROP COLUMN qty_received;
 ALTER TABLE documents DROP CONSTRAINT ck_documents_owner_type;
 ALTER TABLE documents
     MODIFY owner_type VARCHAR(16) NOT NULL,

@@ -1,4 +1,7 @@
--- See the PostgreSQL migration for why the types change.
+ALTER TABLE products DROP COLUMN desired_stock;
+ALTER TABLE products DROP COLUMN min_stock;
+ALTER TABLE commercial_document_lines DROP COLUMN qty_received;
+
 -- SQLite cannot alter a CHECK constraint, and rebuilding the tables would
 -- need foreign keys off, which a migration's transaction cannot do. SQLite's
 -- documented alternative for loosening a constraint is used instead: edit
@@ -8,10 +11,10 @@
 -- SQLite does not enforce VARCHAR lengths: only the checks change.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_master
-   SET sql = replace(sql, 'CHECK (doc_type IN (''proposal'', ''order'', ''invoice'', ''credit_note''))', 'CHECK (doc_type IN (''proposal'', ''order'', ''invoice'', ''credit_note'', ''down_payment'', ''purchase_order'', ''supplier_invoice'', ''supplier_credit_note''))')
+   SET sql = replace(sql, 'CHECK (doc_type IN (''proposal'', ''order'', ''invoice'', ''credit_note'', ''down_payment'', ''purchase_order'', ''supplier_invoice'', ''supplier_credit_note''))', 'CHECK (doc_type IN (''proposal'', ''order'', ''invoice'', ''credit_note''))')
  WHERE type = 'table' AND name = 'commercial_documents';
 UPDATE sqlite_master
-   SET sql = replace(sql, 'CHECK (owner_type IN (''proposal'', ''order'', ''invoice'', ''credit_note''))', 'CHECK (owner_type IN (''proposal'', ''order'', ''invoice'', ''credit_note'', ''down_payment'', ''purchase_order'', ''supplier_invoice'', ''supplier_credit_note''))')
+   SET sql = replace(sql, 'CHECK (owner_type IN (''proposal'', ''order'', ''invoice'', ''credit_note'', ''down_payment'', ''purchase_order'', ''supplier_invoice'', ''supplier_credit_note''))', 'CHECK (owner_type IN (''proposal'', ''order'', ''invoice'', ''credit_note''))')
  WHERE type = 'table' AND name = 'documents';
 PRAGMA writable_schema = RESET;
 CREATE TABLE schema_cookie_bump (x INTEGER);
