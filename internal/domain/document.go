@@ -18,6 +18,9 @@ const (
 	DocOrder      DocType = "order"
 	DocInvoice    DocType = "invoice"
 	DocCreditNote DocType = "credit_note"
+	// DocPurchaseOrder is an order to a supplier: the same document shape,
+	// its third party a supplier, its lines received into stock.
+	DocPurchaseOrder DocType = "purchase_order"
 )
 
 // DocTypes lists every document type, in the order of the commercial chain.
@@ -34,6 +37,10 @@ const (
 	StatusOrdered   DocStatus = "ordered"   // proposal turned into an order
 	StatusInvoiced  DocStatus = "invoiced"  // order turned into an invoice
 	StatusPaid      DocStatus = "paid"      // invoice or credit note settled: amount due is zero
+
+	StatusPartiallyReceived DocStatus = "partially_received" // purchase order: some of its lines received
+	StatusReceived          DocStatus = "received"           // purchase order: every line received in full
+	StatusCancelled         DocStatus = "cancelled"          // purchase order withdrawn before anything was received
 )
 
 // Action is something done to a document; each is allowed from some statuses.
@@ -50,6 +57,8 @@ const (
 	ActCreditNote Action = "credit"
 	ActPay        Action = "pay"
 	ActUnpay      Action = "delete a payment of"
+	ActCancel     Action = "cancel"
+	ActReceive    Action = "receive goods of"
 )
 
 var (
@@ -78,6 +87,14 @@ var lifecycle = map[DocType]map[Action][]DocStatus{
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
 		ActPay: settling, ActUnpay: settling,
 	},
+	// A validated purchase order has received nothing (the first reception
+	// makes it partially_received), so it can be cancelled; once goods came
+	// in it cannot.
+	DocPurchaseOrder: {
+		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
+		ActCancel:  {StatusDraft, StatusValidated},
+		ActReceive: {StatusValidated, StatusPartiallyReceived},
+	},
 }
 
 // Statuses lists the statuses a document of the type can be in.
@@ -89,8 +106,19 @@ func (t DocType) Statuses() []DocStatus {
 		return []DocStatus{StatusDraft, StatusValidated, StatusInvoiced}
 	case DocInvoice, DocCreditNote:
 		return []DocStatus{StatusDraft, StatusValidated, StatusPaid}
+	case DocPurchaseOrder:
+		return []DocStatus{StatusDraft, StatusValidated, StatusPartiallyReceived, StatusReceived, StatusCancelled}
 	}
 	return nil
+}
+
+// PartyField is the name of the document's third-party field in requests and
+// validation errors: a purchase order's third party is its supplier.
+func (t DocType) PartyField() string {
+	if t == DocPurchaseOrder {
+		return "supplier_id"
+	}
+	return "thirdparty_id"
 }
 
 // Limits of document input. Quantities, prices and rates share the catalog's
@@ -120,6 +148,9 @@ type Line struct {
 	TotalNet        decimal.Decimal
 	TotalVAT        decimal.Decimal
 	TotalGross      decimal.Decimal
+	// QtyReceived is what receptions brought in of a purchase order line;
+	// zero on every other document.
+	QtyReceived decimal.Decimal
 }
 
 // compute sets the line's totals by the rounding rule of docs/architecture.md:
@@ -267,6 +298,8 @@ func article(t DocType) string {
 		return "an " + string(t)
 	case DocCreditNote:
 		return "a credit note"
+	case DocPurchaseOrder:
+		return "a purchase order"
 	}
 	return "a " + string(t)
 }
@@ -337,7 +370,7 @@ func NewDraft(t DocType, in DraftInput, today time.Time, currency string, create
 	}
 	v := &ValidationError{}
 	if d.ThirdPartyID <= 0 {
-		v.Add("thirdparty_id", "is required")
+		v.Add(t.PartyField(), "is required")
 	}
 	d.Lines = buildLines(v, in.Lines)
 	d.checkHeader(v)
@@ -376,7 +409,7 @@ func (d *Document) Edit(p DraftPatch) error {
 	v := &ValidationError{}
 	if p.ThirdPartyID != nil {
 		if *p.ThirdPartyID <= 0 {
-			v.Add("thirdparty_id", "must be greater than 0")
+			v.Add(d.Type.PartyField(), "must be greater than 0")
 		}
 		d.ThirdPartyID = *p.ThirdPartyID
 	}
@@ -550,6 +583,9 @@ type DocumentRepository interface {
 	Lock(ctx context.Context, id int64) (*Document, error)
 	// Update stores the header (status, ref, totals, amounts, dates…).
 	Update(ctx context.Context, d *Document) error
+	// SetQtyReceived stores the qty_received of the given lines of document
+	// documentID (lines are otherwise frozen once it is validated).
+	SetQtyReceived(ctx context.Context, documentID int64, lines []Line) error
 	// ReplaceLines stores d.Lines in place of the stored ones and sets their IDs.
 	ReplaceLines(ctx context.Context, d *Document) error
 	// Delete removes the document and its lines.

@@ -17,6 +17,7 @@ type Repositories struct {
 	Documents    DocumentRepository
 	Payments     PaymentRepository
 	Numbering    NumberingRepository
+	Receptions   ReceptionRepository // goods received on purchase orders
 
 	BOMs                BOMRepository
 	ManufacturingOrders ManufacturingOrderRepository
@@ -44,6 +45,7 @@ type Readers struct {
 	Contacts     ContactReader
 	Documents    DocumentReader
 	Payments     PaymentReader
+	Receptions   ReceptionReader
 
 	BOMs                BOMReader
 	ManufacturingOrders ManufacturingOrderReader
@@ -63,7 +65,7 @@ func (r Repositories) Readers() Readers {
 	return Readers{
 		Products: r.Products, Warehouses: r.Warehouses, Stock: r.Stock, Movements: r.Movements,
 		ThirdParties: r.ThirdParties, Contacts: r.Contacts, Documents: r.Documents, Payments: r.Payments,
-		BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
+		Receptions: r.Receptions, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
 		Idempotency: r.Idempotency, Archive: r.Archive,
 	}

@@ -39,6 +39,12 @@ const (
 	PermDocumentsRead     = "documents:read"
 	PermJobsRead          = "jobs:read"
 	PermJobsAdmin         = "jobs:admin"
+
+	PermPurchaseOrdersRead     = "purchase_orders:read"
+	PermPurchaseOrdersWrite    = "purchase_orders:write"
+	PermPurchaseOrdersValidate = "purchase_orders:validate"
+	PermPurchaseOrdersSend     = "purchase_orders:send"
+	PermReceptionsWrite        = "receptions:write"
 )
 
 // Permission is one entry of the catalogue: a name and what it allows, in
@@ -74,6 +80,11 @@ var permissionCatalogue = []Permission{
 	{PermInvoicesValidate, "Validate (number) invoices and credit notes, which may move stock"},
 	{PermInvoicesSend, "E-mail an invoice with its PDF"},
 	{PermPaymentsWrite, "Record and delete payments of invoices"},
+	{PermPurchaseOrdersRead, "List and read purchase orders, their PDFs and their receptions"},
+	{PermPurchaseOrdersWrite, "Create, change and delete draft purchase orders; cancel purchase orders that received nothing"},
+	{PermPurchaseOrdersValidate, "Validate (number) purchase orders"},
+	{PermPurchaseOrdersSend, "E-mail a purchase order with its PDF to the supplier"},
+	{PermReceptionsWrite, "Receive goods of a purchase order into a warehouse, which moves stock and average costs"},
 	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging"},
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
@@ -106,6 +117,7 @@ const (
 	RoleWarehouse  = "warehouse"
 	RoleAccountant = "accountant"
 	RoleViewer     = "viewer"
+	RoleBuyer      = "buyer"
 )
 
 // Role is a named set of permissions: one of the built-in roles of the code,
@@ -138,6 +150,7 @@ var builtinRoles = []Role{
 		PermStockRead, PermStockWrite,
 		PermMRPRead, PermMRPWrite, PermMRPProduce,
 		PermOrdersRead,
+		PermPurchaseOrdersRead, PermReceptionsWrite,
 	}},
 	{Name: RoleAccountant, Description: "Invoices, payments and reports", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermStockRead,
@@ -149,6 +162,13 @@ var builtinRoles = []Role{
 		PermThirdpartiesRead, PermProductsRead, PermStockRead, PermMRPRead,
 		PermProposalsRead, PermOrdersRead, PermInvoicesRead,
 		PermReportsRead, PermDocumentsRead,
+	}},
+	{Name: RoleBuyer, Description: "Suppliers, purchase orders and receptions", Permissions: []string{
+		PermThirdpartiesRead, PermThirdpartiesWrite,
+		PermProductsRead, PermStockRead,
+		PermPurchaseOrdersRead, PermPurchaseOrdersWrite, PermPurchaseOrdersValidate, PermPurchaseOrdersSend,
+		PermReceptionsWrite,
+		PermDocumentsRead, PermJobsRead,
 	}},
 }
 

@@ -35,7 +35,7 @@ func TestBuiltinRolesTable(t *testing.T) {
 			t.Errorf("role %s may manage users: only admin may", r.Name)
 		}
 	}
-	if !slices.Equal(names, []string{RoleAdmin, RoleSales, RoleWarehouse, RoleAccountant, RoleViewer}) {
+	if !slices.Equal(names, []string{RoleAdmin, RoleSales, RoleWarehouse, RoleAccountant, RoleViewer, RoleBuyer}) {
 		t.Errorf("roles = %v", names)
 	}
 	if !slices.Equal(roles[0].Permissions, all) {

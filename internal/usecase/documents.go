@@ -48,7 +48,7 @@ type DocumentService struct {
 // NewDocumentService returns a DocumentService writing through uow.
 func NewDocumentService(uow domain.UnitOfWork, opt DocumentOptions) *DocumentService {
 	// Missing settings are a wiring mistake, caught at start-up.
-	for _, t := range []domain.DocType{domain.DocProposal, domain.DocOrder, domain.DocInvoice, domain.DocCreditNote} {
+	for _, t := range []domain.DocType{domain.DocProposal, domain.DocOrder, domain.DocInvoice, domain.DocCreditNote, domain.DocPurchaseOrder} {
 		if _, ok := opt.Masks[t]; !ok {
 			panic(fmt.Sprintf("usecase: no numbering mask for %s documents", t))
 		}
@@ -100,7 +100,7 @@ func (s *DocumentService) Create(ctx context.Context, actor domain.Principal, t 
 		if err := mergeInvalid(v, err); err != nil {
 			return nil, err
 		}
-		if err := checkThirdParty(ctx, r, d.ThirdPartyID); err != nil {
+		if err := checkThirdParty(ctx, r, d.Type, d.ThirdPartyID); err != nil {
 			return nil, err
 		}
 		d.CreatedAt, d.UpdatedAt = now, now
@@ -158,13 +158,20 @@ func fillProductLines(ctx context.Context, r domain.Repositories, field string, 
 }
 
 // checkThirdParty turns an unknown third party into a 422 on the field: the
-// id is in the body, not the path.
-func checkThirdParty(ctx context.Context, r domain.Repositories, id int64) error {
-	_, err := r.ThirdParties.Get(ctx, id)
+// id is in the body, not the path. A purchase order's third party must be a
+// supplier (field supplier_id).
+func checkThirdParty(ctx context.Context, r domain.Repositories, t domain.DocType, id int64) error {
+	tp, err := r.ThirdParties.Get(ctx, id)
 	if errors.Is(err, domain.ErrNotFound) {
-		return domain.Invalid("thirdparty_id", "third party %d does not exist", id)
+		return domain.Invalid(t.PartyField(), "third party %d does not exist", id)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if t == domain.DocPurchaseOrder && !tp.IsSupplier {
+		return domain.Invalid(t.PartyField(), "third party %d is not a supplier (is_supplier is false)", id)
+	}
+	return nil
 }
 
 // Get returns a document of the resource with its lines.
@@ -208,7 +215,7 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 			return nil, err
 		}
 		if p.ThirdPartyID != nil {
-			if err := checkThirdParty(ctx, r, d.ThirdPartyID); err != nil {
+			if err := checkThirdParty(ctx, r, d.Type, d.ThirdPartyID); err != nil {
 				return nil, err
 			}
 		}

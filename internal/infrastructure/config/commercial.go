@@ -7,20 +7,26 @@ import (
 )
 
 // numberMasks pairs each numbering-mask variable (without the prefix) with
-// its value and the document type it numbers ("" for third-party codes).
+// its value and the document type it numbers ("" for third-party codes and
+// receptions); printed says whether its numbers appear on paper, where two
+// kinds may not share a mask.
 func (c *Config) numberMasks() []struct {
 	name, mask string
 	doc        domain.DocType
+	printed    bool
 } {
 	return []struct {
 		name, mask string
 		doc        domain.DocType
+		printed    bool
 	}{
-		{"NUMBER_MASK_PROPOSAL", c.NumberMaskProposal, domain.DocProposal},
-		{"NUMBER_MASK_ORDER", c.NumberMaskOrder, domain.DocOrder},
-		{"NUMBER_MASK_INVOICE", c.NumberMaskInvoice, domain.DocInvoice},
-		{"NUMBER_MASK_CREDIT_NOTE", c.NumberMaskCreditNote, domain.DocCreditNote},
-		{"THIRDPARTY_CODE_MASK", c.ThirdPartyCodeMask, ""},
+		{"NUMBER_MASK_PROPOSAL", c.NumberMaskProposal, domain.DocProposal, true},
+		{"NUMBER_MASK_ORDER", c.NumberMaskOrder, domain.DocOrder, true},
+		{"NUMBER_MASK_INVOICE", c.NumberMaskInvoice, domain.DocInvoice, true},
+		{"NUMBER_MASK_CREDIT_NOTE", c.NumberMaskCreditNote, domain.DocCreditNote, true},
+		{"NUMBER_MASK_PURCHASE_ORDER", c.NumberMaskPurchaseOrder, domain.DocPurchaseOrder, true},
+		{"NUMBER_MASK_RECEPTION", c.NumberMaskReception, "", true},
+		{"THIRDPARTY_CODE_MASK", c.ThirdPartyCodeMask, "", false},
 	}
 }
 
@@ -38,7 +44,7 @@ func (c *Config) validateCommercial(bad func(name, format string, args ...any)) 
 			bad(m.name, "%v", err)
 			continue
 		}
-		if other, dup := seen[m.mask]; dup && m.doc != "" {
+		if other, dup := seen[m.mask]; dup && m.printed {
 			bad(m.name, "%q is also %s_%s: each document type needs its own mask", m.mask, Prefix, other)
 		}
 		seen[m.mask] = m.name
@@ -55,6 +61,11 @@ func (c Config) DocumentMasks() map[domain.DocType]domain.NumberMask {
 		}
 	}
 	return out
+}
+
+// ReceptionMask returns the mask of reception numbers; Load has checked it.
+func (c Config) ReceptionMask() domain.NumberMask {
+	return domain.MustNumberMask(c.NumberMaskReception)
 }
 
 // ThirdPartyMask returns the mask of generated third-party codes; Load has

@@ -95,6 +95,9 @@ type Config struct {
 	NumberMaskInvoice    string `envconfig:"NUMBER_MASK_INVOICE" default:"FA{yy}{mm}-{0000}"`
 	NumberMaskCreditNote string `envconfig:"NUMBER_MASK_CREDIT_NOTE" default:"AV{yy}{mm}-{0000}"`
 	ThirdPartyCodeMask   string `envconfig:"THIRDPARTY_CODE_MASK" default:"CU{yy}{mm}-{0000}"`
+	// The buy side: purchase orders and the receptions of their goods.
+	NumberMaskPurchaseOrder string `envconfig:"NUMBER_MASK_PURCHASE_ORDER" default:"PO{yy}{mm}-{0000}"`
+	NumberMaskReception     string `envconfig:"NUMBER_MASK_RECEPTION" default:"RC{yy}{mm}-{0000}"`
 
 	CompanyName    string `envconfig:"COMPANY_NAME" default:"Dolibarr-Go"`
 	CompanyAddress string `envconfig:"COMPANY_ADDRESS"`

@@ -54,6 +54,7 @@ type documentLineModel struct {
 	TotalNet        decimal.Decimal `gorm:"column:total_net"`
 	TotalVAT        decimal.Decimal `gorm:"column:total_vat"`
 	TotalGross      decimal.Decimal `gorm:"column:total_gross"`
+	QtyReceived     decimal.Decimal // purchase order lines: what receptions brought in
 }
 
 func (documentLineModel) TableName() string { return "commercial_document_lines" }
@@ -126,7 +127,7 @@ func (m documentLineModel) line() domain.Line {
 	l := domain.Line{
 		ID: m.ID, Description: m.Description, Qty: m.Qty, UnitPrice: m.UnitPrice,
 		DiscountPercent: m.DiscountPercent, VATRate: m.VATRate,
-		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross,
+		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross, QtyReceived: m.QtyReceived,
 	}
 	if m.ProductID != nil {
 		l.ProductID = *m.ProductID
@@ -168,7 +169,7 @@ func (r *documentRepo) insertLines(ctx context.Context, d *domain.Document) erro
 		rows[i] = documentLineModel{
 			DocumentID: d.ID, LineNo: i + 1, ProductID: optID(l.ProductID), Description: l.Description,
 			Qty: l.Qty, UnitPrice: l.UnitPrice, DiscountPercent: l.DiscountPercent, VATRate: l.VATRate,
-			TotalNet: l.TotalNet, TotalVAT: l.TotalVAT, TotalGross: l.TotalGross,
+			TotalNet: l.TotalNet, TotalVAT: l.TotalVAT, TotalGross: l.TotalGross, QtyReceived: l.QtyReceived,
 		}
 	}
 	if err := r.db.WithContext(ctx).Create(&rows).Error; err != nil {
@@ -223,6 +224,19 @@ func (r *documentRepo) Update(ctx context.Context, d *domain.Document) error {
 			return domain.Conflictf("duplicate-ref", "%s number %s is already taken", d.Type, d.Ref)
 		}
 		return documentWriteError(fmt.Sprintf("update document %d", d.ID), err)
+	}
+	return nil
+}
+
+// SetQtyReceived writes the qty_received of the given lines, one UPDATE per
+// line: a reception names few lines, and the document's row lock covers them.
+func (r *documentRepo) SetQtyReceived(ctx context.Context, documentID int64, lines []domain.Line) error {
+	for _, l := range lines {
+		err := r.db.WithContext(ctx).Model(&documentLineModel{}).
+			Where("id = ? AND document_id = ?", l.ID, documentID).Update("qty_received", l.QtyReceived).Error
+		if err != nil {
+			return fmt.Errorf("record the quantity received of line %d of document %d: %w", l.ID, documentID, err)
+		}
 	}
 	return nil
 }

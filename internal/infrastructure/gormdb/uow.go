@@ -52,6 +52,7 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Documents:    &documentRepo{db: tx, dialect: dialect},
 		Payments:     &paymentRepo{db: tx},
 		Numbering:    &numberingRepo{db: tx},
+		Receptions:   &receptionRepo{db: tx},
 
 		BOMs:                &bomRepo{db: tx},
 		ManufacturingOrders: &moRepo{db: tx},

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS reception_lines;
+DROP TABLE IF EXISTS receptions;

@@ -1,0 +1,171 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// OriginReception is the origin type of the stock movements a reception of a
+// purchase order causes; their origin id is the reception's.
+const OriginReception = "reception"
+
+// ReceptionSequence is the numbering sequence of receptions (its own mask,
+// DOLIGO_NUMBER_MASK_RECEPTION).
+const ReceptionSequence = "reception"
+
+// Cancel withdraws a purchase order: from draft, or validated while nothing
+// was received. Anything else is 409 illegal-transition.
+func (d *Document) Cancel() error { return d.move(ActCancel, StatusCancelled) }
+
+// NetUnitPrice is the line's unit price after its discount, unit_price × (1 −
+// discount/100), rounded half away from zero to MoneyScale decimals: the unit
+// cost at which a reception brings the line's goods into stock.
+func (l Line) NetUnitPrice() decimal.Decimal {
+	return l.UnitPrice.Mul(hundred.Sub(l.DiscountPercent)).Shift(-2).Round(MoneyScale)
+}
+
+// QtyToReceive is what remains to receive of the line: ordered minus received.
+func (l Line) QtyToReceive() decimal.Decimal { return l.Qty.Sub(l.QtyReceived) }
+
+// ReceptionLineInput is one line of a reception as a client sends it.
+type ReceptionLineInput struct {
+	OrderLineID int64
+	Qty         decimal.Decimal
+}
+
+// ReceptionInput is a reception of goods of a purchase order into a warehouse.
+type ReceptionInput struct {
+	WarehouseID int64
+	Date        time.Time // zero: today
+	Lines       []ReceptionLineInput
+}
+
+// Check validates the input's own fields (not against the order). Never nil.
+func (in ReceptionInput) Check() *ValidationError {
+	v := &ValidationError{}
+	if in.WarehouseID <= 0 {
+		v.Add("warehouse_id", "is required")
+	}
+	checkLineCount(v, len(in.Lines), MaxLines)
+	for i, l := range in.Lines {
+		if l.OrderLineID <= 0 {
+			v.Add(lineField(i, "order_line_id"), "is required")
+		}
+		if !l.Qty.IsPositive() {
+			v.Add(lineField(i, "qty"), "must be greater than 0")
+		} else {
+			CheckQty(v, lineField(i, "qty"), l.Qty)
+		}
+	}
+	return v
+}
+
+// ReceptionLine is one received line: what came in of an order line, at the
+// line's net unit price.
+type ReceptionLine struct {
+	ID          int64
+	OrderLineID int64
+	ProductID   int64 // 0 for a free-text line
+	Qty         decimal.Decimal
+	UnitCost    decimal.Decimal
+}
+
+// Reception is goods of a purchase order received into a warehouse.
+type Reception struct {
+	ID              int64
+	Ref             string
+	PurchaseOrderID int64
+	WarehouseID     int64
+	Date            time.Time
+	Lines           []ReceptionLine
+	CreatedBy       int64
+	CreatedAt       time.Time
+}
+
+// Receive records the reception in on d, a purchase order: each line's
+// qty_received grows, and the order becomes partially_received or, once every
+// line is received in full, received. It returns the reception's lines (in the
+// input's order) without touching d when anything is wrong: an order that
+// cannot receive (draft, cancelled, received) is 409 illegal-transition, a
+// line that is not the order's is 422 naming it, and receiving more than
+// ordered minus received (lines naming the same order line add up) is 409
+// over-reception.
+func (d *Document) Receive(in ReceptionInput) ([]ReceptionLine, error) {
+	if err := d.Can(ActReceive); err != nil {
+		return nil, err
+	}
+	if err := in.Check().OrNil(); err != nil {
+		return nil, err
+	}
+	index := make(map[int64]int, len(d.Lines))
+	for i, l := range d.Lines {
+		index[l.ID] = i
+	}
+	v := &ValidationError{}
+	want := map[int64]decimal.Decimal{}
+	out := make([]ReceptionLine, 0, len(in.Lines))
+	for i, rl := range in.Lines {
+		j, ok := index[rl.OrderLineID]
+		if !ok {
+			v.Add(lineField(i, "order_line_id"), "line %d is not a line of purchase order %s", rl.OrderLineID, d.DisplayRef())
+			continue
+		}
+		l := d.Lines[j]
+		want[l.ID] = want[l.ID].Add(rl.Qty)
+		out = append(out, ReceptionLine{OrderLineID: l.ID, ProductID: l.ProductID, Qty: rl.Qty, UnitCost: l.NetUnitPrice()})
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	for _, l := range d.Lines {
+		if q, ok := want[l.ID]; ok && q.GreaterThan(l.QtyToReceive()) {
+			return nil, Conflictf("over-reception", "cannot receive %s of line %d of purchase order %s: %s ordered, %s already received",
+				q, l.ID, d.DisplayRef(), l.Qty, l.QtyReceived)
+		}
+	}
+	complete := true
+	for i := range d.Lines {
+		l := &d.Lines[i]
+		l.QtyReceived = l.QtyReceived.Add(want[l.ID])
+		if l.QtyReceived.LessThan(l.Qty) {
+			complete = false
+		}
+	}
+	d.Status = StatusPartiallyReceived
+	if complete {
+		d.Status = StatusReceived
+	}
+	return out, nil
+}
+
+// ReceptionFilter narrows a list of receptions; zero values do not filter.
+type ReceptionFilter struct {
+	ListQuery       // Sort: id, date, created_at; newest first by default
+	PurchaseOrderID int64
+}
+
+// ReceptionSortFields are the fields a reception list may be sorted by.
+var ReceptionSortFields = []string{"id", "date", "created_at"}
+
+// ReceptionReader is the read side of ReceptionRepository.
+type ReceptionReader interface {
+	// Get returns the reception with its lines, or a NotFound problem.
+	Get(ctx context.Context, id int64) (*Reception, error)
+	// List returns one page with every reception's lines.
+	List(ctx context.Context, f ReceptionFilter) (Page[*Reception], error)
+}
+
+// ReceptionRepository stores receptions with their lines.
+type ReceptionRepository interface {
+	ReceptionReader
+	// Create inserts the reception and its lines and sets their IDs.
+	Create(ctx context.Context, rec *Reception) error
+}
+
+// ReceptionLabel names a reception on its ledger rows.
+func ReceptionLabel(rec *Reception, order *Document) string {
+	return fmt.Sprintf("Reception %s (purchase order %s)", rec.Ref, order.DisplayRef())
+}

@@ -1,0 +1,132 @@
+package gormdb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// receptionModel is a row of receptions.
+type receptionModel struct {
+	ID              int64 `gorm:"primaryKey"`
+	Ref             string
+	PurchaseOrderID int64
+	WarehouseID     int64
+	ReceptionDate   time.Time
+	CreatedBy       int64
+	CreatedAt       time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (receptionModel) TableName() string { return "receptions" }
+
+// receptionLineModel is a row of reception_lines.
+type receptionLineModel struct {
+	ID          int64 `gorm:"primaryKey"`
+	ReceptionID int64
+	LineNo      int
+	OrderLineID int64
+	ProductID   *int64
+	Qty         decimal.Decimal
+	UnitCost    decimal.Decimal
+}
+
+func (receptionLineModel) TableName() string { return "reception_lines" }
+
+func (m receptionModel) reception() *domain.Reception {
+	return &domain.Reception{
+		ID: m.ID, Ref: m.Ref, PurchaseOrderID: m.PurchaseOrderID, WarehouseID: m.WarehouseID,
+		Date: dateOnly(m.ReceptionDate), CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(),
+		Lines: []domain.ReceptionLine{},
+	}
+}
+
+type receptionRepo struct{ db *gorm.DB }
+
+func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception) error {
+	m := receptionModel{
+		Ref: rec.Ref, PurchaseOrderID: rec.PurchaseOrderID, WarehouseID: rec.WarehouseID,
+		ReceptionDate: dateOnly(rec.Date), CreatedBy: rec.CreatedBy, CreatedAt: dbTime(rec.CreatedAt),
+	}
+	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
+		return receptionWriteError(rec, err)
+	}
+	rec.ID = m.ID
+	if len(rec.Lines) == 0 {
+		return nil
+	}
+	rows := make([]receptionLineModel, len(rec.Lines))
+	for i, l := range rec.Lines {
+		rows[i] = receptionLineModel{
+			ReceptionID: rec.ID, LineNo: i + 1, OrderLineID: l.OrderLineID, ProductID: optID(l.ProductID),
+			Qty: l.Qty, UnitCost: l.UnitCost,
+		}
+	}
+	if err := r.db.WithContext(ctx).Create(&rows).Error; err != nil {
+		return receptionWriteError(rec, err)
+	}
+	for i := range rows {
+		rec.Lines[i].ID = rows[i].ID
+	}
+	return nil
+}
+
+// receptionWriteError names the constraint violations a reception can meet:
+// a number already taken (the sequence is locked, so only a hand-made row
+// can collide) or a warehouse deleted since the use case checked it.
+func receptionWriteError(rec *domain.Reception, err error) error {
+	switch {
+	case uniqueViolated(err):
+		return domain.ErrDuplicateRef("reception", rec.Ref)
+	case foreignKeyViolated(err):
+		return domain.Conflictf("reference-gone", "reception %s: a warehouse or product it names was deleted meanwhile", rec.Ref)
+	}
+	return fmt.Errorf("write reception %s: %w", rec.Ref, err)
+}
+
+func (r *receptionRepo) Get(ctx context.Context, id int64) (*domain.Reception, error) {
+	var m receptionModel
+	if err := takeOne(r.db.WithContext(ctx).Where("id = ?", id), &m, "reception", id); err != nil {
+		return nil, err
+	}
+	rec := m.reception()
+	return rec, r.loadLines(ctx, rec)
+}
+
+// loadLines reads the lines of every reception of recs in one query.
+func (r *receptionRepo) loadLines(ctx context.Context, recs ...*domain.Reception) error {
+	return loadChildLines(ctx, r.db, "reception_id", recs, func(rec *domain.Reception) int64 { return rec.ID },
+		func(l receptionLineModel) int64 { return l.ReceptionID }, func(rec *domain.Reception, l receptionLineModel) {
+			rl := domain.ReceptionLine{ID: l.ID, OrderLineID: l.OrderLineID, Qty: l.Qty, UnitCost: l.UnitCost}
+			if l.ProductID != nil {
+				rl.ProductID = *l.ProductID
+			}
+			rec.Lines = append(rec.Lines, rl)
+		})
+}
+
+// List reads one page in three queries whatever its size: the count, the
+// headers and the lines of the page.
+func (r *receptionRepo) List(ctx context.Context, f domain.ReceptionFilter) (domain.Page[*domain.Reception], error) {
+	filtered := func() *gorm.DB {
+		db := r.db.WithContext(ctx).Model(&receptionModel{})
+		if f.PurchaseOrderID != 0 {
+			db = db.Where("purchase_order_id = ?", f.PurchaseOrderID)
+		}
+		return db
+	}
+	cols := map[string]string{"id": "id", "date": "reception_date", "created_at": "created_at"}
+	rows, total, err := listPage[receptionModel](filtered, f.ListQuery, cols, true)
+	if err != nil {
+		return domain.Page[*domain.Reception]{}, fmt.Errorf("list receptions: %w", err)
+	}
+	page := domain.Page[*domain.Reception]{Total: total, Items: make([]*domain.Reception, len(rows))}
+	for i, m := range rows {
+		page.Items[i] = m.reception()
+	}
+	return page, r.loadLines(ctx, page.Items...)
+}

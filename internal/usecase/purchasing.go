@@ -1,0 +1,176 @@
+package usecase
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// purchaseOrderTypes is the resource of purchase orders: one type.
+var purchaseOrderTypes = []domain.DocType{domain.DocPurchaseOrder}
+
+// PurchaseOptions configure a PurchaseService.
+type PurchaseOptions struct {
+	// ReceptionMask numbers receptions (DOLIGO_NUMBER_MASK_RECEPTION).
+	ReceptionMask domain.NumberMask
+	// Now is the clock; time.Now when nil. Dates ("today") are in UTC.
+	Now func() time.Time
+}
+
+// PurchaseService runs what the buy side adds to the commercial chain: the
+// cancellation of purchase orders and the receptions of their goods. Purchase
+// orders are otherwise documents of DocumentService (create, edit, validate,
+// list), and their PDFs and e-mails those of ArchiveService.
+type PurchaseService struct {
+	uow   domain.UnitOfWork
+	stock *StockService
+	mask  domain.NumberMask
+	now   func() time.Time
+}
+
+// NewPurchaseService returns a PurchaseService writing through uow; stock is
+// the one writer of stock, called inside each reception's unit of work.
+func NewPurchaseService(uow domain.UnitOfWork, stock *StockService, opt PurchaseOptions) *PurchaseService {
+	if stock == nil {
+		panic("usecase: a PurchaseService needs the StockService")
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &PurchaseService{uow: uow, stock: stock, mask: opt.ReceptionMask, now: opt.Now}
+}
+
+// Cancel withdraws a purchase order: a draft, or a validated order that has
+// received nothing (409 illegal-transition otherwise).
+func (s *PurchaseService) Cancel(ctx context.Context, id int64) (*domain.Document, error) {
+	now := stamp(s.now())
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
+		d, err := lockOf(ctx, r, purchaseOrderTypes, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.Cancel(); err != nil {
+			return nil, err
+		}
+		d.UpdatedAt = now
+		return d, r.Documents.Update(ctx, d)
+	})
+}
+
+// Receive records a reception of goods of purchase order orderID, in one unit
+// of work: lock the order's row (so receptions of one order run one after the
+// other and each sees what the previous received) → check the transition and
+// the quantities in the domain (409 illegal-transition, 409 over-reception,
+// 422 on a field) → check the warehouse → take the reception's number (the
+// sequence row stays locked until commit: gapless) → store the reception →
+// StockService.ApplyIn receives the stocked lines at their net unit price
+// (levels locked in the global (product_id, warehouse_id) order; weighted
+// average cost) → store the lines' qty_received and the order's status. Any
+// error rolls everything back.
+func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, orderID int64, in domain.ReceptionInput) (*domain.Reception, error) {
+	now := stamp(s.now())
+	if in.Date.IsZero() {
+		in.Date = now.Truncate(24 * time.Hour)
+	}
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Reception, error) {
+		d, err := lockOf(ctx, r, purchaseOrderTypes, orderID)
+		if err != nil {
+			return nil, err
+		}
+		before := make(map[int64]decimal.Decimal, len(d.Lines))
+		for _, l := range d.Lines {
+			before[l.ID] = l.QtyReceived
+		}
+		lines, err := d.Receive(in)
+		if err != nil {
+			return nil, err
+		}
+		exist, err := r.Warehouses.Existing(ctx, []int64{in.WarehouseID})
+		if err != nil {
+			return nil, err
+		}
+		if !exist[in.WarehouseID] {
+			return nil, domain.Invalid("warehouse_id", "warehouse %d does not exist", in.WarehouseID)
+		}
+		n, err := r.Numbering.Next(ctx, domain.ReceptionSequence, s.mask.Period(in.Date))
+		if err != nil {
+			return nil, err
+		}
+		rec := &domain.Reception{
+			Ref: s.mask.Format(in.Date, n), PurchaseOrderID: d.ID, WarehouseID: in.WarehouseID, Date: in.Date,
+			Lines: lines, CreatedBy: actor.UserID, CreatedAt: now,
+		}
+		if err := r.Receptions.Create(ctx, rec); err != nil {
+			return nil, err
+		}
+		if err := s.stockIn(ctx, r, actor, d, rec); err != nil {
+			return nil, err
+		}
+		var changed []domain.Line
+		for _, l := range d.Lines {
+			if !l.QtyReceived.Equal(before[l.ID]) {
+				changed = append(changed, l)
+			}
+		}
+		if err := r.Documents.SetQtyReceived(ctx, d.ID, changed); err != nil {
+			return nil, err
+		}
+		d.UpdatedAt = now
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		return rec, nil
+	})
+}
+
+// stockIn receives the reception's lines of stocked products into its
+// warehouse at their unit cost; free-text lines, services and untracked
+// products move no stock (their qty_received is recorded all the same).
+func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception) error {
+	ids := map[int64]bool{}
+	for _, l := range rec.Lines {
+		if l.ProductID > 0 {
+			ids[l.ProductID] = true
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	products, err := r.Products.GetMany(ctx, slices.Sorted(maps.Keys(ids)))
+	if err != nil {
+		return err
+	}
+	op := domain.StockOperation{Label: domain.ReceptionLabel(rec, d), Origin: domain.Origin{Type: domain.OriginReception, ID: rec.ID}}
+	for _, l := range rec.Lines {
+		if p, ok := products[l.ProductID]; ok && p.Stocked() {
+			op.Lines = append(op.Lines, domain.StockLine{
+				ProductID: l.ProductID, WarehouseID: rec.WarehouseID, Qty: l.Qty,
+				UnitCost: decimal.NewNullDecimal(l.UnitCost),
+			})
+		}
+	}
+	if len(op.Lines) == 0 {
+		return nil
+	}
+	_, err = s.stock.ApplyIn(ctx, r, actor, op)
+	return err
+}
+
+// Reception returns one reception with its lines.
+func (s *PurchaseService) Reception(ctx context.Context, id int64) (*domain.Reception, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.Reception, error) {
+		return r.Receptions.Get(ctx, id)
+	})
+}
+
+// Receptions returns a page of receptions with their lines.
+func (s *PurchaseService) Receptions(ctx context.Context, f domain.ReceptionFilter) (domain.Page[*domain.Reception], error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Reception], error) {
+		return r.Receptions.List(ctx, f)
+	})
+}
