@@ -79,8 +79,11 @@ type SendDocument struct {
 // CanSend reports whether d may be sent to its customer: only a document with
 // its definitive number (validated, or settled) is; a draft is a conflict.
 func (d *Document) CanSend() error {
-	if d.Status == StatusDraft {
+	switch d.Status {
+	case StatusDraft:
 		return Conflictf("illegal-transition", "%s %s is a draft: validate it before sending it", d.Type, d.DisplayRef())
+	case StatusCancelled:
+		return Conflictf("illegal-transition", "%s %s is cancelled: there is nothing to send", d.Type, d.DisplayRef())
 	}
 	return nil
 }

@@ -26,6 +26,16 @@ type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.Th
 // note): embed/templates/email/<lang>/invoice.*.
 const EmailTemplateInvoice = "invoice"
 
+// EmailTemplatePurchaseOrder is the e-mail template of a purchase order sent
+// to its supplier: embed/templates/email/<lang>/purchase_order.*.
+const EmailTemplatePurchaseOrder = "purchase_order"
+
+// emailTemplates names the template each sent document type uses.
+var emailTemplates = map[domain.DocType]string{
+	domain.DocInvoice: EmailTemplateInvoice, domain.DocCreditNote: EmailTemplateInvoice,
+	domain.DocPurchaseOrder: EmailTemplatePurchaseOrder,
+}
+
 // ArchiveOptions configure an ArchiveService.
 type ArchiveOptions struct {
 	// Render makes the PDFs: GET …/pdf in the API, pdf.render jobs and
@@ -126,8 +136,12 @@ func (s *ArchiveService) Send(ctx context.Context, types []domain.DocType, id in
 		if d.DueDate != nil {
 			data["due_date"] = d.DueDate.Format(time.DateOnly)
 		}
+		tmpl, ok := emailTemplates[d.Type]
+		if !ok {
+			tmpl = EmailTemplateInvoice
+		}
 		return r.Outbox.Enqueue(ctx, domain.NewJob{Kind: domain.JobKindEmailSend, Payload: domain.EmailPayload{
-			To: to, Cc: in.Cc, Template: EmailTemplateInvoice, Lang: lang, Data: data,
+			To: to, Cc: in.Cc, Template: tmpl, Lang: lang, Data: data,
 			Attachments: []domain.AttachmentRef{{Document: string(d.Type), ID: d.ID, Lang: lang}},
 		}})
 	})

@@ -124,7 +124,7 @@ func TestTemplatesCoverEveryLanguageWithFallbacks(t *testing.T) {
 	data := map[string]any{"ref": "FA-1", "total": "10.00", "currency": "EUR"}
 	subjects := map[string]string{}
 	for _, lang := range tm.Languages() {
-		for _, name := range []string{"invoice", "message"} {
+		for _, name := range []string{"invoice", "message", "purchase_order"} {
 			r, err := tm.Render(name, lang, map[string]any{"ref": "FA-1", "subject": "S", "body": "B"})
 			if err != nil || r.Subject == "" || r.Text == "" || r.HTML == "" {
 				t.Fatalf("%s/%s: %+v, %v", lang, name, r, err)
@@ -144,6 +144,20 @@ func TestTemplatesCoverEveryLanguageWithFallbacks(t *testing.T) {
 	}
 	if _, err := tm.Render("nope", "en", nil); !errors.Is(err, mailer.ErrUnknownTemplate) {
 		t.Errorf("unknown template: %v", err)
+	}
+}
+
+// A purchase order's e-mail names the order in each language, HTML escaped.
+func TestPurchaseOrderTemplate(t *testing.T) {
+	tm := templates(t)
+	data := map[string]any{"ref": "PO2611-0001", "total": "1,234.50", "currency": "EUR", "customer_name": "Smith & Sons",
+		"company_name": "Doligo SA", "due_date": "2026-12-01"}
+	for lang, word := range map[string]string{"en": "Purchase order", "fr": "Bon de commande", "es": "Orden de compra", "pt-BR": "Pedido de compra"} {
+		r, err := tm.Render("purchase_order", lang, data)
+		if err != nil || !strings.HasPrefix(r.Subject, word+" PO2611-0001") || !strings.Contains(r.Text, "Smith & Sons") ||
+			!strings.Contains(r.HTML, "Smith &amp; Sons") || !strings.Contains(r.Text, "2026-12-01") || !strings.Contains(r.Text, "1,234.50 EUR") {
+			t.Errorf("%s: %+v %v", lang, r, err)
+		}
 	}
 }
 

@@ -19,15 +19,30 @@ const (
 	Order      Kind = "order"
 	Invoice    Kind = "invoice"
 	CreditNote Kind = "credit_note"
+	// PurchaseOrder is addressed to a supplier and carries no payment terms.
+	PurchaseOrder Kind = "purchase_order"
 )
 
 func (k Kind) valid() bool {
 	switch k {
-	case Proposal, Order, Invoice, CreditNote:
+	case Proposal, Order, Invoice, CreditNote, PurchaseOrder:
 		return true
 	}
 	return false
 }
+
+// partyLabel is the label of the addressee's block: the customer, or the
+// supplier of a purchase order.
+func (k Kind) partyLabel() string {
+	if k == PurchaseOrder {
+		return "supplier"
+	}
+	return "customer"
+}
+
+// hasPaymentTerms tells whether the company's payment terms (what its
+// customers owe it) are printed: not on what it orders from a supplier.
+func (k Kind) hasPaymentTerms() bool { return k != PurchaseOrder }
 
 // hasPayments tells whether the document has amounts paid and due to print.
 func (k Kind) hasPayments() bool { return k == Invoice || k == CreditNote }

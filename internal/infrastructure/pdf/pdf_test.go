@@ -478,3 +478,52 @@ func TestFlattenLogo(t *testing.T) {
 		t.Error("a 2000x1000 logo was accepted")
 	}
 }
+
+// A purchase order is titled as one and addressed to its supplier in every
+// language; it prints neither the amounts paid and due nor the payment terms
+// the company gives its customers. PURCHASE_ORDER_PNG=dir also writes each
+// page as PNG (pdftoppm -png -r 60) to look at.
+func TestRenderPurchaseOrderInEachLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		want []string
+		not  []string
+	}{
+		{"en", []string{"PURCHASE ORDER", "SUPPLIER", "Expected delivery: 6 Apr 2026"}, []string{"CUSTOMER", "Amount due", "Payment terms"}},
+		{"fr", []string{"BON DE COMMANDE", "FOURNISSEUR", "Livraison prévue: 06/04/2026"}, []string{"CLIENT", "Reste à payer", "Conditions de règlement"}},
+		{"es", []string{"ORDEN DE COMPRA", "PROVEEDOR", "Entrega prevista: 06/04/2026"}, []string{"CLIENTE", "Importe pendiente", "Condiciones de pago"}},
+		{"pt-BR", []string{"PEDIDO DE COMPRA", "FORNECEDOR", "Entrega prevista: 06/04/2026"}, []string{"CLIENTE", "Valor a pagar", "Condições de pagamento"}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			doc := sampleDoc(PurchaseOrder, threeLines())
+			doc.Ref = "PO2603-0001"
+			out, err := Render(context.Background(), doc, tc.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := checkPDF(t, out); n != 1 {
+				t.Fatalf("a 3-line purchase order has %d pages", n)
+			}
+			text := strings.Join(pdfText(t, out), "\n")
+			for _, s := range append([]string{"PO2603-0001", "Açaí & Café São João"}, tc.want...) {
+				if !strings.Contains(text, s) {
+					t.Errorf("%q is missing from the text:\n%s", s, text)
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(text, s) {
+					t.Errorf("%q is in the text of a purchase order", s)
+				}
+			}
+			if dir := os.Getenv("PURCHASE_ORDER_PNG"); dir != "" {
+				f := filepath.Join(dir, "po-"+tc.lang)
+				if err := os.WriteFile(f+".pdf", out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if b, err := exec.Command("pdftoppm", "-png", "-r", "60", f+".pdf", f).CombinedOutput(); err != nil {
+					t.Fatalf("pdftoppm: %v %s", err, b)
+				}
+			}
+		})
+	}
+}

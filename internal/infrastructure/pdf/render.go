@@ -508,7 +508,9 @@ func (r *renderer) body(p *pager) error {
 	for i, rw := range rows {
 		p.add(rw, heights[i])
 	}
-	r.paymentTerms(p)
+	if r.doc.Kind.hasPaymentTerms() {
+		r.paymentTerms(p)
+	}
 	return nil
 }
 
@@ -516,7 +518,7 @@ func (r *renderer) customerBlock() (core.Row, float64) {
 	cust := r.newCell(52, 2)
 	cust.bg = &panel
 	cust.gap(1)
-	r.add(cust, strings.ToUpper(r.loc.T("customer")), style{size: 7, bold: true, color: &accent})
+	r.add(cust, strings.ToUpper(r.loc.T(r.doc.Kind.partyLabel())), style{size: 7, bold: true, color: &accent})
 	cust.gap(0.5)
 	r.addMax(cust, r.doc.Customer.Name, style{size: 10.5, bold: true, color: &ink}, 2)
 	r.addParty(cust, r.doc.Customer, style{size: 8.5, color: &ink})
