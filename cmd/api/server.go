@@ -68,6 +68,8 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		MaxConcurrent: cfg.PDFMaxConcurrent, QueueWait: cfg.PDFQueueWait, Timeout: cfg.TaskTimeout,
 	})
 	mrp := usecase.NewMRPService(uow, stock, time.Now)
+	// Receptions of purchase orders receive through the one stock writer.
+	purchase := usecase.NewPurchaseService(uow, stock, usecase.PurchaseOptions{ReceptionMask: cfg.ReceptionMask()})
 
 	return api.NewServer(api.Options{
 		Log:            log,
@@ -82,6 +84,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	}, append(authRoutes,
 		api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock),
 		api.NewThirdPartyRoutes(thirdParties), api.NewDocumentRoutes(documents),
+		api.NewPurchaseRoutes(documents, purchase),
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),

@@ -69,11 +69,12 @@ func NewArchiveRoutes(svc archiveService) *ArchiveRoutes { return &ArchiveRoutes
 
 // Routes implements Routes.
 func (h *ArchiveRoutes) Routes(r *Router) {
-	for _, res := range []docResource{proposalsResource, ordersResource, invoicesResource} {
+	for _, res := range []docResource{proposalsResource, ordersResource, invoicesResource, purchaseOrdersResource} {
 		r.GET(res.path+"/:id/documents", domain.PermDocumentsRead, h.files(res))
 	}
 	r.GET("/documents/:id", domain.PermDocumentsRead, h.file)
-	r.POST("/invoices/:id/send", domain.PermInvoicesSend, h.send)
+	r.POST("/invoices/:id/send", domain.PermInvoicesSend, h.send(invoicesResource))
+	r.POST("/purchase-orders/:id/send", domain.PermPurchaseOrdersSend, h.send(purchaseOrdersResource))
 }
 
 // archiveSortFields are the fields a file list may be sorted by.
@@ -110,19 +111,23 @@ func (h *ArchiveRoutes) file(c echo.Context) error {
 	return c.Blob(http.StatusOK, f.ContentType, f.Content)
 }
 
-func (h *ArchiveRoutes) send(c echo.Context) error {
-	id, err := idParam(c, "invoice")
-	if err != nil {
-		return err
+// send e-mails a document of the resource to its third party (an invoice to
+// its customer, a purchase order to its supplier) with its PDF attached.
+func (h *ArchiveRoutes) send(res docResource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c, res.entity)
+		if err != nil {
+			return err
+		}
+		var req sendRequest
+		if err := BindChecked(c, &req, req.check); err != nil {
+			return err
+		}
+		jobID, err := h.svc.Send(c.Request().Context(), res.types, id, domain.SendDocument{To: req.To, Cc: req.Cc, Lang: req.Lang})
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/jobs/"+strconv.FormatInt(jobID, 10))
+		return c.JSON(http.StatusAccepted, sendResponse{JobID: jobID})
 	}
-	var req sendRequest
-	if err := BindChecked(c, &req, req.check); err != nil {
-		return err
-	}
-	jobID, err := h.svc.Send(c.Request().Context(), invoicesResource.types, id, domain.SendDocument{To: req.To, Cc: req.Cc, Lang: req.Lang})
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/jobs/"+strconv.FormatInt(jobID, 10))
-	return c.JSON(http.StatusAccepted, sendResponse{JobID: jobID})
 }

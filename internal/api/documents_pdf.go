@@ -36,7 +36,7 @@ func NewDocumentPDFRoutes(pdfs documentPDFs, slots *RenderSlots) *DocumentPDFRou
 
 // Routes implements Routes.
 func (h *DocumentPDFRoutes) Routes(r *Router) {
-	for _, res := range []docResource{proposalsResource, ordersResource, invoicesResource} {
+	for _, res := range []docResource{proposalsResource, ordersResource, invoicesResource, purchaseOrdersResource} {
 		r.GET(res.path+"/:id/pdf", res.read, h.pdf(res))
 	}
 }
