@@ -56,7 +56,7 @@ func TestRoleSync(t *testing.T) {
 			}
 			assertBuiltinRoles(t, roles)
 			names, err := roles.Names(ctx)
-			if err != nil || !slices.Equal(names, []string{"accountant", "admin", "sales", "viewer", "warehouse"}) {
+			if err != nil || !slices.Equal(names, []string{"accountant", "admin", "buyer", "sales", "viewer", "warehouse"}) {
 				t.Fatalf("Names = %v, %v", names, err)
 			}
 
