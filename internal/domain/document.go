@@ -120,6 +120,9 @@ type Line struct {
 	TotalNet        decimal.Decimal
 	TotalVAT        decimal.Decimal
 	TotalGross      decimal.Decimal
+	// QtyReceived is what has been received so far of a purchase order's
+	// line (receptions add to it); zero on every other type.
+	QtyReceived decimal.Decimal
 }
 
 // compute sets the line's totals by the rounding rule of docs/architecture.md:

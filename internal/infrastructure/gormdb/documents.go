@@ -54,6 +54,7 @@ type documentLineModel struct {
 	TotalNet        decimal.Decimal `gorm:"column:total_net"`
 	TotalVAT        decimal.Decimal `gorm:"column:total_vat"`
 	TotalGross      decimal.Decimal `gorm:"column:total_gross"`
+	QtyReceived     decimal.Decimal `gorm:"column:qty_received"`
 }
 
 func (documentLineModel) TableName() string { return "commercial_document_lines" }
@@ -126,7 +127,7 @@ func (m documentLineModel) line() domain.Line {
 	l := domain.Line{
 		ID: m.ID, Description: m.Description, Qty: m.Qty, UnitPrice: m.UnitPrice,
 		DiscountPercent: m.DiscountPercent, VATRate: m.VATRate,
-		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross,
+		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross, QtyReceived: m.QtyReceived,
 	}
 	if m.ProductID != nil {
 		l.ProductID = *m.ProductID
@@ -168,7 +169,7 @@ func (r *documentRepo) insertLines(ctx context.Context, d *domain.Document) erro
 		rows[i] = documentLineModel{
 			DocumentID: d.ID, LineNo: i + 1, ProductID: optID(l.ProductID), Description: l.Description,
 			Qty: l.Qty, UnitPrice: l.UnitPrice, DiscountPercent: l.DiscountPercent, VATRate: l.VATRate,
-			TotalNet: l.TotalNet, TotalVAT: l.TotalVAT, TotalGross: l.TotalGross,
+			TotalNet: l.TotalNet, TotalVAT: l.TotalVAT, TotalGross: l.TotalGross, QtyReceived: l.QtyReceived,
 		}
 	}
 	if err := r.db.WithContext(ctx).Create(&rows).Error; err != nil {
