@@ -35,10 +35,15 @@ const (
 	PermInvoicesValidate  = "invoices:validate"
 	PermInvoicesSend      = "invoices:send"
 	PermPaymentsWrite     = "payments:write"
-	PermReportsRead       = "reports:read"
-	PermDocumentsRead     = "documents:read"
-	PermJobsRead          = "jobs:read"
-	PermJobsAdmin         = "jobs:admin"
+	// The buy side: what suppliers bill us, and paying them.
+	PermSupplierInvoicesRead     = "supplier_invoices:read"
+	PermSupplierInvoicesWrite    = "supplier_invoices:write"
+	PermSupplierInvoicesValidate = "supplier_invoices:validate"
+	PermSupplierPaymentsWrite    = "supplier_payments:write"
+	PermReportsRead              = "reports:read"
+	PermDocumentsRead            = "documents:read"
+	PermJobsRead                 = "jobs:read"
+	PermJobsAdmin                = "jobs:admin"
 )
 
 // Permission is one entry of the catalogue: a name and what it allows, in
@@ -74,6 +79,10 @@ var permissionCatalogue = []Permission{
 	{PermInvoicesValidate, "Validate (number) invoices and credit notes, which may move stock"},
 	{PermInvoicesSend, "E-mail an invoice with its PDF"},
 	{PermPaymentsWrite, "Record and delete payments of invoices"},
+	{PermSupplierInvoicesRead, "List and read supplier invoices, supplier credit notes and their payments"},
+	{PermSupplierInvoicesWrite, "Create, change and delete draft supplier invoices; draft one from a purchase order or a supplier credit note"},
+	{PermSupplierInvoicesValidate, "Validate (number) supplier invoices and supplier credit notes"},
+	{PermSupplierPaymentsWrite, "Record and delete payments to suppliers (of supplier invoices and credit notes)"},
 	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging"},
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
@@ -139,15 +148,16 @@ var builtinRoles = []Role{
 		PermMRPRead, PermMRPWrite, PermMRPProduce,
 		PermOrdersRead,
 	}},
-	{Name: RoleAccountant, Description: "Invoices, payments and reports", Permissions: []string{
+	{Name: RoleAccountant, Description: "Invoices, supplier invoices, payments and reports", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermStockRead,
 		PermProposalsRead, PermOrdersRead,
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
 		PermPaymentsWrite, PermReportsRead, PermDocumentsRead, PermJobsRead,
+		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate, PermSupplierPaymentsWrite,
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermStockRead, PermMRPRead,
-		PermProposalsRead, PermOrdersRead, PermInvoicesRead,
+		PermProposalsRead, PermOrdersRead, PermInvoicesRead, PermSupplierInvoicesRead,
 		PermReportsRead, PermDocumentsRead,
 	}},
 }
