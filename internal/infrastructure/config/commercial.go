@@ -20,6 +20,8 @@ func (c *Config) numberMasks() []struct {
 		{"NUMBER_MASK_ORDER", c.NumberMaskOrder, domain.DocOrder},
 		{"NUMBER_MASK_INVOICE", c.NumberMaskInvoice, domain.DocInvoice},
 		{"NUMBER_MASK_CREDIT_NOTE", c.NumberMaskCreditNote, domain.DocCreditNote},
+		{"NUMBER_MASK_SUPPLIER_INVOICE", c.NumberMaskSupplierInvoice, domain.DocSupplierInvoice},
+		{"NUMBER_MASK_SUPPLIER_CREDIT_NOTE", c.NumberMaskSupplierCreditNote, domain.DocSupplierCreditNote},
 		{"THIRDPARTY_CODE_MASK", c.ThirdPartyCodeMask, ""},
 	}
 }

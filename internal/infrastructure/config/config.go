@@ -89,12 +89,14 @@ type Config struct {
 	StockTrigger       string `envconfig:"STOCK_TRIGGER" default:"invoice"`
 	DefaultWarehouseID int64  `envconfig:"DEFAULT_WAREHOUSE_ID" default:"0"`
 
-	DefaultCurrency      string `envconfig:"DEFAULT_CURRENCY" default:"EUR"`
-	NumberMaskProposal   string `envconfig:"NUMBER_MASK_PROPOSAL" default:"PR{yy}{mm}-{0000}"`
-	NumberMaskOrder      string `envconfig:"NUMBER_MASK_ORDER" default:"CO{yy}{mm}-{0000}"`
-	NumberMaskInvoice    string `envconfig:"NUMBER_MASK_INVOICE" default:"FA{yy}{mm}-{0000}"`
-	NumberMaskCreditNote string `envconfig:"NUMBER_MASK_CREDIT_NOTE" default:"AV{yy}{mm}-{0000}"`
-	ThirdPartyCodeMask   string `envconfig:"THIRDPARTY_CODE_MASK" default:"CU{yy}{mm}-{0000}"`
+	DefaultCurrency              string `envconfig:"DEFAULT_CURRENCY" default:"EUR"`
+	NumberMaskProposal           string `envconfig:"NUMBER_MASK_PROPOSAL" default:"PR{yy}{mm}-{0000}"`
+	NumberMaskOrder              string `envconfig:"NUMBER_MASK_ORDER" default:"CO{yy}{mm}-{0000}"`
+	NumberMaskInvoice            string `envconfig:"NUMBER_MASK_INVOICE" default:"FA{yy}{mm}-{0000}"`
+	NumberMaskCreditNote         string `envconfig:"NUMBER_MASK_CREDIT_NOTE" default:"AV{yy}{mm}-{0000}"`
+	NumberMaskSupplierInvoice    string `envconfig:"NUMBER_MASK_SUPPLIER_INVOICE" default:"SI{yy}{mm}-{0000}"`
+	NumberMaskSupplierCreditNote string `envconfig:"NUMBER_MASK_SUPPLIER_CREDIT_NOTE" default:"SA{yy}{mm}-{0000}"`
+	ThirdPartyCodeMask           string `envconfig:"THIRDPARTY_CODE_MASK" default:"CU{yy}{mm}-{0000}"`
 
 	CompanyName    string `envconfig:"COMPANY_NAME" default:"Dolibarr-Go"`
 	CompanyAddress string `envconfig:"COMPANY_ADDRESS"`
