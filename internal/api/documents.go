@@ -237,9 +237,14 @@ type documentService interface {
 	Accept(ctx context.Context, id int64) (*domain.Document, error)
 	Refuse(ctx context.Context, id int64) (*domain.Document, error)
 	Convert(ctx context.Context, actor domain.Principal, a domain.Action, id int64) (*domain.Document, error)
-	AddPayment(ctx context.Context, actor domain.Principal, documentID int64, p domain.Payment) (*domain.Payment, error)
-	DeletePayment(ctx context.Context, documentID, paymentID int64) error
-	Payments(ctx context.Context, documentID int64) ([]*domain.Payment, error)
+	paymentService
+}
+
+// paymentService is the payments of the documents of a resource (types).
+type paymentService interface {
+	AddPayment(ctx context.Context, actor domain.Principal, types []domain.DocType, documentID int64, p domain.Payment) (*domain.Payment, error)
+	DeletePayment(ctx context.Context, types []domain.DocType, documentID, paymentID int64) error
+	Payments(ctx context.Context, types []domain.DocType, documentID int64) ([]*domain.Payment, error)
 }
 
 // docResource is one document resource of the API and the permissions of
@@ -299,24 +304,43 @@ func (h *DocumentRoutes) Routes(r *Router) {
 	r.POST("/proposals/:id/order", domain.PermOrdersWrite, h.convert(domain.ActOrder, proposalsResource, ordersResource))
 	r.POST("/orders/:id/invoice", domain.PermInvoicesWrite, h.convert(domain.ActInvoice, ordersResource, invoicesResource))
 	r.POST("/invoices/:id/credit-note", domain.PermInvoicesWrite, h.convert(domain.ActCreditNote, invoicesResource, invoicesResource))
-	r.GET("/invoices/:id/payments", domain.PermInvoicesRead, jsonByID("invoice", func(ctx context.Context, id int64) ([]*domain.Payment, error) {
-		return h.svc.Payments(ctx, id)
+	paymentRoutes(r, h.svc, invoicesResource, domain.PermPaymentsWrite)
+}
+
+// paymentRoutes registers GET and POST …/{id}/payments and DELETE
+// …/{id}/payments/{payment_id} on the resource: reading them takes its read
+// permission, recording and deleting them write.
+func paymentRoutes(r *Router, svc paymentService, res docResource, write string) {
+	r.GET(res.path+"/:id/payments", res.read, jsonByID(res.entity, func(ctx context.Context, id int64) ([]*domain.Payment, error) {
+		return svc.Payments(ctx, res.types, id)
 	}, toPaymentsResponse))
-	r.POST("/invoices/:id/payments", domain.PermPaymentsWrite, h.addPayment)
-	r.DELETE("/invoices/:id/payments/:payment_id", domain.PermPaymentsWrite, h.deletePayment)
+	r.POST(res.path+"/:id/payments", write, addPayment(svc, res))
+	r.DELETE(res.path+"/:id/payments/:payment_id", write, deletePayment(svc, res))
 }
 
 // documentSortFields are the fields a document list may be sorted by.
 var documentSortFields = []string{"id", "ref", "date", "due_date", "status", "total_gross", "created_at", "updated_at"}
 
 func (h *DocumentRoutes) list(res docResource) echo.HandlerFunc {
+	return listDocuments(h.svc, res, "thirdparty_id", toDocumentResponse)
+}
+
+// documentLister is what a list of documents needs.
+type documentLister interface {
+	List(ctx context.Context, f domain.DocumentFilter, q domain.ListQuery) (domain.Page[*domain.Document], error)
+}
+
+// listDocuments is GET on a document resource: the page, filtered by status,
+// type and third party (the query parameter party: thirdparty_id, or
+// supplier_id on the buy side), each document written by to.
+func listDocuments[T any](svc documentLister, res docResource, party string, to func(*domain.Document) T) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		q, err := ParseList(c, documentSortFields...)
 		verr := &domain.ValidationError{}
 		if err != nil && !errors.As(err, &verr) {
 			return err
 		}
-		f := domain.DocumentFilter{Types: res.types, ThirdPartyID: idQuery(c, "thirdparty_id", verr)}
+		f := domain.DocumentFilter{Types: res.types, ThirdPartyID: idQuery(c, party, verr)}
 		if s := domain.DocStatus(c.QueryParam("status")); s != "" {
 			if !slices.Contains(res.types[0].Statuses(), s) {
 				verr.Add("status", "must be one of %s", joinStatuses(res.types[0].Statuses()))
@@ -332,11 +356,11 @@ func (h *DocumentRoutes) list(res docResource) echo.HandlerFunc {
 		if err := verr.OrNil(); err != nil {
 			return err
 		}
-		page, err := h.svc.List(c.Request().Context(), f, q)
+		page, err := svc.List(c.Request().Context(), f, q)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, NewList(page, q, toDocumentResponse))
+		return c.JSON(http.StatusOK, NewList(page, q, to))
 	}
 }
 
@@ -427,36 +451,40 @@ func (h *DocumentRoutes) convert(a domain.Action, from, to docResource) echo.Han
 	}
 }
 
-func (h *DocumentRoutes) addPayment(c echo.Context) error {
-	id, err := idParam(c, "invoice")
-	if err != nil {
-		return err
+func addPayment(svc paymentService, res docResource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c, res.entity)
+		if err != nil {
+			return err
+		}
+		var req paymentRequest
+		if err := BindChecked(c, &req, req.check); err != nil {
+			return err
+		}
+		p, err := svc.AddPayment(c.Request().Context(), PrincipalOf(c), res.types, id, domain.Payment{
+			Amount: req.Amount.Value, Date: req.Date.Value, Method: domain.PaymentMethod(req.Method), Reference: strings.TrimSpace(req.Reference),
+		})
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1%s/%d/payments/%d", res.path, id, p.ID))
+		return c.JSON(http.StatusCreated, toPaymentResponse(p))
 	}
-	var req paymentRequest
-	if err := BindChecked(c, &req, req.check); err != nil {
-		return err
-	}
-	p, err := h.svc.AddPayment(c.Request().Context(), PrincipalOf(c), id, domain.Payment{
-		Amount: req.Amount.Value, Date: req.Date.Value, Method: domain.PaymentMethod(req.Method), Reference: strings.TrimSpace(req.Reference),
-	})
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/invoices/%d/payments/%d", id, p.ID))
-	return c.JSON(http.StatusCreated, toPaymentResponse(p))
 }
 
-func (h *DocumentRoutes) deletePayment(c echo.Context) error {
-	id, err := idParam(c, "invoice")
-	if err != nil {
-		return err
+func deletePayment(svc paymentService, res docResource) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c, res.entity)
+		if err != nil {
+			return err
+		}
+		pid, err := pathID(c, "payment_id", "payment")
+		if err != nil {
+			return err
+		}
+		if err := svc.DeletePayment(c.Request().Context(), res.types, id, pid); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
 	}
-	pid, err := pathID(c, "payment_id", "payment")
-	if err != nil {
-		return err
-	}
-	if err := h.svc.DeletePayment(c.Request().Context(), id, pid); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
 }

@@ -51,7 +51,7 @@ func newCommercialAPI(t *testing.T, dialect string) *commercialAPI {
 	e := NewServer(Options{
 		Log: zerolog.Nop(), Auth: commercialAuth{},
 		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
-	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs))
+	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs), NewSupplierInvoiceRoutes(docs))
 	return &commercialAPI{e: e, db: db}
 }
 

@@ -10,7 +10,9 @@ import (
 )
 
 // DocType is the kind of a commercial document. Invoices and credit notes
-// share the /invoices resource but have their own numbering.
+// share the /invoices resource but have their own numbering; supplier
+// invoices and supplier credit notes (supplier_invoice.go) share
+// /supplier-invoices the same way.
 type DocType string
 
 const (
@@ -23,8 +25,11 @@ const (
 	DocPurchaseOrder DocType = "purchase_order"
 )
 
-// DocTypes lists every document type, in the order of the commercial chain.
-func DocTypes() []DocType { return []DocType{DocProposal, DocOrder, DocInvoice, DocCreditNote} }
+// DocTypes lists every document type, in the order of the commercial chain,
+// the sales side first.
+func DocTypes() []DocType {
+	return []DocType{DocProposal, DocOrder, DocInvoice, DocCreditNote, DocPurchaseOrder, DocSupplierInvoice, DocSupplierCreditNote}
+}
 
 // DocStatus is the lifecycle state of a document.
 type DocStatus string
@@ -95,6 +100,14 @@ var lifecycle = map[DocType]map[Action][]DocStatus{
 		ActCancel:  {StatusDraft, StatusValidated},
 		ActReceive: {StatusValidated, StatusPartiallyReceived},
 	},
+	DocSupplierInvoice: {
+		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
+		ActCreditNote: settling, ActPay: settling, ActUnpay: settling,
+	},
+	DocSupplierCreditNote: {
+		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
+		ActPay: settling, ActUnpay: settling,
+	},
 }
 
 // Statuses lists the statuses a document of the type can be in.
@@ -104,21 +117,12 @@ func (t DocType) Statuses() []DocStatus {
 		return []DocStatus{StatusDraft, StatusValidated, StatusAccepted, StatusRefused, StatusOrdered}
 	case DocOrder:
 		return []DocStatus{StatusDraft, StatusValidated, StatusInvoiced}
-	case DocInvoice, DocCreditNote:
+	case DocInvoice, DocCreditNote, DocSupplierInvoice, DocSupplierCreditNote:
 		return []DocStatus{StatusDraft, StatusValidated, StatusPaid}
 	case DocPurchaseOrder:
 		return []DocStatus{StatusDraft, StatusValidated, StatusPartiallyReceived, StatusReceived, StatusCancelled}
 	}
 	return nil
-}
-
-// PartyField is the name of the document's third-party field in requests and
-// validation errors: a purchase order's third party is its supplier.
-func (t DocType) PartyField() string {
-	if t == DocPurchaseOrder {
-		return "supplier_id"
-	}
-	return "thirdparty_id"
 }
 
 // Limits of document input. Quantities, prices and rates share the catalog's
@@ -255,7 +259,8 @@ type Document struct {
 	Type         DocType
 	Ref          string // definitive number; "" while a draft
 	Status       DocStatus
-	ThirdPartyID int64
+	ThirdPartyID int64      // the customer, or the supplier on the buy side
+	SupplierRef  string     // buy side: the supplier's own number of the document; "" elsewhere
 	Date         time.Time  // midnight UTC; the number's period comes from it
 	DueDate      *time.Time // proposals: end of validity; orders: delivery; invoices: payment
 	Currency     string
@@ -300,6 +305,10 @@ func article(t DocType) string {
 		return "a credit note"
 	case DocPurchaseOrder:
 		return "a purchase order"
+	case DocSupplierInvoice:
+		return "a supplier invoice"
+	case DocSupplierCreditNote:
+		return "a supplier credit note"
 	}
 	return "a " + string(t)
 }
@@ -344,6 +353,7 @@ func (d *Document) VATBreakdown() []VATAmount {
 // DraftInput is the content of a new draft.
 type DraftInput struct {
 	ThirdPartyID int64
+	SupplierRef  string    // buy side only
 	Date         time.Time // zero: today
 	DueDate      *time.Time
 	Currency     string // "": the configured default
@@ -355,7 +365,7 @@ type DraftInput struct {
 // the date in the business's calendar; currency the configured default.
 func NewDraft(t DocType, in DraftInput, today time.Time, currency string, createdBy int64) (*Document, error) {
 	d := &Document{
-		Type: t, Status: StatusDraft, ThirdPartyID: in.ThirdPartyID, Date: in.Date, DueDate: in.DueDate,
+		Type: t, Status: StatusDraft, ThirdPartyID: in.ThirdPartyID, SupplierRef: in.SupplierRef, Date: in.Date, DueDate: in.DueDate,
 		Currency: in.Currency, Note: in.Note, AmountPaid: decimal.Zero, CreatedBy: createdBy,
 	}
 	if d.Date.IsZero() {
@@ -364,7 +374,7 @@ func NewDraft(t DocType, in DraftInput, today time.Time, currency string, create
 	if d.Currency == "" {
 		d.Currency = currency
 	}
-	if d.DueDate == nil && (t == DocInvoice || t == DocCreditNote) {
+	if d.DueDate == nil && t.settles() {
 		due := d.Date // due on receipt unless told otherwise
 		d.DueDate = &due
 	}
@@ -386,12 +396,14 @@ func (d *Document) checkHeader(v *ValidationError) {
 		v.Add("due_date", "must not be before date")
 	}
 	checkLen(v, "note", d.Note, MaxNoteLen)
+	d.checkSupplierRef(v)
 }
 
 // DraftPatch is a partial update of a draft; nil fields stay as they are and
 // Lines, when set, replaces every line.
 type DraftPatch struct {
 	ThirdPartyID *int64
+	SupplierRef  *string // buy side only
 	Date         *time.Time
 	DueDate      *time.Time
 	ClearDueDate bool
@@ -412,6 +424,9 @@ func (d *Document) Edit(p DraftPatch) error {
 			v.Add(d.Type.PartyField(), "must be greater than 0")
 		}
 		d.ThirdPartyID = *p.ThirdPartyID
+	}
+	if p.SupplierRef != nil {
+		d.SupplierRef = *p.SupplierRef
 	}
 	if p.Date != nil {
 		d.Date = *p.Date
@@ -439,14 +454,18 @@ func (d *Document) Edit(p DraftPatch) error {
 }
 
 // Validate freezes a draft under its definitive number. A document without
-// lines cannot be validated. An invoice or credit note of zero is settled at
-// once: nothing is due.
+// lines cannot be validated, nor a supplier invoice without the supplier's
+// own number (422 on supplier_ref). An invoice or credit note of zero is
+// settled at once: nothing is due.
 func (d *Document) Validate(ref string, at time.Time) error {
 	if err := d.Can(ActValidate); err != nil {
 		return err
 	}
 	if len(d.Lines) == 0 {
 		return Conflictf("empty-document", "cannot validate %s %s: it has no lines", article(d.Type), d.DisplayRef())
+	}
+	if d.Type == DocSupplierInvoice && d.SupplierRef == "" {
+		return Invalid("supplier_ref", "is required to validate a supplier invoice: the supplier's own number of it")
 	}
 	d.Ref, d.Status, d.ValidatedAt = ref, StatusValidated, &at
 	d.settle()
@@ -462,7 +481,7 @@ func (d *Document) CheckValidate() error {
 
 // settle sets paid or validated from the amount due.
 func (d *Document) settle() {
-	if d.Type != DocInvoice && d.Type != DocCreditNote {
+	if !d.Type.settles() {
 		return
 	}
 	if d.AmountDue().Sign() <= 0 {
@@ -486,23 +505,33 @@ func (d *Document) move(a Action, to DocStatus) error {
 	return nil
 }
 
-// conversions says, per action, which type a document becomes and which
-// status the source takes; a credit note leaves its invoice as it is.
-var conversions = map[Action]struct {
-	from, to DocType
-	status   DocStatus
+// conversion is one step of the chain: what action makes of a document of
+// type from.
+type conversion struct {
+	a    Action
+	from DocType
+}
+
+// conversions says, per action and source type, which type a document
+// becomes and which status the source takes; a credit note leaves its
+// invoice as it is.
+var conversions = map[conversion]struct {
+	to     DocType
+	status DocStatus
 }{
-	ActOrder:      {DocProposal, DocOrder, StatusOrdered},
-	ActInvoice:    {DocOrder, DocInvoice, StatusInvoiced},
-	ActCreditNote: {DocInvoice, DocCreditNote, ""},
+	{ActOrder, DocProposal}:             {DocOrder, StatusOrdered},
+	{ActInvoice, DocOrder}:              {DocInvoice, StatusInvoiced},
+	{ActCreditNote, DocInvoice}:         {DocCreditNote, ""},
+	{ActCreditNote, DocSupplierInvoice}: {DocSupplierCreditNote, ""},
 }
 
 // Convert makes the next document of the chain from d (proposal → order,
-// order → invoice, invoice → credit note): a draft dated today with the same
-// third party, currency and lines, linked to d, and moves d to its new status.
+// order → invoice, invoice → credit note, supplier invoice → supplier credit
+// note): a draft dated today with the same third party, currency and lines,
+// linked to d, and moves d to its new status.
 func (d *Document) Convert(a Action, today time.Time, createdBy int64) (*Document, error) {
-	conv, ok := conversions[a]
-	if !ok || conv.from != d.Type {
+	conv, ok := conversions[conversion{a, d.Type}]
+	if !ok {
 		return nil, fmt.Errorf("%s cannot %s: %w", d.Type, a, ErrInvalid)
 	}
 	if err := d.Can(a); err != nil {
@@ -513,7 +542,7 @@ func (d *Document) Convert(a Action, today time.Time, createdBy int64) (*Documen
 		Note: d.Note, SourceID: d.ID, AmountPaid: decimal.Zero, CreatedBy: createdBy,
 		Lines: make([]Line, len(d.Lines)),
 	}
-	if conv.to == DocInvoice || conv.to == DocCreditNote {
+	if conv.to.settles() {
 		due := today
 		n.DueDate = &due
 	}
@@ -532,9 +561,9 @@ func (d *Document) Convert(a Action, today time.Time, createdBy int64) (*Documen
 // when the draft made from it (of type made) is deleted, so that the proposal
 // can be ordered, or the order invoiced, again. It reports whether d changed.
 func (d *Document) Unconvert(made DocType) bool {
-	for a, conv := range conversions {
-		if conv.from == d.Type && conv.to == made && conv.status != "" && d.Status == conv.status {
-			d.Status = lifecycle[d.Type][a][0]
+	for k, conv := range conversions {
+		if k.from == d.Type && conv.to == made && conv.status != "" && d.Status == conv.status {
+			d.Status = lifecycle[d.Type][k.a][0]
 			return true
 		}
 	}
@@ -569,7 +598,8 @@ type DocumentReader interface {
 	// queries that does not depend on the page size.
 	List(ctx context.Context, f DocumentFilter, q ListQuery) (Page[*Document], error)
 	// CreditedTotal sums the gross totals of the validated (or settled)
-	// credit notes made from the invoice, excluding the one being validated.
+	// credit notes (customer or supplier) made from the invoice, excluding
+	// the one being validated.
 	CreditedTotal(ctx context.Context, invoiceID, excludeID int64) (decimal.Decimal, error)
 }
 

@@ -155,9 +155,12 @@ func TestLifecycle(t *testing.T) {
 			StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActAccept, ActRefuse},
 			StatusAccepted: {ActOrder},
 		},
-		DocOrder:      {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActInvoice}},
-		DocInvoice:    {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActCreditNote, ActPay, ActUnpay}, StatusPaid: {ActCreditNote, ActPay, ActUnpay}},
-		DocCreditNote: {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActPay, ActUnpay}, StatusPaid: {ActPay, ActUnpay}},
+		DocOrder:              {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActInvoice}},
+		DocInvoice:            {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActCreditNote, ActPay, ActUnpay}, StatusPaid: {ActCreditNote, ActPay, ActUnpay}},
+		DocCreditNote:         {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActPay, ActUnpay}, StatusPaid: {ActPay, ActUnpay}},
+		DocSupplierInvoice:    {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActCreditNote, ActPay, ActUnpay}, StatusPaid: {ActCreditNote, ActPay, ActUnpay}},
+		DocSupplierCreditNote: {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActPay, ActUnpay}, StatusPaid: {ActPay, ActUnpay}},
+		DocPurchaseOrder:      {StatusDraft: {ActEdit, ActDelete, ActValidate}}, // cancel and receive: purchasing_test.go
 	}
 	actions := []Action{ActEdit, ActDelete, ActValidate, ActAccept, ActRefuse, ActOrder, ActInvoice, ActCreditNote, ActPay, ActUnpay}
 	statuses := []DocStatus{StatusDraft, StatusValidated, StatusAccepted, StatusRefused, StatusOrdered, StatusInvoiced, StatusPaid}

@@ -45,6 +45,12 @@ const (
 	PermPurchaseOrdersValidate = "purchase_orders:validate"
 	PermPurchaseOrdersSend     = "purchase_orders:send"
 	PermReceptionsWrite        = "receptions:write"
+
+	// The buy side: what suppliers bill us, and paying them.
+	PermSupplierInvoicesRead     = "supplier_invoices:read"
+	PermSupplierInvoicesWrite    = "supplier_invoices:write"
+	PermSupplierInvoicesValidate = "supplier_invoices:validate"
+	PermSupplierPaymentsWrite    = "supplier_payments:write"
 )
 
 // Permission is one entry of the catalogue: a name and what it allows, in
@@ -85,6 +91,10 @@ var permissionCatalogue = []Permission{
 	{PermPurchaseOrdersValidate, "Validate (number) purchase orders"},
 	{PermPurchaseOrdersSend, "E-mail a purchase order with its PDF to the supplier"},
 	{PermReceptionsWrite, "Receive goods of a purchase order into a warehouse, which moves stock and average costs"},
+	{PermSupplierInvoicesRead, "List and read supplier invoices, supplier credit notes and their payments"},
+	{PermSupplierInvoicesWrite, "Create, change and delete draft supplier invoices; draft one from a purchase order or a supplier credit note"},
+	{PermSupplierInvoicesValidate, "Validate (number) supplier invoices and supplier credit notes"},
+	{PermSupplierPaymentsWrite, "Record and delete payments to suppliers (of supplier invoices and credit notes)"},
 	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging"},
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
@@ -152,22 +162,24 @@ var builtinRoles = []Role{
 		PermOrdersRead,
 		PermPurchaseOrdersRead, PermReceptionsWrite,
 	}},
-	{Name: RoleAccountant, Description: "Invoices, payments and reports", Permissions: []string{
+	{Name: RoleAccountant, Description: "Invoices, supplier invoices, payments and reports", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermStockRead,
 		PermProposalsRead, PermOrdersRead,
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
 		PermPaymentsWrite, PermReportsRead, PermDocumentsRead, PermJobsRead,
+		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate, PermSupplierPaymentsWrite,
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermStockRead, PermMRPRead,
-		PermProposalsRead, PermOrdersRead, PermInvoicesRead,
+		PermProposalsRead, PermOrdersRead, PermInvoicesRead, PermSupplierInvoicesRead,
 		PermReportsRead, PermDocumentsRead,
 	}},
-	{Name: RoleBuyer, Description: "Suppliers, purchase orders and receptions", Permissions: []string{
+	{Name: RoleBuyer, Description: "Suppliers, purchase orders, receptions and supplier invoices", Permissions: []string{
 		PermThirdpartiesRead, PermThirdpartiesWrite,
 		PermProductsRead, PermStockRead,
 		PermPurchaseOrdersRead, PermPurchaseOrdersWrite, PermPurchaseOrdersValidate, PermPurchaseOrdersSend,
 		PermReceptionsWrite,
+		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate,
 		PermDocumentsRead, PermJobsRead,
 	}},
 }

@@ -199,7 +199,7 @@ func TestAttachmentLoaderPrefersTheCurrentArchivedPDF(t *testing.T) {
 				t.Fatalf("load in French: %q, %v", fr, err)
 			}
 
-			if _, err := e.docs.AddPayment(ctx, e.actor, d.ID, domain.Payment{Amount: num("5"), Method: domain.PayCash}); err != nil {
+			if _, err := e.docs.AddPayment(ctx, e.actor, []domain.DocType{domain.DocInvoice, domain.DocCreditNote}, d.ID, domain.Payment{Amount: num("5"), Method: domain.PayCash}); err != nil {
 				t.Fatal(err)
 			}
 			_, paid, err := e.archive.Load(ctx, ref)

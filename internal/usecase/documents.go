@@ -36,7 +36,8 @@ type DocumentOptions struct {
 }
 
 // DocumentService runs the commercial chain: proposals, orders, invoices and
-// credit notes, their numbering and their payments.
+// credit notes, supplier invoices and supplier credit notes, their numbering
+// and their payments.
 type DocumentService struct {
 	uow      domain.UnitOfWork
 	masks    map[domain.DocType]domain.NumberMask
@@ -48,7 +49,7 @@ type DocumentService struct {
 // NewDocumentService returns a DocumentService writing through uow.
 func NewDocumentService(uow domain.UnitOfWork, opt DocumentOptions) *DocumentService {
 	// Missing settings are a wiring mistake, caught at start-up.
-	for _, t := range []domain.DocType{domain.DocProposal, domain.DocOrder, domain.DocInvoice, domain.DocCreditNote, domain.DocPurchaseOrder} {
+	for _, t := range domain.DocTypes() {
 		if _, ok := opt.Masks[t]; !ok {
 			panic(fmt.Sprintf("usecase: no numbering mask for %s documents", t))
 		}
@@ -100,7 +101,7 @@ func (s *DocumentService) Create(ctx context.Context, actor domain.Principal, t 
 		if err := mergeInvalid(v, err); err != nil {
 			return nil, err
 		}
-		if err := checkThirdParty(ctx, r, d.Type, d.ThirdPartyID); err != nil {
+		if err := checkThirdParty(ctx, r, d); err != nil {
 			return nil, err
 		}
 		d.CreatedAt, d.UpdatedAt = now, now
@@ -157,19 +158,19 @@ func fillProductLines(ctx context.Context, r domain.Repositories, field string, 
 	return nil
 }
 
-// checkThirdParty turns an unknown third party into a 422 on the field: the
-// id is in the body, not the path. A purchase order's third party must be a
-// supplier (field supplier_id).
-func checkThirdParty(ctx context.Context, r domain.Repositories, t domain.DocType, id int64) error {
-	tp, err := r.ThirdParties.Get(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return domain.Invalid(t.PartyField(), "third party %d does not exist", id)
-	}
-	if err != nil {
+// checkThirdParty turns an unknown third party of d into a 422 on the field
+// (thirdparty_id, or supplier_id on the buy side): the id is in the body, not
+// the path. A buy-side document needs a third party that is a supplier.
+func checkThirdParty(ctx context.Context, r domain.Repositories, d *domain.Document) error {
+	field := d.Type.PartyField()
+	tp, err := r.ThirdParties.Get(ctx, d.ThirdPartyID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return domain.Invalid(field, "third party %d does not exist", d.ThirdPartyID)
+	case err != nil:
 		return err
-	}
-	if t == domain.DocPurchaseOrder && !tp.IsSupplier {
-		return domain.Invalid(t.PartyField(), "third party %d is not a supplier (is_supplier is false)", id)
+	case d.Type.IsSupplier() && !tp.IsSupplier:
+		return domain.Invalid(field, "third party %d is not a supplier (is_supplier is false)", d.ThirdPartyID)
 	}
 	return nil
 }
@@ -215,7 +216,7 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 			return nil, err
 		}
 		if p.ThirdPartyID != nil {
-			if err := checkThirdParty(ctx, r, d.Type, d.ThirdPartyID); err != nil {
+			if err := checkThirdParty(ctx, r, d); err != nil {
 				return nil, err
 			}
 		}
@@ -263,9 +264,11 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 // Validate gives a draft its definitive number, in one unit of work: lock the
 // draft → check it can be validated → (credit note: lock its invoice and check
 // the credited total) → take the next number of the type's sequence, whose
-// row stays locked until commit → store → enqueue the rendering of its PDF
-// (pdf.render) → move stock (orders, invoices,
-// credit notes, as the DocumentStockMover decides). Any error
+// row stays locked until commit → store (a supplier document's supplier_ref
+// enters the unique index here: a second one of the supplier is 409
+// duplicate-supplier-ref) → enqueue the rendering of its PDF (pdf.render; not
+// for supplier documents, which are the supplier's) → move stock (orders,
+// invoices, credit notes, as the DocumentStockMover decides). Any error
 // rolls everything back, so the number is not consumed: numbers are unique
 // and gapless.
 func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, types []domain.DocType, id, warehouseID int64) (*domain.Document, error) {
@@ -278,7 +281,7 @@ func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, 
 		if err := d.CheckValidate(); err != nil {
 			return nil, err // before taking a number
 		}
-		if d.Type == domain.DocCreditNote {
+		if d.Type == domain.DocCreditNote || d.Type == domain.DocSupplierCreditNote {
 			if err := checkCreditNote(ctx, r, d); err != nil {
 				return nil, err
 			}
@@ -295,8 +298,10 @@ func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, 
 		if err := r.Documents.Update(ctx, d); err != nil {
 			return nil, err
 		}
-		if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
-			return nil, err
+		if d.Type.RendersPDF() {
+			if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
+				return nil, err
+			}
 		}
 		if d.Type != domain.DocProposal && s.stock != nil {
 			if err := s.stock.MoveOnValidation(ctx, r, actor, d, warehouseID); err != nil {
@@ -360,9 +365,19 @@ var convertFrom = map[domain.Action]domain.DocType{
 // and moves the source to its new status, in one unit of work. The source is
 // locked, so converting twice at once yields one document and one 409.
 func (s *DocumentService) Convert(ctx context.Context, actor domain.Principal, a domain.Action, id int64) (*domain.Document, error) {
+	return s.convert(ctx, actor, a, convertFrom[a], id)
+}
+
+// SupplierCreditNote drafts a supplier credit note of the whole supplier
+// invoice id (validated or paid), as Convert does for a customer invoice.
+func (s *DocumentService) SupplierCreditNote(ctx context.Context, actor domain.Principal, id int64) (*domain.Document, error) {
+	return s.convert(ctx, actor, domain.ActCreditNote, domain.DocSupplierInvoice, id)
+}
+
+func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a domain.Action, from domain.DocType, id int64) (*domain.Document, error) {
 	now, today := stamp(s.now()), s.today()
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
-		src, err := lockOf(ctx, r, []domain.DocType{convertFrom[a]}, id)
+		src, err := lockOf(ctx, r, []domain.DocType{from}, id)
 		if err != nil {
 			return nil, err
 		}

@@ -302,7 +302,7 @@ func TestPaymentsAndConversionsUnderConcurrency(t *testing.T) {
 			e := newDocEnv(t, testdb.Migrated(t, d))
 			ctx := context.Background()
 			pay := func(id int64, amount string) (*domain.Payment, error) {
-				return e.docs.AddPayment(ctx, e.actor, id, domain.Payment{Amount: num(amount), Method: domain.PayBankTransfer, Reference: "T1"})
+				return e.docs.AddPayment(ctx, e.actor, []domain.DocType{domain.DocInvoice, domain.DocCreditNote}, id, domain.Payment{Amount: num(amount), Method: domain.PayBankTransfer, Reference: "T1"})
 			}
 			inv := e.draft(t, domain.DocInvoice, "2033-03-01", "1", "100") // 120.00
 			if _, err := pay(inv.ID, "10"); conflictCode(err) != "illegal-transition" {
@@ -332,16 +332,16 @@ func TestPaymentsAndConversionsUnderConcurrency(t *testing.T) {
 			if got := e.get(t, inv.ID); got.Status != domain.StatusPaid || !got.AmountDue().IsZero() {
 				t.Fatalf("exact payment: %s due %s", got.Status, got.AmountDue())
 			}
-			if err := e.docs.DeletePayment(ctx, inv.ID, p1.ID); err != nil {
+			if err := e.docs.DeletePayment(ctx, []domain.DocType{domain.DocInvoice, domain.DocCreditNote}, inv.ID, p1.ID); err != nil {
 				t.Fatal(err)
 			}
 			if got := e.get(t, inv.ID); got.Status != domain.StatusValidated || got.AmountDue().String() != "20" {
 				t.Fatalf("delete did not reopen: %s due %s", got.Status, got.AmountDue())
 			}
-			if ps, err := e.docs.Payments(ctx, inv.ID); err != nil || len(ps) != 2 || ps[0].Amount.String() != "30.5" || ps[0].Currency != "EUR" {
+			if ps, err := e.docs.Payments(ctx, []domain.DocType{domain.DocInvoice, domain.DocCreditNote}, inv.ID); err != nil || len(ps) != 2 || ps[0].Amount.String() != "30.5" || ps[0].Currency != "EUR" {
 				t.Fatalf("payments %v %+v", err, ps)
 			}
-			if err := e.docs.DeletePayment(ctx, inv.ID, p1.ID); !errors.Is(err, domain.ErrNotFound) {
+			if err := e.docs.DeletePayment(ctx, []domain.DocType{domain.DocInvoice, domain.DocCreditNote}, inv.ID, p1.ID); !errors.Is(err, domain.ErrNotFound) {
 				t.Fatalf("deleting twice: %v", err)
 			}
 

@@ -6,20 +6,22 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// payable are the types payments apply to: invoices (money received) and
-// credit notes (money refunded).
-var payable = []domain.DocType{domain.DocInvoice, domain.DocCreditNote}
+// Payments apply to invoices (money received) and credit notes (money
+// refunded), and on the buy side to supplier invoices (money paid) and
+// supplier credit notes (money refunded to us). Each method takes the types
+// of the resource it serves (the /invoices or the /supplier-invoices ones):
+// a document of the other resource is not found there.
 
 // AddPayment records a payment against an invoice or credit note. The
 // document row is locked, so concurrent payments are checked one after the
 // other against the amount due and can never overpay it together.
-func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal, documentID int64, p domain.Payment) (*domain.Payment, error) {
+func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal, types []domain.DocType, documentID int64, p domain.Payment) (*domain.Payment, error) {
 	now, today := stamp(s.now()), s.today()
 	if p.Date.IsZero() {
 		p.Date = today
 	}
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Payment, error) {
-		d, err := lockOf(ctx, r, payable, documentID)
+		d, err := lockOf(ctx, r, types, documentID)
 		if err != nil {
 			return nil, err
 		}
@@ -37,10 +39,10 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 }
 
 // DeletePayment removes a payment and reopens its document when it was paid.
-func (s *DocumentService) DeletePayment(ctx context.Context, documentID, paymentID int64) error {
+func (s *DocumentService) DeletePayment(ctx context.Context, types []domain.DocType, documentID, paymentID int64) error {
 	now := stamp(s.now())
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		d, err := lockOf(ctx, r, payable, documentID)
+		d, err := lockOf(ctx, r, types, documentID)
 		if err != nil {
 			return err
 		}
@@ -60,13 +62,13 @@ func (s *DocumentService) DeletePayment(ctx context.Context, documentID, payment
 }
 
 // Payments lists the payments of an invoice or credit note, oldest first.
-func (s *DocumentService) Payments(ctx context.Context, documentID int64) ([]*domain.Payment, error) {
+func (s *DocumentService) Payments(ctx context.Context, types []domain.DocType, documentID int64) ([]*domain.Payment, error) {
 	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) ([]*domain.Payment, error) {
 		d, err := r.Documents.Get(ctx, documentID)
 		if err != nil {
 			return nil, err
 		}
-		if err := ofTypes(d, payable, documentID); err != nil {
+		if err := ofTypes(d, types, documentID); err != nil {
 			return nil, err
 		}
 		ps, err := r.Payments.List(ctx, documentID)

@@ -26,6 +26,8 @@ func (c *Config) numberMasks() []struct {
 		{"NUMBER_MASK_CREDIT_NOTE", c.NumberMaskCreditNote, domain.DocCreditNote, true},
 		{"NUMBER_MASK_PURCHASE_ORDER", c.NumberMaskPurchaseOrder, domain.DocPurchaseOrder, true},
 		{"NUMBER_MASK_RECEPTION", c.NumberMaskReception, "", true},
+		{"NUMBER_MASK_SUPPLIER_INVOICE", c.NumberMaskSupplierInvoice, domain.DocSupplierInvoice, true},
+		{"NUMBER_MASK_SUPPLIER_CREDIT_NOTE", c.NumberMaskSupplierCreditNote, domain.DocSupplierCreditNote, true},
 		{"THIRDPARTY_CODE_MASK", c.ThirdPartyCodeMask, "", false},
 	}
 }

@@ -39,3 +39,16 @@ func TestCommercialSettingsAreChecked(t *testing.T) {
 		})
 	}
 }
+
+// Supplier invoices and supplier credit notes have masks of their own, which
+// may not be another type's.
+func TestSupplierInvoiceMasks(t *testing.T) {
+	masks := Defaults().DocumentMasks()
+	if masks[domain.DocSupplierInvoice].String() != "SI{yy}{mm}-{0000}" || masks[domain.DocSupplierCreditNote].String() != "SA{yy}{mm}-{0000}" {
+		t.Fatalf("masks %v", masks)
+	}
+	t.Setenv("DOLIGO_NUMBER_MASK_SUPPLIER_CREDIT_NOTE", "SI{yy}{mm}-{0000}")
+	if _, err := load(nil); err == nil || !strings.Contains(err.Error(), "DOLIGO_NUMBER_MASK_SUPPLIER_CREDIT_NOTE") {
+		t.Fatalf("a supplier credit note mask shared with supplier invoices: %v", err)
+	}
+}

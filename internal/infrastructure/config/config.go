@@ -98,6 +98,9 @@ type Config struct {
 	// The buy side: purchase orders and the receptions of their goods.
 	NumberMaskPurchaseOrder string `envconfig:"NUMBER_MASK_PURCHASE_ORDER" default:"PO{yy}{mm}-{0000}"`
 	NumberMaskReception     string `envconfig:"NUMBER_MASK_RECEPTION" default:"RC{yy}{mm}-{0000}"`
+	// Supplier invoices and supplier credit notes.
+	NumberMaskSupplierInvoice    string `envconfig:"NUMBER_MASK_SUPPLIER_INVOICE" default:"SI{yy}{mm}-{0000}"`
+	NumberMaskSupplierCreditNote string `envconfig:"NUMBER_MASK_SUPPLIER_CREDIT_NOTE" default:"SA{yy}{mm}-{0000}"`
 
 	CompanyName    string `envconfig:"COMPANY_NAME" default:"Dolibarr-Go"`
 	CompanyAddress string `envconfig:"COMPANY_ADDRESS"`

@@ -23,19 +23,24 @@ type documentModel struct {
 	Ref          *string
 	Status       string
 	ThirdPartyID int64 `gorm:"column:thirdparty_id"`
-	DocDate      time.Time
-	DueDate      *time.Time
-	Currency     string
-	Note         string
-	SourceID     *int64
-	TotalNet     decimal.Decimal `gorm:"column:total_net"`
-	TotalVAT     decimal.Decimal `gorm:"column:total_vat"`
-	TotalGross   decimal.Decimal `gorm:"column:total_gross"`
-	AmountPaid   decimal.Decimal `gorm:"column:amount_paid"`
-	CreatedBy    int64
-	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
-	ValidatedAt  *time.Time
+	SupplierRef  string
+	// SupplierRefKey is SupplierRef once the document is validated, NULL
+	// before: the unique index (thirdparty_id, doc_type, supplier_ref_key)
+	// holds validated supplier documents only (NULLs never collide).
+	SupplierRefKey *string
+	DocDate        time.Time
+	DueDate        *time.Time
+	Currency       string
+	Note           string
+	SourceID       *int64
+	TotalNet       decimal.Decimal `gorm:"column:total_net"`
+	TotalVAT       decimal.Decimal `gorm:"column:total_vat"`
+	TotalGross     decimal.Decimal `gorm:"column:total_gross"`
+	AmountPaid     decimal.Decimal `gorm:"column:amount_paid"`
+	CreatedBy      int64
+	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
+	ValidatedAt    *time.Time
 }
 
 func (documentModel) TableName() string { return "commercial_documents" }
@@ -90,7 +95,7 @@ func optID(id int64) *int64 {
 
 func toDocumentModel(d *domain.Document) documentModel {
 	m := documentModel{
-		ID: d.ID, DocType: string(d.Type), Status: string(d.Status), ThirdPartyID: d.ThirdPartyID,
+		ID: d.ID, DocType: string(d.Type), Status: string(d.Status), ThirdPartyID: d.ThirdPartyID, SupplierRef: d.SupplierRef,
 		DocDate: dateOnly(d.Date), DueDate: optDate(d.DueDate), Currency: d.Currency, Note: d.Note,
 		SourceID: optID(d.SourceID), TotalNet: d.TotalNet, TotalVAT: d.TotalVAT, TotalGross: d.TotalGross,
 		AmountPaid: d.AmountPaid, CreatedBy: d.CreatedBy,
@@ -99,13 +104,16 @@ func toDocumentModel(d *domain.Document) documentModel {
 	if d.Ref != "" {
 		m.Ref = &d.Ref
 	}
+	if d.SupplierRef != "" && d.Status != domain.StatusDraft {
+		m.SupplierRefKey = &d.SupplierRef
+	}
 	return m
 }
 
 func (m documentModel) document() *domain.Document {
 	d := &domain.Document{
 		ID: m.ID, Type: domain.DocType(m.DocType), Status: domain.DocStatus(m.Status), ThirdPartyID: m.ThirdPartyID,
-		Date: dateOnly(m.DocDate), DueDate: optDate(m.DueDate), Currency: m.Currency, Note: m.Note,
+		SupplierRef: m.SupplierRef, Date: dateOnly(m.DocDate), DueDate: optDate(m.DueDate), Currency: m.Currency, Note: m.Note,
 		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross, AmountPaid: m.AmountPaid,
 		CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
 		Lines: []domain.Line{},
@@ -215,12 +223,19 @@ func (r *documentRepo) Update(ctx context.Context, d *domain.Document) error {
 	m := toDocumentModel(d)
 	err := r.db.WithContext(ctx).Model(&documentModel{}).Where("id = ?", d.ID).Updates(map[string]any{
 		"ref": m.Ref, "status": m.Status, "thirdparty_id": m.ThirdPartyID, "doc_date": m.DocDate,
+		"supplier_ref": m.SupplierRef, "supplier_ref_key": m.SupplierRefKey,
 		"due_date": m.DueDate, "currency": m.Currency, "note": m.Note,
 		"total_net": m.TotalNet, "total_vat": m.TotalVAT, "total_gross": m.TotalGross, "amount_paid": m.AmountPaid,
 		"updated_at": m.UpdatedAt, "validated_at": m.ValidatedAt,
 	}).Error
 	if err != nil {
 		if uniqueViolated(err) {
+			// GORM's translation keeps no index name. The ref comes from a
+			// sequence row locked until commit, so the contended key of a
+			// document carrying a supplier_ref_key is that one.
+			if m.SupplierRefKey != nil {
+				return domain.ErrDuplicateSupplierRef(d.Type, d.SupplierRef)
+			}
 			return domain.Conflictf("duplicate-ref", "%s number %s is already taken", d.Type, d.Ref)
 		}
 		return documentWriteError(fmt.Sprintf("update document %d", d.ID), err)
@@ -299,7 +314,8 @@ func (r *documentRepo) List(ctx context.Context, f domain.DocumentFilter, q doma
 func (r *documentRepo) CreditedTotal(ctx context.Context, invoiceID, excludeID int64) (decimal.Decimal, error) {
 	var totals []decimal.Decimal
 	err := r.db.WithContext(ctx).Model(&documentModel{}).
-		Where("source_id = ? AND doc_type = ? AND status IN ? AND id <> ?", invoiceID, string(domain.DocCreditNote),
+		Where("source_id = ? AND doc_type IN ? AND status IN ? AND id <> ?", invoiceID,
+			[]string{string(domain.DocCreditNote), string(domain.DocSupplierCreditNote)},
 			[]string{string(domain.StatusValidated), string(domain.StatusPaid)}, excludeID).
 		Pluck("total_gross", &totals).Error
 	if err != nil {

@@ -88,7 +88,7 @@ func reportFixture(t *testing.T, db *testdb.DB) {
 		return validate(draft(domain.DocInvoice, tp, date, due, "", l))
 	}
 	pay := func(d *domain.Document, amount, on string) {
-		if _, err := docs.AddPayment(ctx, actor, d.ID, domain.Payment{Amount: decimal.RequireFromString(amount), Date: *day(on), Method: domain.PayCash}); err != nil {
+		if _, err := docs.AddPayment(ctx, actor, []domain.DocType{domain.DocInvoice, domain.DocCreditNote}, d.ID, domain.Payment{Amount: decimal.RequireFromString(amount), Date: *day(on), Method: domain.PayCash}); err != nil {
 			t.Fatal(err)
 		}
 	}

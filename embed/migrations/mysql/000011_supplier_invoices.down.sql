@@ -1,0 +1,2 @@
+DROP INDEX ux_commercial_documents_supplier_ref ON commercial_documents;
+ALTER TABLE commercial_documents DROP COLUMN supplier_ref_key, DROP COLUMN supplier_ref;

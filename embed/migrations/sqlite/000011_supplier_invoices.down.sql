@@ -1,0 +1,3 @@
+DROP INDEX ux_commercial_documents_supplier_ref;
+ALTER TABLE commercial_documents DROP COLUMN supplier_ref_key;
+ALTER TABLE commercial_documents DROP COLUMN supplier_ref;
