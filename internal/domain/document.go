@@ -18,6 +18,10 @@ const (
 	DocOrder      DocType = "order"
 	DocInvoice    DocType = "invoice"
 	DocCreditNote DocType = "credit_note"
+
+	// DocPurchaseOrder is an order to a supplier (migration 000008 admits
+	// the type). Only its drafts are made here, by replenishment.
+	DocPurchaseOrder DocType = "purchase_order"
 )
 
 // DocTypes lists every document type, in the order of the commercial chain.
