@@ -86,6 +86,8 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),
+		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),
+		api.NewReplenishmentRoutes(usecase.NewReplenishmentService(uow, documents)),
 		api.NewJobRoutes(jobs),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 	)...), nil
