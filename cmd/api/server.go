@@ -84,6 +84,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewThirdPartyRoutes(thirdParties), api.NewDocumentRoutes(documents),
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
+		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),
 		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),
