@@ -87,8 +87,11 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewPurchaseRoutes(documents, purchase), api.NewSupplierInvoiceRoutes(documents),
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
+		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),
+		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),
+		api.NewReplenishmentRoutes(usecase.NewReplenishmentService(uow, documents)),
 		api.NewJobRoutes(jobs),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 	)...), nil

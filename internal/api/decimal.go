@@ -16,9 +16,10 @@ import (
 // is not a number does not fail the whole body with a 400: it is kept as
 // invalid, and Check reports it as a 422 naming the field.
 type Decimal struct {
-	Value   decimal.Decimal
-	Present bool // the field was sent and was not null
-	invalid bool
+	Value    decimal.Decimal
+	Present  bool // the field was sent and was not null
+	SentNull bool // the field was sent as null (clears an optional value on PATCH)
+	invalid  bool
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -26,6 +27,7 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	*d = Decimal{}
 	s := strings.TrimSpace(string(b))
 	if s == "null" {
+		d.SentNull = true
 		return nil
 	}
 	d.Present = true
@@ -67,6 +69,18 @@ func (d Decimal) Ptr() *decimal.Decimal {
 		return nil
 	}
 	return &d.Value
+}
+
+// Patch is the update of an optional decimal: nil when not sent, an
+// invalid NullDecimal when sent as null (clear it), the value otherwise.
+func (d Decimal) Patch() *decimal.NullDecimal {
+	switch {
+	case d.SentNull:
+		return &decimal.NullDecimal{}
+	case !d.Present || d.invalid:
+		return nil
+	}
+	return &decimal.NullDecimal{Decimal: d.Value, Valid: true}
 }
 
 // Null returns the value as a decimal.NullDecimal, invalid when not sent.

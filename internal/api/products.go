@@ -25,12 +25,17 @@ type productRequest struct {
 	CostPrice  Decimal `json:"cost_price"`
 	TrackStock *bool   `json:"track_stock"` // default: true for a product, false for a service
 	Active     *bool   `json:"active"`      // default true
+	// Replenishment thresholds: optional; null clears them on PATCH.
+	MinStock     Decimal `json:"min_stock"`
+	DesiredStock Decimal `json:"desired_stock"`
 }
 
 func (r *productRequest) check(v *domain.ValidationError) {
 	r.UnitPrice.Check(v, "unit_price", false)
 	r.VATRate.Check(v, "vat_rate", false)
 	r.CostPrice.Check(v, "cost_price", false)
+	r.MinStock.Check(v, "min_stock", false)
+	r.DesiredStock.Check(v, "desired_stock", false)
 }
 
 func (r *productRequest) toProduct() *domain.Product {
@@ -40,6 +45,7 @@ func (r *productRequest) toProduct() *domain.Product {
 		UnitPrice: r.UnitPrice.Value, VATRate: r.VATRate.Value, CostPrice: r.CostPrice.Value,
 		TrackStock: valueOr(r.TrackStock, typ == domain.ProductTypeProduct),
 		Active:     valueOr(r.Active, true),
+		MinStock:   r.MinStock.Null(), DesiredStock: r.DesiredStock.Null(),
 	}
 }
 
@@ -53,21 +59,33 @@ func (r *productRequest) toPatch() domain.ProductPatch {
 		Ref: r.Ref, Label: r.Label, Type: typ,
 		UnitPrice: r.UnitPrice.Ptr(), VATRate: r.VATRate.Ptr(), CostPrice: r.CostPrice.Ptr(),
 		TrackStock: r.TrackStock, Active: r.Active,
+		MinStock: r.MinStock.Patch(), DesiredStock: r.DesiredStock.Patch(),
 	}
 }
 
 type productResponse struct {
-	ID         int64     `json:"id"`
-	Ref        string    `json:"ref"`
-	Label      string    `json:"label"`
-	Type       string    `json:"type"`
-	UnitPrice  string    `json:"unit_price"`
-	VATRate    string    `json:"vat_rate"`
-	CostPrice  string    `json:"cost_price"`
-	TrackStock bool      `json:"track_stock"`
-	Active     bool      `json:"active"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID           int64     `json:"id"`
+	Ref          string    `json:"ref"`
+	Label        string    `json:"label"`
+	Type         string    `json:"type"`
+	UnitPrice    string    `json:"unit_price"`
+	VATRate      string    `json:"vat_rate"`
+	CostPrice    string    `json:"cost_price"`
+	TrackStock   bool      `json:"track_stock"`
+	Active       bool      `json:"active"`
+	MinStock     *string   `json:"min_stock"`
+	DesiredStock *string   `json:"desired_stock"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// optQty writes an optional quantity, null when unset.
+func optQty(d decimal.NullDecimal) *string {
+	if !d.Valid {
+		return nil
+	}
+	s := Qty(d.Decimal)
+	return &s
 }
 
 func toProductResponse(p *domain.Product) productResponse {
@@ -75,6 +93,7 @@ func toProductResponse(p *domain.Product) productResponse {
 		ID: p.ID, Ref: p.Ref, Label: p.Label, Type: string(p.Type),
 		UnitPrice: Money(p.UnitPrice), VATRate: Qty(p.VATRate), CostPrice: Money(p.CostPrice),
 		TrackStock: p.TrackStock, Active: p.Active, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		MinStock: optQty(p.MinStock), DesiredStock: optQty(p.DesiredStock),
 	}
 }
 

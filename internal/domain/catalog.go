@@ -39,8 +39,13 @@ type Product struct {
 	// skip its lines when they move stock.
 	TrackStock bool
 	Active     bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// MinStock and DesiredStock drive replenishment: a tracked product whose
+	// stock plus incoming purchases falls below MinStock is suggested for
+	// purchase up to DesiredStock (MinStock when unset). Both optional.
+	MinStock     decimal.NullDecimal
+	DesiredStock decimal.NullDecimal
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Stocked reports whether stock operations may touch the product.
@@ -63,7 +68,24 @@ func (p *Product) Check() *ValidationError {
 	CheckMoney(v, "unit_price", p.UnitPrice)
 	CheckRate(v, "vat_rate", p.VATRate)
 	CheckMoney(v, "cost_price", p.CostPrice)
+	minOK := checkStockThreshold(v, "min_stock", p.MinStock)
+	desiredOK := checkStockThreshold(v, "desired_stock", p.DesiredStock)
+	if minOK && desiredOK && p.MinStock.Valid && p.DesiredStock.Valid && p.DesiredStock.Decimal.LessThan(p.MinStock.Decimal) {
+		v.Add("desired_stock", "must not be below min_stock")
+	}
 	return v
+}
+
+// checkStockThreshold accepts an unset threshold or a quantity of at least 0.
+func checkStockThreshold(v *ValidationError, field string, d decimal.NullDecimal) bool {
+	if !d.Valid {
+		return true
+	}
+	if d.Decimal.IsNegative() {
+		v.Add(field, "must not be negative")
+		return false
+	}
+	return CheckQty(v, field, d.Decimal)
 }
 
 // ProductPatch is a partial update; nil fields stay as they are.
@@ -76,6 +98,9 @@ type ProductPatch struct {
 	CostPrice  *decimal.Decimal
 	TrackStock *bool
 	Active     *bool
+	// MinStock and DesiredStock: nil stays, an invalid NullDecimal clears.
+	MinStock     *decimal.NullDecimal
+	DesiredStock *decimal.NullDecimal
 }
 
 // Apply changes p as the patch says and validates the result. The type of a
@@ -94,6 +119,8 @@ func (p *Product) Apply(patch ProductPatch) error {
 	patchField(&p.CostPrice, patch.CostPrice)
 	patchField(&p.TrackStock, patch.TrackStock)
 	patchField(&p.Active, patch.Active)
+	patchField(&p.MinStock, patch.MinStock)
+	patchField(&p.DesiredStock, patch.DesiredStock)
 	v.Fields = append(v.Fields, p.Check().Fields...)
 	return v.OrNil()
 }

@@ -125,3 +125,36 @@ func (a *CustomerAging) Total() decimal.Decimal {
 	}
 	return sum
 }
+
+// What the purchase reports count: validated or paid supplier invoices, less
+// validated or paid supplier credit notes, of one currency.
+
+// PurchasesQuery is the purchases-by-period report's: by period and
+// supplier, optionally of one supplier (0: every one).
+type PurchasesQuery struct {
+	SalesPeriodQuery
+	GroupBy    SalesGrouping
+	SupplierID int64
+}
+
+// SupplierPurchases is one row of the purchases report: a supplier's
+// purchases in one period; supplier credit notes subtract.
+type SupplierPurchases struct {
+	Period      string
+	SupplierID  int64
+	Name        string
+	Invoices    int64
+	CreditNotes int64
+	TotalNet    decimal.Decimal
+	TotalVAT    decimal.Decimal
+	TotalGross  decimal.Decimal
+}
+
+// Add adds o's counts and amounts to p.
+func (p *SupplierPurchases) Add(o SupplierPurchases) {
+	p.Invoices += o.Invoices
+	p.CreditNotes += o.CreditNotes
+	p.TotalNet = p.TotalNet.Add(o.TotalNet)
+	p.TotalVAT = p.TotalVAT.Add(o.TotalVAT)
+	p.TotalGross = p.TotalGross.Add(o.TotalGross)
+}

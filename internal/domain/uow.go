@@ -12,6 +12,9 @@ type Repositories struct {
 	Stock      StockRepository
 	Movements  MovementRepository
 
+	SupplierPrices SupplierPriceRepository
+	StockNeeds     StockNeedReader // the replenishment query; reads only
+
 	ThirdParties ThirdPartyRepository
 	Contacts     ContactRepository
 	Documents    DocumentRepository
@@ -41,6 +44,9 @@ type Readers struct {
 	Stock      StockReader
 	Movements  MovementReader
 
+	SupplierPrices SupplierPriceReader
+	StockNeeds     StockNeedReader
+
 	ThirdParties ThirdPartyReader
 	Contacts     ContactReader
 	Documents    DocumentReader
@@ -64,6 +70,7 @@ type Readers struct {
 func (r Repositories) Readers() Readers {
 	return Readers{
 		Products: r.Products, Warehouses: r.Warehouses, Stock: r.Stock, Movements: r.Movements,
+		SupplierPrices: r.SupplierPrices, StockNeeds: r.StockNeeds,
 		ThirdParties: r.ThirdParties, Contacts: r.Contacts, Documents: r.Documents, Payments: r.Payments,
 		Receptions: r.Receptions, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,

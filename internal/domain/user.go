@@ -13,32 +13,34 @@ import (
 // Permissions are "resource:action". The token carries the caller's set; each
 // route names the one it needs.
 const (
-	PermUsersRead         = "users:read"
-	PermUsersWrite        = "users:write"
-	PermThirdpartiesRead  = "thirdparties:read"
-	PermThirdpartiesWrite = "thirdparties:write"
-	PermProductsRead      = "products:read"
-	PermProductsWrite     = "products:write"
-	PermStockRead         = "stock:read"
-	PermStockWrite        = "stock:write"
-	PermMRPRead           = "mrp:read"
-	PermMRPWrite          = "mrp:write"
-	PermMRPProduce        = "mrp:produce"
-	PermProposalsRead     = "proposals:read"
-	PermProposalsWrite    = "proposals:write"
-	PermProposalsValidate = "proposals:validate"
-	PermOrdersRead        = "orders:read"
-	PermOrdersWrite       = "orders:write"
-	PermOrdersValidate    = "orders:validate"
-	PermInvoicesRead      = "invoices:read"
-	PermInvoicesWrite     = "invoices:write"
-	PermInvoicesValidate  = "invoices:validate"
-	PermInvoicesSend      = "invoices:send"
-	PermPaymentsWrite     = "payments:write"
-	PermReportsRead       = "reports:read"
-	PermDocumentsRead     = "documents:read"
-	PermJobsRead          = "jobs:read"
-	PermJobsAdmin         = "jobs:admin"
+	PermUsersRead           = "users:read"
+	PermUsersWrite          = "users:write"
+	PermThirdpartiesRead    = "thirdparties:read"
+	PermThirdpartiesWrite   = "thirdparties:write"
+	PermProductsRead        = "products:read"
+	PermProductsWrite       = "products:write"
+	PermSupplierPricesRead  = "supplier_prices:read"
+	PermSupplierPricesWrite = "supplier_prices:write"
+	PermStockRead           = "stock:read"
+	PermStockWrite          = "stock:write"
+	PermMRPRead             = "mrp:read"
+	PermMRPWrite            = "mrp:write"
+	PermMRPProduce          = "mrp:produce"
+	PermProposalsRead       = "proposals:read"
+	PermProposalsWrite      = "proposals:write"
+	PermProposalsValidate   = "proposals:validate"
+	PermOrdersRead          = "orders:read"
+	PermOrdersWrite         = "orders:write"
+	PermOrdersValidate      = "orders:validate"
+	PermInvoicesRead        = "invoices:read"
+	PermInvoicesWrite       = "invoices:write"
+	PermInvoicesValidate    = "invoices:validate"
+	PermInvoicesSend        = "invoices:send"
+	PermPaymentsWrite       = "payments:write"
+	PermReportsRead         = "reports:read"
+	PermDocumentsRead       = "documents:read"
+	PermJobsRead            = "jobs:read"
+	PermJobsAdmin           = "jobs:admin"
 
 	PermPurchaseOrdersRead     = "purchase_orders:read"
 	PermPurchaseOrdersWrite    = "purchase_orders:write"
@@ -70,6 +72,8 @@ var permissionCatalogue = []Permission{
 	{PermThirdpartiesWrite, "Create, change and delete third parties and their contacts"},
 	{PermProductsRead, "List and read products and services"},
 	{PermProductsWrite, "Create, change and delete products and services"},
+	{PermSupplierPricesRead, "List and read what suppliers charge for products (supplier prices)"},
+	{PermSupplierPricesWrite, "Create, change and delete supplier prices"},
 	{PermStockRead, "Read warehouses, stock levels and stock movements"},
 	{PermStockWrite, "Manage warehouses; record stock movements, transfers and inventories"},
 	{PermMRPRead, "List and read bills of materials and manufacturing orders"},
@@ -95,7 +99,7 @@ var permissionCatalogue = []Permission{
 	{PermSupplierInvoicesWrite, "Create, change and delete draft supplier invoices; draft one from a purchase order or a supplier credit note"},
 	{PermSupplierInvoicesValidate, "Validate (number) supplier invoices and supplier credit notes"},
 	{PermSupplierPaymentsWrite, "Record and delete payments to suppliers (of supplier invoices and credit notes)"},
-	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging"},
+	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging, purchases, payables aging"},
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
 	{PermJobsAdmin, "Retry dead background jobs"},
@@ -157,6 +161,7 @@ var builtinRoles = []Role{
 	{Name: RoleWarehouse, Description: "Products, stock and manufacturing", Permissions: []string{
 		PermThirdpartiesRead,
 		PermProductsRead, PermProductsWrite,
+		PermSupplierPricesRead, PermSupplierPricesWrite,
 		PermStockRead, PermStockWrite,
 		PermMRPRead, PermMRPWrite, PermMRPProduce,
 		PermOrdersRead,
@@ -170,13 +175,13 @@ var builtinRoles = []Role{
 		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate, PermSupplierPaymentsWrite,
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
-		PermThirdpartiesRead, PermProductsRead, PermStockRead, PermMRPRead,
+		PermThirdpartiesRead, PermProductsRead, PermSupplierPricesRead, PermStockRead, PermMRPRead,
 		PermProposalsRead, PermOrdersRead, PermInvoicesRead, PermSupplierInvoicesRead,
 		PermReportsRead, PermDocumentsRead,
 	}},
 	{Name: RoleBuyer, Description: "Suppliers, purchase orders, receptions and supplier invoices", Permissions: []string{
 		PermThirdpartiesRead, PermThirdpartiesWrite,
-		PermProductsRead, PermStockRead,
+		PermProductsRead, PermSupplierPricesRead, PermSupplierPricesWrite, PermStockRead,
 		PermPurchaseOrdersRead, PermPurchaseOrdersWrite, PermPurchaseOrdersValidate, PermPurchaseOrdersSend,
 		PermReceptionsWrite,
 		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate,

@@ -88,25 +88,30 @@ func ofTypes(d *domain.Document, types []domain.DocType, id int64) error {
 // Create adds a draft of type t. Product lines take the product's label,
 // price and VAT rate where the client left them out.
 func (s *DocumentService) Create(ctx context.Context, actor domain.Principal, t domain.DocType, in domain.DraftInput) (*domain.Document, error) {
-	now, today := stamp(s.now()), s.today()
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
-		lines := slices.Clone(in.Lines)
-		v := &domain.ValidationError{}
-		if err := fillProductLines(ctx, r, "lines", lines, v); err != nil {
-			return nil, err
-		}
-		in := in
-		in.Lines = lines
-		d, err := domain.NewDraft(t, in, today, s.currency, actor.UserID)
-		if err := mergeInvalid(v, err); err != nil {
-			return nil, err
-		}
-		if err := checkThirdParty(ctx, r, d); err != nil {
-			return nil, err
-		}
-		d.CreatedAt, d.UpdatedAt = now, now
-		return d, r.Documents.Create(ctx, d)
+		return s.CreateIn(ctx, r, actor, t, in)
 	})
+}
+
+// CreateIn is Create inside the caller's unit of work (replenishment drafts
+// several purchase orders in one).
+func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, actor domain.Principal, t domain.DocType, in domain.DraftInput) (*domain.Document, error) {
+	now, today := stamp(s.now()), s.today()
+	lines := slices.Clone(in.Lines)
+	v := &domain.ValidationError{}
+	if err := fillProductLines(ctx, r, "lines", lines, v); err != nil {
+		return nil, err
+	}
+	in.Lines = lines
+	d, err := domain.NewDraft(t, in, today, s.currency, actor.UserID)
+	if err := mergeInvalid(v, err); err != nil {
+		return nil, err
+	}
+	if err := checkThirdParty(ctx, r, d); err != nil {
+		return nil, err
+	}
+	d.CreatedAt, d.UpdatedAt = now, now
+	return d, r.Documents.Create(ctx, d)
 }
 
 // mergeInvalid returns err with v's fields added when err is a validation

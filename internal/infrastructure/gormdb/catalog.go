@@ -17,17 +17,19 @@ import (
 // productModel is a row of products. Decimals are NUMERIC on PostgreSQL and
 // MySQL and exact TEXT on SQLite; decimal.Decimal reads and writes both.
 type productModel struct {
-	ID         int64 `gorm:"primaryKey"`
-	Ref        string
-	Label      string
-	Type       string
-	UnitPrice  decimal.Decimal
-	VATRate    decimal.Decimal `gorm:"column:vat_rate"`
-	CostPrice  decimal.Decimal
-	TrackStock bool
-	Active     bool
-	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
+	ID           int64 `gorm:"primaryKey"`
+	Ref          string
+	Label        string
+	Type         string
+	UnitPrice    decimal.Decimal
+	VATRate      decimal.Decimal `gorm:"column:vat_rate"`
+	CostPrice    decimal.Decimal
+	TrackStock   bool
+	Active       bool
+	MinStock     decimal.NullDecimal
+	DesiredStock decimal.NullDecimal
+	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (productModel) TableName() string { return "products" }
@@ -36,7 +38,7 @@ func toProductModel(p *domain.Product) productModel {
 	return productModel{
 		ID: p.ID, Ref: p.Ref, Label: p.Label, Type: string(p.Type),
 		UnitPrice: p.UnitPrice, VATRate: p.VATRate, CostPrice: p.CostPrice,
-		TrackStock: p.TrackStock, Active: p.Active,
+		TrackStock: p.TrackStock, Active: p.Active, MinStock: p.MinStock, DesiredStock: p.DesiredStock,
 		CreatedAt: dbTime(p.CreatedAt), UpdatedAt: dbTime(p.UpdatedAt),
 	}
 }
@@ -45,7 +47,7 @@ func (m productModel) product() *domain.Product {
 	return &domain.Product{
 		ID: m.ID, Ref: m.Ref, Label: m.Label, Type: domain.ProductType(m.Type),
 		UnitPrice: m.UnitPrice, VATRate: m.VATRate, CostPrice: m.CostPrice,
-		TrackStock: m.TrackStock, Active: m.Active,
+		TrackStock: m.TrackStock, Active: m.Active, MinStock: m.MinStock, DesiredStock: m.DesiredStock,
 		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
 	}
 }
@@ -138,6 +140,7 @@ func (r *productRepo) Save(ctx context.Context, p *domain.Product) error {
 	res := r.db.WithContext(ctx).Model(&productModel{}).Where("id = ?", p.ID).Updates(map[string]any{
 		"ref": m.Ref, "label": m.Label, "unit_price": m.UnitPrice, "vat_rate": m.VATRate,
 		"cost_price": m.CostPrice, "track_stock": m.TrackStock, "active": m.Active, "updated_at": m.UpdatedAt,
+		"min_stock": m.MinStock, "desired_stock": m.DesiredStock,
 	})
 	if res.Error != nil {
 		if uniqueViolated(res.Error) {

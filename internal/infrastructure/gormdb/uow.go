@@ -47,6 +47,9 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Stock:      &stockRepo{db: tx, dialect: dialect},
 		Movements:  &movementRepo{db: tx},
 
+		SupplierPrices: &supplierPriceRepo{db: tx, dialect: dialect},
+		StockNeeds:     &stockNeedRepo{db: tx, d: reportDialect(dialect)},
+
 		ThirdParties: &thirdPartyRepo{db: tx},
 		Contacts:     &contactRepo{db: tx},
 		Documents:    &documentRepo{db: tx, dialect: dialect},
