@@ -19,7 +19,7 @@ import (
 	"github.com/doligo/doligo/internal/usecase"
 )
 
-type buyEnv struct {
+type priceEnv struct {
 	*docEnv
 	catalog *usecase.CatalogService
 	stock   *usecase.StockService
@@ -28,10 +28,10 @@ type buyEnv struct {
 	tag     string
 }
 
-func newBuyEnv(t *testing.T, db *testdb.DB) *buyEnv {
+func newPriceEnv(t *testing.T, db *testdb.DB) *priceEnv {
 	t.Helper()
 	e := newDocEnv(t, db)
-	return &buyEnv{
+	return &priceEnv{
 		docEnv: e, catalog: usecase.NewCatalogService(e.uow, time.Now),
 		stock:  usecase.NewStockService(e.uow, usecase.StockOptions{}),
 		prices: usecase.NewSupplierPriceService(e.uow, time.Now),
@@ -40,7 +40,7 @@ func newBuyEnv(t *testing.T, db *testdb.DB) *buyEnv {
 	}
 }
 
-func (e *buyEnv) product(t *testing.T, ref, min, desired string) int64 {
+func (e *priceEnv) product(t *testing.T, ref, min, desired string) int64 {
 	t.Helper()
 	p := &domain.Product{Ref: e.tag + "-" + ref, Label: ref, Type: domain.ProductTypeProduct, TrackStock: true, Active: true}
 	if min != "" {
@@ -55,7 +55,7 @@ func (e *buyEnv) product(t *testing.T, ref, min, desired string) int64 {
 	return p.ID
 }
 
-func (e *buyEnv) supplier(t *testing.T, name string, isSupplier bool) int64 {
+func (e *priceEnv) supplier(t *testing.T, name string, isSupplier bool) int64 {
 	t.Helper()
 	tp, err := e.tps.Create(context.Background(), domain.ThirdParty{Name: e.tag + " " + name, IsSupplier: isSupplier, IsCustomer: !isSupplier})
 	if err != nil {
@@ -64,7 +64,7 @@ func (e *buyEnv) supplier(t *testing.T, name string, isSupplier bool) int64 {
 	return tp.ID
 }
 
-func (e *buyEnv) warehouse(t *testing.T, ref string) int64 {
+func (e *priceEnv) warehouse(t *testing.T, ref string) int64 {
 	t.Helper()
 	w := &domain.Warehouse{Ref: e.tag + "-" + ref, Label: ref}
 	if err := e.catalog.CreateWarehouse(context.Background(), w); err != nil {
@@ -73,7 +73,7 @@ func (e *buyEnv) warehouse(t *testing.T, ref string) int64 {
 	return w.ID
 }
 
-func (e *buyEnv) receive(t *testing.T, product, warehouse int64, qty string) {
+func (e *priceEnv) receive(t *testing.T, product, warehouse int64, qty string) {
 	t.Helper()
 	op, err := domain.NewStockMovement(product, warehouse, num(qty), decimal.NullDecimal{}, "")
 	if err != nil {
@@ -84,7 +84,7 @@ func (e *buyEnv) receive(t *testing.T, product, warehouse int64, qty string) {
 	}
 }
 
-func (e *buyEnv) price(t *testing.T, product, supplier int64, price, minQty string, lead int) *domain.SupplierPrice {
+func (e *priceEnv) price(t *testing.T, product, supplier int64, price, minQty string, lead int) *domain.SupplierPrice {
 	t.Helper()
 	p := &domain.SupplierPrice{ProductID: product, SupplierID: supplier, UnitPrice: num(price), MinQty: num(minQty), VATRate: num("20"), LeadTimeDays: lead}
 	if err := e.prices.Create(context.Background(), p); err != nil {
@@ -96,7 +96,7 @@ func (e *buyEnv) price(t *testing.T, product, supplier int64, price, minQty stri
 // purchaseOrder stores a purchase order of the lines (product, qty,
 // received) in the status: the purchase-order use case lives on another
 // branch, so the status and received quantities are written in SQL.
-func (e *buyEnv) purchaseOrder(t *testing.T, supplier int64, status string, lines ...[3]any) {
+func (e *priceEnv) purchaseOrder(t *testing.T, supplier int64, status string, lines ...[3]any) {
 	t.Helper()
 	in := domain.DraftInput{ThirdPartyID: supplier}
 	for _, l := range lines {
@@ -121,7 +121,7 @@ func (e *buyEnv) purchaseOrder(t *testing.T, supplier int64, status string, line
 func TestSupplierPricesCRUD(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		e := newBuyEnv(t, db)
+		e := newPriceEnv(t, db)
 		prod := e.product(t, "screw", "", "")
 		sup := e.supplier(t, "Screws Ltd", true)
 		customer := e.supplier(t, "Not a supplier", false)
@@ -186,7 +186,7 @@ func ptr[T any](v T) *T { return &v }
 func TestReplenishment(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		e := newBuyEnv(t, db)
+		e := newPriceEnv(t, db)
 		w1, w2 := e.warehouse(t, "W1"), e.warehouse(t, "W2")
 		supA, supB := e.supplier(t, "A", true), e.supplier(t, "B", true)
 
