@@ -88,12 +88,12 @@ func (d reportDialect) daysSince(col string) string {
 // signed is an amount column of d, negated on a credit note. On SQLite the
 // minus sign is written onto the exact text (document amounts are never
 // negative), since arithmetic would make a float of it.
-func (d reportDialect) signed(col string) string {
+func (d reportDialect) signed(col string, credit domain.DocType) string {
 	neg := "-" + col
 	if d == sqldialect.SQLite {
 		neg = "'-' || " + col
 	}
-	return "CASE WHEN d.doc_type = 'credit_note' THEN " + neg + " ELSE " + col + " END"
+	return "CASE WHEN d.doc_type = '" + string(credit) + "' THEN " + neg + " ELSE " + col + " END"
 }
 
 // sum aggregates expr where the database sums exactly; on SQLite each row
@@ -152,7 +152,7 @@ func (r *SalesReports) Sales(ctx context.Context, q domain.SalesQuery) iter.Seq2
 	where, args := r.d.salesWhere(q.SalesPeriodQuery)
 	period := r.d.period("d.doc_date", q.GroupBy)
 	query := `SELECT ` + period + `, ` + r.d.counts() + `,
-		` + r.d.sum(r.d.signed("d.total_net")) + `, ` + r.d.sum(r.d.signed("d.total_vat")) + `, ` + r.d.sum(r.d.signed("d.total_gross")) + `
+		` + r.d.sum(r.d.signed("d.total_net", domain.DocCreditNote)) + `, ` + r.d.sum(r.d.signed("d.total_vat", domain.DocCreditNote)) + `, ` + r.d.sum(r.d.signed("d.total_gross", domain.DocCreditNote)) + `
 		FROM commercial_documents d
 		WHERE ` + where + `
 		` + r.d.groupBy("1") + `
@@ -175,7 +175,7 @@ func (r *SalesReports) TopCustomers(ctx context.Context, q domain.TopCustomersQu
 		order, args = "ORDER BY 6 DESC, 1 LIMIT ?", append(args, q.Limit)
 	}
 	query := `SELECT d.thirdparty_id, t.name, t.code, ` + r.d.counts() + `,
-		` + r.d.sum(r.d.signed("d.total_net")) + `, ` + r.d.sum(r.d.signed("d.total_gross")) + `
+		` + r.d.sum(r.d.signed("d.total_net", domain.DocCreditNote)) + `, ` + r.d.sum(r.d.signed("d.total_gross", domain.DocCreditNote)) + `
 		FROM commercial_documents d JOIN thirdparties t ON t.id = d.thirdparty_id
 		WHERE ` + where + `
 		` + r.d.groupBy("1, 2, 3") + `
@@ -225,25 +225,35 @@ func (r *SalesReports) TopCustomers(ctx context.Context, q domain.TopCustomersQu
 // q.AsOf. A validated credit note's refund due subtracts, in the bucket of
 // the invoice it credits. Customers whose amounts cancel out are left out.
 func (r *SalesReports) ReceivablesAging(ctx context.Context, q domain.AgingQuery) iter.Seq2[domain.CustomerAging, error] {
+	return aging(ctx, r.db, r.d, domain.DocInvoice, domain.DocCreditNote, q)
+}
+
+// aging streams, per third party (by name), what is still due on validated
+// documents of type invoice dated up to q.AsOf, in buckets of days past the
+// due date at q.AsOf (the document date without one); a validated document
+// of type credit subtracts, in the bucket of the invoice it credits. Third
+// parties whose amounts cancel out are left out. Receivables and payables
+// are the same report over the two sides' documents.
+func aging(ctx context.Context, db *sql.DB, d reportDialect, invoice, credit domain.DocType, q domain.AgingQuery) iter.Seq2[domain.CustomerAging, error] {
 	// Days are counted from the due date (the invoice's, for a credit note),
 	// else the document date.
-	days := r.d.daysSince("COALESCE(s.due_date, d.due_date, d.doc_date)")
-	asOf, asOfArgs := r.d.upTo("d.doc_date", q.AsOf)
+	days := d.daysSince("COALESCE(s.due_date, d.due_date, d.doc_date)")
+	asOf, asOfArgs := d.upTo("d.doc_date", q.AsOf)
 	query := `SELECT a.thirdparty_id, t.name, t.code,
 		CASE WHEN a.days < 0 THEN 0 WHEN a.days <= 30 THEN 1 WHEN a.days <= 60 THEN 2 WHEN a.days <= 90 THEN 3 ELSE 4 END,
-		` + r.d.sum("a.gross") + `, ` + r.d.sum("a.paid") + `
+		` + d.sum("a.gross") + `, ` + d.sum("a.paid") + `
 		FROM (
 			SELECT d.thirdparty_id, ` + days + ` AS days,
-				` + r.d.signed("d.total_gross") + ` AS gross, ` + r.d.signed("d.amount_paid") + ` AS paid
+				` + d.signed("d.total_gross", credit) + ` AS gross, ` + d.signed("d.amount_paid", credit) + ` AS paid
 			FROM commercial_documents d
-			LEFT JOIN commercial_documents s ON s.id = d.source_id AND d.doc_type = 'credit_note'
-			WHERE d.doc_type IN ('invoice', 'credit_note') AND d.status = 'validated'
+			LEFT JOIN commercial_documents s ON s.id = d.source_id AND d.doc_type = ?
+			WHERE d.doc_type IN (?, ?) AND d.status = 'validated'
 				AND d.currency = ? AND ` + asOf + `
 		) a JOIN thirdparties t ON t.id = a.thirdparty_id
-		` + r.d.groupBy("1, 2, 3, 4") + `
+		` + d.groupBy("1, 2, 3, 4") + `
 		ORDER BY 2, 1, 4`
-	args := append([]any{day(q.AsOf), q.Currency}, asOfArgs...)
-	rows := foldRuns(ctx, r.db, r.d.bind(query), args,
+	args := append([]any{day(q.AsOf), string(credit), string(invoice), string(credit), q.Currency}, asOfArgs...)
+	rows := foldRuns(ctx, db, d.bind(query), args,
 		func(rows *sql.Rows) (int64, domain.CustomerAging, error) {
 			var (
 				c           domain.CustomerAging
