@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"iter"
-	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -59,13 +58,7 @@ func toPurchasesRow(p domain.SupplierPurchases, currency string) purchasesRow {
 
 func (h *PurchaseReportRoutes) purchases(c echo.Context) error {
 	v := &domain.ValidationError{}
-	q := domain.PurchasesQuery{SalesPeriodQuery: h.params.periodQuery(c, v), GroupBy: domain.GroupByMonth, SupplierID: idQuery(c, "supplier_id", v)}
-	if g := domain.SalesGrouping(c.QueryParam("group_by")); g != "" {
-		if !slices.Contains(domain.SalesGroupings(), g) {
-			v.Add("group_by", "must be one of day, month, year")
-		}
-		q.GroupBy = g
-	}
+	q := domain.PurchasesQuery{SalesPeriodQuery: h.params.periodQuery(c, v), GroupBy: groupByQuery(c, v), SupplierID: idQuery(c, "supplier_id", v)}
 	if err := v.OrNil(); err != nil {
 		return err
 	}

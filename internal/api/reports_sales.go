@@ -139,15 +139,21 @@ func salesDateParam(c echo.Context, name string, def time.Time, v *domain.Valida
 	return t
 }
 
+// groupByQuery reads ?group_by= (day, month or year; month when absent).
+func groupByQuery(c echo.Context, v *domain.ValidationError) domain.SalesGrouping {
+	g := domain.SalesGrouping(c.QueryParam("group_by"))
+	switch {
+	case g == "":
+		return domain.GroupByMonth
+	case !slices.Contains(domain.SalesGroupings(), g):
+		v.Add("group_by", "must be one of day, month, year")
+	}
+	return g
+}
+
 func (h *SalesReportRoutes) sales(c echo.Context) error {
 	v := &domain.ValidationError{}
-	q := domain.SalesQuery{SalesPeriodQuery: h.periodQuery(c, v), GroupBy: domain.GroupByMonth}
-	if g := domain.SalesGrouping(c.QueryParam("group_by")); g != "" {
-		if !slices.Contains(domain.SalesGroupings(), g) {
-			v.Add("group_by", "must be one of day, month, year")
-		}
-		q.GroupBy = g
-	}
+	q := domain.SalesQuery{SalesPeriodQuery: h.periodQuery(c, v), GroupBy: groupByQuery(c, v)}
 	if err := v.OrNil(); err != nil {
 		return err
 	}
