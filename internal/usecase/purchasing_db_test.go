@@ -311,3 +311,42 @@ func TestConcurrentReceptions(t *testing.T) {
 		})
 	}
 }
+
+// Purchase orders take their numbers like the sales documents: concurrent
+// validations get consecutive numbers from their own mask, none lost or
+// given twice, on every dialect.
+func TestConcurrentPurchaseOrderValidationsAreGapless(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			e := newBuyEnv(t, testdb.Migrated(t, d))
+			ctx := context.Background()
+			const n = 20
+			drafts := make([]*domain.Document, n)
+			for i := range drafts {
+				drafts[i] = e.order(t, poLine(nil, "1", "10", "0"))
+			}
+			refs := make([]string, n)
+			errs := run(n, func(i int) error {
+				v, err := e.docs.docs.Validate(ctx, e.docs.actor, poTypes, drafts[i].ID, 0)
+				if err == nil {
+					refs[i] = v.Ref
+				}
+				return err
+			})
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(refs)
+			for i, ref := range refs {
+				if want := fmt.Sprintf("PO2611-%04d", i+1); ref != want {
+					t.Fatalf("refs %v: #%d is %s, want %s", refs, i, ref, want)
+				}
+			}
+			for _, dr := range drafts {
+				if got := e.getOrder(t, dr.ID); got.Status != domain.StatusValidated || !slices.Contains(refs, got.Ref) {
+					t.Fatalf("stored %s %q", got.Status, got.Ref)
+				}
+			}
+		})
+	}
+}
