@@ -117,11 +117,8 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 				changed = append(changed, l)
 			}
 		}
-		if err := r.Documents.SetQtyReceived(ctx, d.ID, changed); err != nil {
-			return nil, err
-		}
 		d.UpdatedAt = now
-		if err := r.Documents.Update(ctx, d); err != nil {
+		if err := r.Documents.SaveReceived(ctx, d, changed); err != nil {
 			return nil, err
 		}
 		return rec, nil
@@ -157,7 +154,12 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 	if len(op.Lines) == 0 {
 		return nil
 	}
-	_, err = s.stock.ApplyIn(ctx, r, actor, op)
+	if err := op.Check(); err != nil {
+		return err
+	}
+	// The products were read above, in this unit of work: every line of op
+	// names a stocked one, which is all ApplyIn would read them again for.
+	_, err = s.stock.applyChecked(ctx, r, actor, op)
 	return err
 }
 
