@@ -66,12 +66,14 @@ func (s *PurchaseService) Cancel(ctx context.Context, id int64) (*domain.Documen
 // of work: lock the order's row (so receptions of one order run one after the
 // other and each sees what the previous received) → check the transition and
 // the quantities in the domain (409 illegal-transition, 409 over-reception,
-// 422 on a field) → check the warehouse → take the reception's number (the
-// sequence row stays locked until commit: gapless) → store the reception →
-// StockService.ApplyIn receives the stocked lines at their net unit price
-// (levels locked in the global (product_id, warehouse_id) order; weighted
-// average cost) → store the lines' qty_received and the order's status. Any
-// error rolls everything back.
+// 422 on a field) → check the warehouse → store the reception, not yet
+// numbered → StockService.ApplyIn receives the stocked lines at their net
+// unit price (levels locked in the global (product_id, warehouse_id) order;
+// weighted average cost) → store the lines' qty_received and the order's
+// status → take the reception's number last (the sequence row, shared by
+// every reception, stays locked until commit: gapless) and set it on the
+// reception and the labels of its ledger rows. Any error rolls everything
+// back, the number included.
 func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, orderID int64, in domain.ReceptionInput) (*domain.Reception, error) {
 	now := stamp(s.now())
 	if in.Date.IsZero() {
@@ -97,18 +99,15 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if !exist[in.WarehouseID] {
 			return nil, domain.Invalid("warehouse_id", "warehouse %d does not exist", in.WarehouseID)
 		}
-		n, err := r.Numbering.Next(ctx, domain.ReceptionSequence, s.mask.Period(in.Date))
-		if err != nil {
-			return nil, err
-		}
 		rec := &domain.Reception{
-			Ref: s.mask.Format(in.Date, n), PurchaseOrderID: d.ID, WarehouseID: in.WarehouseID, Date: in.Date,
+			PurchaseOrderID: d.ID, WarehouseID: in.WarehouseID, Date: in.Date,
 			Lines: lines, CreatedBy: actor.UserID, CreatedAt: now,
 		}
-		if err := r.Receptions.Create(ctx, rec); err != nil {
+		if err := r.Receptions.Create(ctx, rec); err != nil { // no ref yet
 			return nil, err
 		}
-		if err := s.stockIn(ctx, r, actor, d, rec); err != nil {
+		moves, err := s.stockIn(ctx, r, actor, d, rec)
+		if err != nil {
 			return nil, err
 		}
 		var changed []domain.Line
@@ -121,6 +120,21 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if err := r.Documents.SaveReceived(ctx, d, changed); err != nil {
 			return nil, err
 		}
+		// The number last: the sequence row is shared by every reception, and
+		// stays locked from here to the commit (gapless; a rollback gives the
+		// number back). The ledger rows, written above, are labelled with it.
+		n, err := r.Numbering.Next(ctx, domain.ReceptionSequence, s.mask.Period(in.Date))
+		if err != nil {
+			return nil, err
+		}
+		rec.Ref = s.mask.Format(in.Date, n)
+		ids := make([]int64, len(moves))
+		for i, m := range moves {
+			ids[i] = m.ID
+		}
+		if err := r.Receptions.Number(ctx, rec, domain.ReceptionLabel(rec, d), ids); err != nil {
+			return nil, err
+		}
 		return rec, nil
 	})
 }
@@ -128,7 +142,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 // stockIn receives the reception's lines of stocked products into its
 // warehouse at their unit cost; free-text lines, services and untracked
 // products move no stock (their qty_received is recorded all the same).
-func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception) error {
+func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception) ([]*domain.Movement, error) {
 	ids := map[int64]bool{}
 	for _, l := range rec.Lines {
 		if l.ProductID > 0 {
@@ -136,12 +150,14 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 		}
 	}
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	products, err := r.Products.GetMany(ctx, slices.Sorted(maps.Keys(ids)))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	// The label names the reception by its ref, which Receive takes last and
+	// sets on the ledger rows then.
 	op := domain.StockOperation{Label: domain.ReceptionLabel(rec, d), Origin: domain.Origin{Type: domain.OriginReception, ID: rec.ID}}
 	for _, l := range rec.Lines {
 		if p, ok := products[l.ProductID]; ok && p.Stocked() {
@@ -152,15 +168,14 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 		}
 	}
 	if len(op.Lines) == 0 {
-		return nil
+		return nil, nil
 	}
 	if err := op.Check(); err != nil {
-		return err
+		return nil, err
 	}
 	// The products were read above, in this unit of work: every line of op
 	// names a stocked one, which is all ApplyIn would read them again for.
-	_, err = s.stock.applyChecked(ctx, r, actor, op)
-	return err
+	return s.stock.applyChecked(ctx, r, actor, op)
 }
 
 // Reception returns one reception with its lines.

@@ -9,12 +9,14 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // receptionModel is a row of receptions.
 type receptionModel struct {
-	ID              int64 `gorm:"primaryKey"`
-	Ref             string
+	ID              int64   `gorm:"primaryKey"`
+	Ref             *string // NULL until Number, in the unit of work that inserts it
 	PurchaseOrderID int64
 	WarehouseID     int64
 	ReceptionDate   time.Time
@@ -39,17 +41,20 @@ func (receptionLineModel) TableName() string { return "reception_lines" }
 
 func (m receptionModel) reception() *domain.Reception {
 	return &domain.Reception{
-		ID: m.ID, Ref: m.Ref, PurchaseOrderID: m.PurchaseOrderID, WarehouseID: m.WarehouseID,
+		ID: m.ID, Ref: deref(m.Ref), PurchaseOrderID: m.PurchaseOrderID, WarehouseID: m.WarehouseID,
 		Date: dateOnly(m.ReceptionDate), CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(),
 		Lines: []domain.ReceptionLine{},
 	}
 }
 
-type receptionRepo struct{ db *gorm.DB }
+type receptionRepo struct {
+	db      *gorm.DB
+	dialect string
+}
 
 func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception) error {
 	m := receptionModel{
-		Ref: rec.Ref, PurchaseOrderID: rec.PurchaseOrderID, WarehouseID: rec.WarehouseID,
+		Ref: optString(rec.Ref), PurchaseOrderID: rec.PurchaseOrderID, WarehouseID: rec.WarehouseID,
 		ReceptionDate: dateOnly(rec.Date), CreatedBy: rec.CreatedBy, CreatedAt: dbTime(rec.CreatedAt),
 	}
 	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
@@ -71,6 +76,44 @@ func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception) error
 	}
 	for i := range rows {
 		rec.Lines[i].ID = rows[i].ID
+	}
+	return nil
+}
+
+// Number sets the reception's ref, and the label of its ledger rows (ids
+// movementIDs), which name it: one round trip on PostgreSQL (a data-modifying
+// WITH) and MySQL (a multi-statement command, arguments interpolated and
+// escaped by the driver as in SaveLevelsAndMovements). It runs while the
+// shared numbering row of receptions is locked, so every round trip saved is
+// time every other reception waits (docs/benchmarks.md, "Receptions").
+func (r *receptionRepo) Number(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64) error {
+	var err error
+	switch {
+	case len(movementIDs) == 0:
+		err = r.db.WithContext(ctx).Model(&receptionModel{}).Where("id = ?", rec.ID).Update("ref", rec.Ref).Error
+	case r.dialect == sqldialect.Postgres:
+		err = r.db.WithContext(ctx).Exec("WITH m AS (UPDATE stock_movements SET label = ? WHERE id IN ?) "+
+			"UPDATE receptions SET ref = ? WHERE id = ?", label, movementIDs, rec.Ref, rec.ID).Error
+	case r.dialect == sqldialect.MySQL:
+		q := "UPDATE stock_movements SET label = ? WHERE id IN (" + sqlbind.List(len(movementIDs)) + ");\n" +
+			"UPDATE receptions SET ref = ? WHERE id = ?"
+		args := make([]any, 0, len(movementIDs)+3)
+		args = append(args, label)
+		for _, id := range movementIDs {
+			args = append(args, id)
+		}
+		args = append(args, rec.Ref, rec.ID)
+		// The *sql.Tx of the unit of work, beneath GORM, which would not
+		// pass a multi-statement command through unchanged.
+		_, err = r.db.WithContext(ctx).Statement.ConnPool.ExecContext(ctx, q, args...)
+	default:
+		err = r.db.WithContext(ctx).Model(&stockMovementModel{}).Where("id IN ?", movementIDs).Update("label", label).Error
+		if err == nil {
+			err = r.db.WithContext(ctx).Model(&receptionModel{}).Where("id = ?", rec.ID).Update("ref", rec.Ref).Error
+		}
+	}
+	if err != nil {
+		return receptionWriteError(rec, err)
 	}
 	return nil
 }
@@ -129,4 +172,20 @@ func (r *receptionRepo) List(ctx context.Context, f domain.ReceptionFilter) (dom
 		page.Items[i] = m.reception()
 	}
 	return page, r.loadLines(ctx, page.Items...)
+}
+
+// optString maps "" to NULL.
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// deref maps NULL to "".
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
