@@ -66,20 +66,29 @@ func (s *PurchaseService) Cancel(ctx context.Context, id int64) (*domain.Documen
 // of work: lock the order's row (so receptions of one order run one after the
 // other and each sees what the previous received) → check the transition and
 // the quantities in the domain (409 illegal-transition, 409 over-reception,
-// 422 on a field) → check the warehouse → store the reception, not yet
-// numbered → StockService.ApplyIn receives the stocked lines at their net
-// unit price (levels locked in the global (product_id, warehouse_id) order;
-// weighted average cost) → store the lines' qty_received and the order's
-// status → take the reception's number last (the sequence row, shared by
-// every reception, stays locked until commit: gapless) and set it on the
-// reception and the labels of its ledger rows. Any error rolls everything
-// back, the number included.
+// 422 on a field) → check the warehouse (read before the lock) → store the
+// reception, not yet numbered → StockService.ApplyIn receives the stocked
+// lines at their net unit price (levels locked in the global (product_id,
+// warehouse_id) order; weighted average cost) → store the lines'
+// qty_received and the order's status → take the reception's number last
+// (the sequence row, shared by every reception, stays locked until commit:
+// gapless) and set it on the reception and the labels of its ledger rows.
+// Any error rolls everything back, the number included.
 func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, orderID int64, in domain.ReceptionInput) (*domain.Reception, error) {
 	now := stamp(s.now())
 	if in.Date.IsZero() {
 		in.Date = now.Truncate(24 * time.Hour)
 	}
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Reception, error) {
+		// The warehouse is read before the order's row lock, not under it:
+		// no lock protects the answer either way (a warehouse deleted since
+		// is caught by the receptions' foreign key), and every round trip
+		// under the order's lock is time the next reception of the order
+		// waits. Its error still comes after those of the order.
+		exist, err := r.Warehouses.Existing(ctx, []int64{in.WarehouseID})
+		if err != nil {
+			return nil, err
+		}
 		d, err := lockOf(ctx, r, purchaseOrderTypes, orderID)
 		if err != nil {
 			return nil, err
@@ -89,10 +98,6 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 			before[l.ID] = l.QtyReceived
 		}
 		lines, err := d.Receive(in)
-		if err != nil {
-			return nil, err
-		}
-		exist, err := r.Warehouses.Existing(ctx, []int64{in.WarehouseID})
 		if err != nil {
 			return nil, err
 		}
