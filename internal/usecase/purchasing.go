@@ -89,6 +89,18 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if err != nil {
 			return nil, err
 		}
+		// So are the products of the lines named (a line's product never
+		// changes: a validated order's lines are frozen, a draft's replaced
+		// lines get new ids), to keep the stocked ones; stockIn reads those
+		// of lines that turn out not to be there under the lock.
+		lineIDs := make([]int64, len(in.Lines))
+		for i, l := range in.Lines {
+			lineIDs[i] = l.OrderLineID
+		}
+		products, err := r.Products.OfDocumentLines(ctx, lineIDs)
+		if err != nil {
+			return nil, err
+		}
 		d, err := lockOf(ctx, r, purchaseOrderTypes, orderID)
 		if err != nil {
 			return nil, err
@@ -111,7 +123,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if err := r.Receptions.Create(ctx, rec); err != nil { // no ref yet
 			return nil, err
 		}
-		moves, err := s.stockIn(ctx, r, actor, d, rec)
+		moves, err := s.stockIn(ctx, r, actor, d, rec, products)
 		if err != nil {
 			return nil, err
 		}
@@ -147,19 +159,22 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 // stockIn receives the reception's lines of stocked products into its
 // warehouse at their unit cost; free-text lines, services and untracked
 // products move no stock (their qty_received is recorded all the same).
-func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception) ([]*domain.Movement, error) {
-	ids := map[int64]bool{}
+//
+// products holds those read before the lock; the others are read here.
+func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception, products map[int64]*domain.Product) ([]*domain.Movement, error) {
+	missing := map[int64]bool{}
 	for _, l := range rec.Lines {
-		if l.ProductID > 0 {
-			ids[l.ProductID] = true
+		if _, ok := products[l.ProductID]; l.ProductID > 0 && !ok {
+			missing[l.ProductID] = true
 		}
 	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	products, err := r.Products.GetMany(ctx, slices.Sorted(maps.Keys(ids)))
-	if err != nil {
-		return nil, err
+	if len(missing) > 0 {
+		more, err := r.Products.GetMany(ctx, slices.Sorted(maps.Keys(missing)))
+		if err != nil {
+			return nil, err
+		}
+		products = maps.Clone(products)
+		maps.Copy(products, more)
 	}
 	// The label names the reception by its ref, which Receive takes last and
 	// sets on the ledger rows then.
@@ -178,7 +193,7 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 	if err := op.Check(); err != nil {
 		return nil, err
 	}
-	// The products were read above, in this unit of work: every line of op
+	// The products were read in this unit of work: every line of op
 	// names a stocked one, which is all ApplyIn would read them again for.
 	return s.stock.applyChecked(ctx, r, actor, op)
 }
