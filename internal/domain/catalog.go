@@ -211,6 +211,9 @@ type ProductReader interface {
 	Get(ctx context.Context, id int64) (*Product, error)
 	// GetMany returns the products that exist among ids, by id.
 	GetMany(ctx context.Context, ids []int64) (map[int64]*Product, error)
+	// OfDocumentLines returns the products that the document lines lineIDs
+	// name, by product id (free-text lines and unknown ids name none).
+	OfDocumentLines(ctx context.Context, lineIDs []int64) (map[int64]*Product, error)
 	List(ctx context.Context, f ProductFilter) (Page[*Product], error)
 }
 

@@ -613,9 +613,10 @@ type DocumentRepository interface {
 	Lock(ctx context.Context, id int64) (*Document, error)
 	// Update stores the header (status, ref, totals, amounts, dates…).
 	Update(ctx context.Context, d *Document) error
-	// SetQtyReceived stores the qty_received of the given lines of document
-	// documentID (lines are otherwise frozen once it is validated).
-	SetQtyReceived(ctx context.Context, documentID int64, lines []Line) error
+	// SaveReceived stores the qty_received of the given lines of d (lines
+	// are otherwise frozen once it is validated) with d's status and
+	// updated_at: what a reception changes.
+	SaveReceived(ctx context.Context, d *Document, lines []Line) error
 	// ReplaceLines stores d.Lines in place of the stored ones and sets their IDs.
 	ReplaceLines(ctx context.Context, d *Document) error
 	// Delete removes the document and its lines.

@@ -161,8 +161,12 @@ type ReceptionReader interface {
 // ReceptionRepository stores receptions with their lines.
 type ReceptionRepository interface {
 	ReceptionReader
-	// Create inserts the reception and its lines and sets their IDs.
+	// Create inserts the reception and its lines and sets their IDs; an
+	// empty Ref is stored as none, until Number.
 	Create(ctx context.Context, rec *Reception) error
+	// Number stores rec.Ref and sets label on the ledger rows movementIDs
+	// (those of the reception, which name it).
+	Number(ctx context.Context, rec *Reception, label string, movementIDs []int64) error
 }
 
 // ReceptionLabel names a reception on its ledger rows.

@@ -66,18 +66,41 @@ func (s *PurchaseService) Cancel(ctx context.Context, id int64) (*domain.Documen
 // of work: lock the order's row (so receptions of one order run one after the
 // other and each sees what the previous received) → check the transition and
 // the quantities in the domain (409 illegal-transition, 409 over-reception,
-// 422 on a field) → check the warehouse → take the reception's number (the
-// sequence row stays locked until commit: gapless) → store the reception →
-// StockService.ApplyIn receives the stocked lines at their net unit price
-// (levels locked in the global (product_id, warehouse_id) order; weighted
-// average cost) → store the lines' qty_received and the order's status. Any
-// error rolls everything back.
+// 422 on a field) → check the warehouse (read before the lock) → store the
+// reception, not yet numbered → StockService.ApplyIn receives the stocked
+// lines at their net unit price (levels locked in the global (product_id,
+// warehouse_id) order; weighted average cost) → store the lines'
+// qty_received and the order's status → take the reception's number last
+// (the sequence row, shared by every reception, stays locked until commit:
+// gapless) and set it on the reception and the labels of its ledger rows.
+// Any error rolls everything back, the number included.
 func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, orderID int64, in domain.ReceptionInput) (*domain.Reception, error) {
 	now := stamp(s.now())
 	if in.Date.IsZero() {
 		in.Date = now.Truncate(24 * time.Hour)
 	}
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Reception, error) {
+		// The warehouse is read before the order's row lock, not under it:
+		// no lock protects the answer either way (a warehouse deleted since
+		// is caught by the receptions' foreign key), and every round trip
+		// under the order's lock is time the next reception of the order
+		// waits. Its error still comes after those of the order.
+		exist, err := r.Warehouses.Existing(ctx, []int64{in.WarehouseID})
+		if err != nil {
+			return nil, err
+		}
+		// So are the products of the lines named (a line's product never
+		// changes: a validated order's lines are frozen, a draft's replaced
+		// lines get new ids), to keep the stocked ones; stockIn reads those
+		// of lines that turn out not to be there under the lock.
+		lineIDs := make([]int64, len(in.Lines))
+		for i, l := range in.Lines {
+			lineIDs[i] = l.OrderLineID
+		}
+		products, err := r.Products.OfDocumentLines(ctx, lineIDs)
+		if err != nil {
+			return nil, err
+		}
 		d, err := lockOf(ctx, r, purchaseOrderTypes, orderID)
 		if err != nil {
 			return nil, err
@@ -90,25 +113,18 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if err != nil {
 			return nil, err
 		}
-		exist, err := r.Warehouses.Existing(ctx, []int64{in.WarehouseID})
-		if err != nil {
-			return nil, err
-		}
 		if !exist[in.WarehouseID] {
 			return nil, domain.Invalid("warehouse_id", "warehouse %d does not exist", in.WarehouseID)
 		}
-		n, err := r.Numbering.Next(ctx, domain.ReceptionSequence, s.mask.Period(in.Date))
-		if err != nil {
-			return nil, err
-		}
 		rec := &domain.Reception{
-			Ref: s.mask.Format(in.Date, n), PurchaseOrderID: d.ID, WarehouseID: in.WarehouseID, Date: in.Date,
+			PurchaseOrderID: d.ID, WarehouseID: in.WarehouseID, Date: in.Date,
 			Lines: lines, CreatedBy: actor.UserID, CreatedAt: now,
 		}
-		if err := r.Receptions.Create(ctx, rec); err != nil {
+		if err := r.Receptions.Create(ctx, rec); err != nil { // no ref yet
 			return nil, err
 		}
-		if err := s.stockIn(ctx, r, actor, d, rec); err != nil {
+		moves, err := s.stockIn(ctx, r, actor, d, rec, products)
+		if err != nil {
 			return nil, err
 		}
 		var changed []domain.Line
@@ -117,11 +133,23 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 				changed = append(changed, l)
 			}
 		}
-		if err := r.Documents.SetQtyReceived(ctx, d.ID, changed); err != nil {
+		d.UpdatedAt = now
+		if err := r.Documents.SaveReceived(ctx, d, changed); err != nil {
 			return nil, err
 		}
-		d.UpdatedAt = now
-		if err := r.Documents.Update(ctx, d); err != nil {
+		// The number last: the sequence row is shared by every reception, and
+		// stays locked from here to the commit (gapless; a rollback gives the
+		// number back). The ledger rows, written above, are labelled with it.
+		n, err := r.Numbering.Next(ctx, domain.ReceptionSequence, s.mask.Period(in.Date))
+		if err != nil {
+			return nil, err
+		}
+		rec.Ref = s.mask.Format(in.Date, n)
+		ids := make([]int64, len(moves))
+		for i, m := range moves {
+			ids[i] = m.ID
+		}
+		if err := r.Receptions.Number(ctx, rec, domain.ReceptionLabel(rec, d), ids); err != nil {
 			return nil, err
 		}
 		return rec, nil
@@ -131,20 +159,25 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 // stockIn receives the reception's lines of stocked products into its
 // warehouse at their unit cost; free-text lines, services and untracked
 // products move no stock (their qty_received is recorded all the same).
-func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception) error {
-	ids := map[int64]bool{}
+//
+// products holds those read before the lock; the others are read here.
+func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception, products map[int64]*domain.Product) ([]*domain.Movement, error) {
+	missing := map[int64]bool{}
 	for _, l := range rec.Lines {
-		if l.ProductID > 0 {
-			ids[l.ProductID] = true
+		if _, ok := products[l.ProductID]; l.ProductID > 0 && !ok {
+			missing[l.ProductID] = true
 		}
 	}
-	if len(ids) == 0 {
-		return nil
+	if len(missing) > 0 {
+		more, err := r.Products.GetMany(ctx, slices.Sorted(maps.Keys(missing)))
+		if err != nil {
+			return nil, err
+		}
+		products = maps.Clone(products)
+		maps.Copy(products, more)
 	}
-	products, err := r.Products.GetMany(ctx, slices.Sorted(maps.Keys(ids)))
-	if err != nil {
-		return err
-	}
+	// The label names the reception by its ref, which Receive takes last and
+	// sets on the ledger rows then.
 	op := domain.StockOperation{Label: domain.ReceptionLabel(rec, d), Origin: domain.Origin{Type: domain.OriginReception, ID: rec.ID}}
 	for _, l := range rec.Lines {
 		if p, ok := products[l.ProductID]; ok && p.Stocked() {
@@ -155,10 +188,14 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 		}
 	}
 	if len(op.Lines) == 0 {
-		return nil
+		return nil, nil
 	}
-	_, err = s.stock.ApplyIn(ctx, r, actor, op)
-	return err
+	if err := op.Check(); err != nil {
+		return nil, err
+	}
+	// The products were read in this unit of work: every line of op
+	// names a stocked one, which is all ApplyIn would read them again for.
+	return s.stock.applyChecked(ctx, r, actor, op)
 }
 
 // Reception returns one reception with its lines.

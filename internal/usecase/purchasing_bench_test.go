@@ -7,10 +7,11 @@ package usecase_test
 // On PostgreSQL and MariaDB, 16 workers receive 1 unit at a time:
 //
 //	hot/locked       PurchaseService.Receive on one line of one purchase
-//	                 order: the path every reception takes (order row lock,
-//	                 domain checks, warehouse check, numbering row lock,
-//	                 reception insert, StockService.ApplyIn with its level
-//	                 locks and ledger insert, qty_received and order update)
+//	                 order: the path every reception takes (warehouse and
+//	                 products read, order row lock, domain checks, reception
+//	                 insert, StockService.ApplyIn with its level locks and
+//	                 ledger insert, qty_received and order update, numbering
+//	                 row lock last, ref and ledger labels)
 //	hot/baseline     the least a correct reception can do, in database/sql:
 //	                 one conditional UPDATE … SET qty_received = qty_received
 //	                 + 1 WHERE … AND qty_received + 1 <= qty (0 rows would be
@@ -22,7 +23,8 @@ package usecase_test
 //	spread/baseline  the baseline over the same lines
 //
 // Both paths share the one numbering row of receptions (gapless numbers
-// need it), so spreading the lines does not spread every lock.
+// need it), so spreading the lines does not spread every lock; the locked
+// path takes it last, the baseline second.
 
 import (
 	"context"

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -176,6 +177,11 @@ func TestReceptionFlow(t *testing.T) {
 			if err != nil || moves.Total != 1 || moves.Items[0].ProductID != a.ID || !moves.Items[0].Qty.Equal(num("4")) ||
 				!moves.Items[0].UnitCost.Decimal.Equal(num("10.8")) {
 				t.Fatalf("movements of the reception: %v %+v", err, moves.Items)
+			}
+			// The number is taken after the ledger rows are written; their
+			// label names it all the same.
+			if want := domain.ReceptionLabel(rec, po); moves.Items[0].Label != want || !strings.Contains(want, "RC2611-0001") {
+				t.Fatalf("movement label %q, want %q", moves.Items[0].Label, want)
 			}
 
 			// Refusals write nothing: too much (6 remain), an unknown

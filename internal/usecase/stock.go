@@ -64,6 +64,14 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 	if err := checkStockedProducts(ctx, r, op.ProductIDs()); err != nil {
 		return nil, err
 	}
+	return s.applyChecked(ctx, r, actor, op)
+}
+
+// applyChecked is ApplyIn once op is checked and its products are known to
+// exist and be stocked — read by the caller in this unit of work, as
+// PurchaseService does to pick the stocked lines of a reception: reading them
+// a second time would be one more round trip under the caller's locks.
+func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation) ([]*domain.Movement, error) {
 
 	locked, err := r.Stock.LockLevels(ctx, op.LevelLocks())
 	if err != nil {

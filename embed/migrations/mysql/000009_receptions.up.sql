@@ -3,7 +3,7 @@
 -- to the qty_received of the order's lines, in one unit of work.
 CREATE TABLE receptions (
     id                BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    ref               VARCHAR(64) NOT NULL,
+    ref               VARCHAR(64) NULL, -- NULL until numbered, late in the unit of work that inserts it
     purchase_order_id BIGINT      NOT NULL,
     warehouse_id      BIGINT      NOT NULL,
     reception_date    DATE        NOT NULL,

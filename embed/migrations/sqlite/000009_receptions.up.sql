@@ -4,7 +4,7 @@
 -- exact TEXT as in the catalog (see 000002); the Go side bounds them.
 CREATE TABLE receptions (
     id                INTEGER     PRIMARY KEY AUTOINCREMENT,
-    ref               VARCHAR(64) NOT NULL,
+    ref               VARCHAR(64) NULL, -- NULL until numbered, late in the unit of work that inserts it
     purchase_order_id INTEGER     NOT NULL REFERENCES commercial_documents (id) ON DELETE RESTRICT,
     warehouse_id      INTEGER     NOT NULL REFERENCES warehouses (id) ON DELETE RESTRICT,
     reception_date    DATE        NOT NULL,

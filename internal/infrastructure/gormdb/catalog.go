@@ -100,6 +100,22 @@ func (r *productRepo) GetMany(ctx context.Context, ids []int64) (map[int64]*doma
 	return out, nil
 }
 
+func (r *productRepo) OfDocumentLines(ctx context.Context, lineIDs []int64) (map[int64]*domain.Product, error) {
+	out := make(map[int64]*domain.Product, len(lineIDs))
+	if len(lineIDs) == 0 {
+		return out, nil
+	}
+	var rows []productModel
+	lines := r.db.WithContext(ctx).Model(&documentLineModel{}).Select("product_id").Where("id IN ?", lineIDs)
+	if err := r.db.WithContext(ctx).Where("id IN (?)", lines).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read products of document lines: %w", err)
+	}
+	for _, m := range rows {
+		out[m.ID] = m.product()
+	}
+	return out, nil
+}
+
 func (r *productRepo) List(ctx context.Context, f domain.ProductFilter) (domain.Page[*domain.Product], error) {
 	filtered := func() *gorm.DB {
 		db := r.db.WithContext(ctx).Model(&productModel{})

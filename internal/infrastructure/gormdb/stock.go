@@ -152,13 +152,18 @@ func (r *stockRepo) SaveLevels(ctx context.Context, levels []*domain.StockLevel)
 // SaveLevelsAndMovements writes the levels locked by LockLevels and appends
 // their ledger rows, setting the movements' IDs: SaveLevels then
 // movementRepo.Add, except on MySQL, where the level UPDATEs and the ledger
-// INSERT go to the server in one multi-statement command. They run while the
+// INSERT go to the server in one multi-statement command, and on PostgreSQL,
+// where they are one statement (saveLevelsAndMovementsPostgres). They run while the
 // levels are locked, so every round trip saved there is time other writers of
 // the row do not wait (docs/benchmarks.md, "Stock"). The arguments are
 // interpolated and escaped by the driver (interpolateParams, see MySQLDSN),
 // never concatenated; an error in any statement stops the batch and is
 // returned, and the caller's unit of work rolls back.
 func (r *stockRepo) SaveLevelsAndMovements(ctx context.Context, levels []*domain.StockLevel, ms []*domain.Movement) error {
+	// PostgreSQL: one statement too, within its 65535 bind parameters.
+	if r.dialect == sqldialect.Postgres && len(ms) > 0 && 4*len(levels)+len(movementColumns)*len(ms) <= 65535 {
+		return r.saveLevelsAndMovementsPostgres(ctx, levels, ms)
+	}
 	if r.dialect != sqldialect.MySQL || len(ms) == 0 {
 		if err := r.SaveLevels(ctx, levels); err != nil {
 			return err
@@ -202,6 +207,47 @@ func (r *stockRepo) SaveLevelsAndMovements(ctx context.Context, levels []*domain
 	// (the other dialects' path) makes too.
 	for i, m := range ms {
 		m.ID = first + int64(i)
+	}
+	return nil
+}
+
+// saveLevelsAndMovementsPostgres is SaveLevelsAndMovements on PostgreSQL: one
+// statement, the level UPDATEs as data-modifying WITH queries of the ledger
+// INSERT, whose RETURNING gives the movements' ids in the order of its VALUES
+// (as for GORM's batch Create).
+func (r *stockRepo) saveLevelsAndMovementsPostgres(ctx context.Context, levels []*domain.StockLevel, ms []*domain.Movement) error {
+	var q strings.Builder
+	args := make([]any, 0, 4*len(levels)+len(movementColumns)*len(ms))
+	for i, l := range levels {
+		if i == 0 {
+			q.WriteString("WITH ")
+		} else {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "l%d AS (UPDATE stock_levels SET qty = ?, updated_at = ? WHERE product_id = ? AND warehouse_id = ?)", i)
+		args = append(args, l.Qty, dbTime(l.UpdatedAt), l.ProductID, l.WarehouseID)
+	}
+	q.WriteString(" INSERT INTO stock_movements (" + strings.Join(movementColumns, ", ") + ") VALUES ")
+	row := "(" + sqlbind.List(len(movementColumns)) + ")"
+	for i, m := range ms {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+		mm := toMovementModel(m)
+		args = append(args, mm.ProductID, mm.WarehouseID, mm.Qty, mm.BalanceAfter, mm.UnitCost, mm.Label,
+			mm.OriginType, mm.OriginID, mm.UserID, mm.RequestID, mm.CreatedAt)
+	}
+	q.WriteString(" RETURNING id")
+	var ids []int64
+	if err := r.db.WithContext(ctx).Raw(q.String(), args...).Scan(&ids).Error; err != nil {
+		return fmt.Errorf("update stock levels and append stock movements: %w", err)
+	}
+	if len(ids) != len(ms) {
+		return fmt.Errorf("append stock movements: %d of %d rows written", len(ids), len(ms))
+	}
+	for i, m := range ms {
+		m.ID = ids[i]
 	}
 	return nil
 }

@@ -54,8 +54,8 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Contacts:     &contactRepo{db: tx},
 		Documents:    &documentRepo{db: tx, dialect: dialect},
 		Payments:     &paymentRepo{db: tx},
-		Numbering:    &numberingRepo{db: tx},
-		Receptions:   &receptionRepo{db: tx},
+		Numbering:    &numberingRepo{db: tx, dialect: dialect},
+		Receptions:   &receptionRepo{db: tx, dialect: dialect},
 
 		BOMs:                &bomRepo{db: tx},
 		ManufacturingOrders: &moRepo{db: tx},
