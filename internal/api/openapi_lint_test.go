@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"sort"
@@ -267,4 +268,34 @@ func TestOpenAPIConventions(t *testing.T) {
 	if ops < 50 {
 		t.Fatalf("only %d operations in the document", ops)
 	}
+}
+
+// Redocly's nullable-type-sibling rule, in Go: in OpenAPI 3.0 `nullable` only
+// means something next to a `type` (inside each alternative of a oneOf).
+func TestOpenAPINullableHasAType(t *testing.T) {
+	raw, err := OpenAPIDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any, at string)
+	walk = func(v any, at string) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["nullable"] == true && v["type"] == nil {
+				t.Errorf("%s: nullable without a type (put it inside each oneOf alternative)", at)
+			}
+			for k, x := range v {
+				walk(x, at+"/"+k)
+			}
+		case []any:
+			for i, x := range v {
+				walk(x, fmt.Sprintf("%s[%d]", at, i))
+			}
+		}
+	}
+	walk(doc, "#")
 }
