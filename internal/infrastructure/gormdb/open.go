@@ -287,12 +287,12 @@ func checkMySQLVersion(ctx context.Context, db *sql.DB) (string, error) {
 	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
 		return "", fmt.Errorf("read server version: %w", err)
 	}
-	ok, err := supportsSkipLocked(v)
+	ok, err := supportedServer(v)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		return "", fmt.Errorf("database server %q lacks SELECT … FOR UPDATE SKIP LOCKED: Dolibarr-Go needs MySQL 8.0.1+ or MariaDB 10.6+", v)
+		return "", fmt.Errorf("database server %q is too old: Dolibarr-Go needs MySQL 8.0.19+ or MariaDB 10.6+ (SELECT … FOR UPDATE SKIP LOCKED, enforced CHECK constraints that migrations can drop)", v)
 	}
 	return v, nil
 }
@@ -310,7 +310,10 @@ func parseVersion(version string) (major, minor, patch int, err error) {
 	return major, minor, patch, nil
 }
 
-func supportsSkipLocked(version string) (bool, error) {
+// supportedServer reports whether a MySQL or MariaDB server can run the
+// product: SKIP LOCKED for the job queue (MySQL 8.0.1, MariaDB 10.6) and
+// ALTER TABLE … DROP CONSTRAINT for the migrations (MySQL 8.0.19).
+func supportedServer(version string) (bool, error) {
 	major, minor, patch, err := parseVersion(version)
 	if err != nil {
 		return false, err
@@ -318,7 +321,7 @@ func supportsSkipLocked(version string) (bool, error) {
 	if isMariaDB(version) {
 		return major > 10 || (major == 10 && minor >= 6), nil
 	}
-	return major > 8 || (major == 8 && (minor > 0 || patch >= 1)), nil
+	return major > 8 || (major == 8 && (minor > 0 || patch >= 19)), nil
 }
 
 // ping connects, waiting out a busy database: when the API and the worker

@@ -2,22 +2,25 @@ package gormdb
 
 import "testing"
 
-func TestSupportsSkipLocked(t *testing.T) {
+func TestSupportedServer(t *testing.T) {
 	for v, want := range map[string]bool{
 		"10.11.19-MariaDB-0+deb12u1": true,
 		"10.6.0-MariaDB":             true,
 		"10.5.23-MariaDB":            false,
 		"11.4.2-MariaDB":             true,
 		"8.0.36":                     true,
+		"8.0.19":                     true,
+		"8.0.18":                     false,
+		"8.4.3":                      true,
 		"8.0.0":                      false,
 		"5.7.44-log":                 false,
 	} {
-		got, err := supportsSkipLocked(v)
+		got, err := supportedServer(v)
 		if err != nil || got != want {
-			t.Errorf("supportsSkipLocked(%q) = %v, %v; want %v", v, got, err, want)
+			t.Errorf("supportedServer(%q) = %v, %v; want %v", v, got, err, want)
 		}
 	}
-	if _, err := supportsSkipLocked("garbage"); err == nil {
+	if _, err := supportedServer("garbage"); err == nil {
 		t.Error("garbage version accepted")
 	}
 }

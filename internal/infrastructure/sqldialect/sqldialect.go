@@ -12,7 +12,7 @@ import (
 // The dialects.
 const (
 	Postgres = "postgres" // PostgreSQL through pgx
-	MySQL    = "mysql"    // MySQL 8.0.1+ and MariaDB 10.6+ through go-sql-driver
+	MySQL    = "mysql"    // MySQL 8.0.19+ and MariaDB 10.6+ through go-sql-driver
 	SQLite   = "sqlite"   // the embedded pure-Go SQLite, the zero-set-up default
 )
 
