@@ -611,12 +611,12 @@ type DocumentRepository interface {
 	// Lock is Get holding the document row against concurrent changes until
 	// the unit of work ends.
 	Lock(ctx context.Context, id int64) (*Document, error)
+	// LockWithLines is Lock holding the lines' rows as well, in as few round
+	// trips as the database allows: for short documents under a hot lock
+	// (receptions), not for long ones, whose every line it may lock.
+	LockWithLines(ctx context.Context, id int64) (*Document, error)
 	// Update stores the header (status, ref, totals, amounts, dates…).
 	Update(ctx context.Context, d *Document) error
-	// SaveReceived stores the qty_received of the given lines of d (lines
-	// are otherwise frozen once it is validated) with d's status and
-	// updated_at: what a reception changes.
-	SaveReceived(ctx context.Context, d *Document, lines []Line) error
 	// ReplaceLines stores d.Lines in place of the stored ones and sets their IDs.
 	ReplaceLines(ctx context.Context, d *Document) error
 	// Delete removes the document and its lines.

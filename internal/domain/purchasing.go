@@ -162,11 +162,14 @@ type ReceptionReader interface {
 type ReceptionRepository interface {
 	ReceptionReader
 	// Create inserts the reception and its lines and sets their IDs; an
-	// empty Ref is stored as none, until Number.
+	// empty Ref is stored as none, until Complete.
 	Create(ctx context.Context, rec *Reception) error
-	// Number stores rec.Ref and sets label on the ledger rows movementIDs
-	// (those of the reception, which name it).
-	Number(ctx context.Context, rec *Reception, label string, movementIDs []int64) error
+	// Complete is a reception's last write, once numbered: it stores rec.Ref,
+	// sets label on the ledger rows movementIDs (those of the reception,
+	// which name it), and stores what the reception did to its order: the
+	// qty_received of the given lines (lines are otherwise frozen once the
+	// order is validated) with the order's status and updated_at.
+	Complete(ctx context.Context, rec *Reception, label string, movementIDs []int64, order *Document, lines []Line) error
 }
 
 // ReceptionLabel names a reception on its ledger rows.

@@ -435,9 +435,12 @@ type StockRepository interface {
 	// LockLevels makes sure a level row exists for every (product, warehouse)
 	// the locks list (SELECT … FOR UPDATE cannot lock a missing row), then
 	// locks them, until the unit of work ends, in (product_id, warehouse_id)
-	// order whatever the order of locks. It returns the locked levels in that
-	// order. An unknown product or warehouse is NotFound.
-	LockLevels(ctx context.Context, locks []LevelLock) ([]*StockLevel, error)
+	// order whatever the order of locks. A lock of AllWarehouses also locks
+	// the product's row after its levels (the cost basis a receipt at cost
+	// moves). It returns the locked levels in that order, and the cost price
+	// of each product whose row it locked. An unknown product or warehouse
+	// is NotFound.
+	LockLevels(ctx context.Context, locks []LevelLock) ([]*StockLevel, map[int64]decimal.Decimal, error)
 	// SaveLevels writes the quantities of levels locked by LockLevels.
 	SaveLevels(ctx context.Context, levels []*StockLevel) error
 	// SaveLevelsAndMovements writes the quantities of levels locked by

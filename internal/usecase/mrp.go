@@ -255,7 +255,7 @@ func (s *MRPService) Produce(ctx context.Context, actor domain.Principal, id int
 		}
 		// Same locks as the final operation: its receipt carries a unit cost,
 		// whatever its value.
-		if _, err := r.Stock.LockLevels(ctx, mo.Operation(decimal.Zero).LevelLocks()); err != nil {
+		if _, _, err := r.Stock.LockLevels(ctx, mo.Operation(decimal.Zero).LevelLocks()); err != nil {
 			return nil, err
 		}
 		costs, err := r.Products.GetMany(ctx, mo.Components())

@@ -464,7 +464,7 @@ func TestConcurrentManufacturing(t *testing.T) {
 				for _, p := range products {
 					locks = append(locks, domain.LevelLock{ProductID: p.ID, WarehouseIDs: []int64{whs[0].ID, whs[1].ID}})
 				}
-				_, err := r.Stock.LockLevels(ctx, locks)
+				_, _, err := r.Stock.LockLevels(ctx, locks)
 				return err
 			})
 			if err != nil {

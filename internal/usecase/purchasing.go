@@ -101,8 +101,11 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if err != nil {
 			return nil, err
 		}
-		d, err := lockOf(ctx, r, purchaseOrderTypes, orderID)
+		d, err := r.Documents.LockWithLines(ctx, orderID)
 		if err != nil {
+			return nil, err
+		}
+		if err := ofTypes(d, purchaseOrderTypes, orderID); err != nil {
 			return nil, err
 		}
 		before := make(map[int64]decimal.Decimal, len(d.Lines))
@@ -134,12 +137,11 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 			}
 		}
 		d.UpdatedAt = now
-		if err := r.Documents.SaveReceived(ctx, d, changed); err != nil {
-			return nil, err
-		}
 		// The number last: the sequence row is shared by every reception, and
 		// stays locked from here to the commit (gapless; a rollback gives the
-		// number back). The ledger rows, written above, are labelled with it.
+		// number back), one round trip and the commit. The ledger rows,
+		// written above, are labelled with it in that round trip, which also
+		// records what the reception did to the order.
 		n, err := r.Numbering.Next(ctx, domain.ReceptionSequence, s.mask.Period(in.Date))
 		if err != nil {
 			return nil, err
@@ -149,7 +151,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		for i, m := range moves {
 			ids[i] = m.ID
 		}
-		if err := r.Receptions.Number(ctx, rec, domain.ReceptionLabel(rec, d), ids); err != nil {
+		if err := r.Receptions.Complete(ctx, rec, domain.ReceptionLabel(rec, d), ids, d, changed); err != nil {
 			return nil, err
 		}
 		return rec, nil

@@ -226,6 +226,11 @@ func TestReceptionFlow(t *testing.T) {
 			if err != nil || one.Ref != rec2.Ref || !one.Date.Equal(date("2026-11-23")) || len(one.Lines) != 2 || !one.Lines[1].UnitCost.Equal(num("20")) {
 				t.Fatalf("reception %d: %v %+v", rec2.ID, err, one)
 			}
+			// What Receive returned is what was stored, ids included (MySQL
+			// and PostgreSQL write the header and its lines in one command).
+			if one.ID != rec2.ID || one.Lines[0].ID != rec2.Lines[0].ID || one.Lines[1].ID != rec2.Lines[1].ID || one.Lines[0].ID == one.Lines[1].ID {
+				t.Fatalf("reception %d as stored %+v, as returned %+v", rec2.ID, one.Lines, rec2.Lines)
+			}
 			if _, err := e.purchase.Reception(ctx, 999999); !errors.Is(err, domain.ErrNotFound) {
 				t.Fatalf("unknown reception: %v", err)
 			}

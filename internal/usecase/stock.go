@@ -73,7 +73,7 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 // a second time would be one more round trip under the caller's locks.
 func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation) ([]*domain.Movement, error) {
 
-	locked, err := r.Stock.LockLevels(ctx, op.LevelLocks())
+	locked, costs, err := r.Stock.LockLevels(ctx, op.LevelLocks())
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +81,7 @@ func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, 
 	for _, l := range locked {
 		levels[l.Key()] = l
 	}
-	costs, onHand, err := s.costBasis(ctx, r, op, locked)
-	if err != nil {
-		return nil, err
-	}
+	onHand := onHandOf(costs, locked)
 	costsBefore := maps.Clone(costs)
 
 	now := stamp(s.now())
@@ -159,30 +156,20 @@ func checkStockedProducts(ctx context.Context, r domain.Repositories, ids []int6
 	return nil
 }
 
-// costBasis returns, for each product receiving at a unit cost, its current
-// average cost and its stock over every warehouse. Every level of such a
-// product is locked (LevelLocks), so its total cannot move; its row is locked
-// too, after the levels as everywhere, so that a concurrent manual edit of
-// cost_price (which locks the row) is either seen whole or waits for this
-// receipt.
-func (s *StockService) costBasis(ctx context.Context, r domain.Repositories, op domain.StockOperation, locked []*domain.StockLevel) (map[int64]decimal.Decimal, map[int64]decimal.Decimal, error) {
-	costs, onHand := map[int64]decimal.Decimal{}, map[int64]decimal.Decimal{}
-	for _, lk := range op.LevelLocks() { // ascending product id
-		if !lk.AllWarehouses {
-			continue
-		}
-		p, err := r.Products.Lock(ctx, lk.ProductID)
-		if err != nil {
-			return nil, nil, err
-		}
-		costs[p.ID] = p.CostPrice
-	}
+// onHandOf returns, for each product receiving at a unit cost (those whose
+// cost price LockLevels returned), its stock over every warehouse. Every
+// level of such a product is locked (LevelLocks), so its total cannot move;
+// its row is locked too, after the levels as everywhere, so that a concurrent
+// manual edit of cost_price (which locks the row) is either seen whole or
+// waits for this receipt.
+func onHandOf(costs map[int64]decimal.Decimal, locked []*domain.StockLevel) map[int64]decimal.Decimal {
+	onHand := map[int64]decimal.Decimal{}
 	for _, l := range locked {
 		if _, ok := costs[l.ProductID]; ok {
 			onHand[l.ProductID] = onHand[l.ProductID].Add(l.Qty)
 		}
 	}
-	return costs, onHand, nil
+	return onHand
 }
 
 // ProductStock returns the levels of a product, by warehouse id; an unknown

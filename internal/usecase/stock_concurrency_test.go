@@ -404,14 +404,14 @@ func TestUnitOfWorkRetriesOnlyDatabaseAborts(t *testing.T) {
 				attempt := 0
 				return env.uow.Do(context.Background(), func(ctx context.Context, r domain.Repositories) error {
 					attempt++
-					if _, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: p.ID, WarehouseIDs: []int64{a.ID}}}); err != nil {
+					if _, _, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: p.ID, WarehouseIDs: []int64{a.ID}}}); err != nil {
 						return err
 					}
 					if attempt == 1 {
 						first.Done()
 						first.Wait()
 					}
-					_, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: p.ID, WarehouseIDs: []int64{b.ID}}})
+					_, _, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: p.ID, WarehouseIDs: []int64{b.ID}}})
 					return err
 				})
 			}

@@ -61,6 +61,9 @@ func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception) error
 	if r.dialect == sqldialect.Postgres && len(rec.Lines) > 0 {
 		return r.createPostgres(ctx, rec, m)
 	}
+	if r.dialect == sqldialect.MySQL && len(rec.Lines) > 0 {
+		return r.createMySQL(ctx, rec, m)
+	}
 	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
 		return receptionWriteError(rec, err)
 	}
@@ -116,42 +119,144 @@ func (r *receptionRepo) createPostgres(ctx context.Context, rec *domain.Receptio
 	return nil
 }
 
-// Number sets the reception's ref, and the label of its ledger rows (ids
-// movementIDs), which name it: one round trip on PostgreSQL (a data-modifying
-// WITH) and MySQL (a multi-statement command, arguments interpolated and
-// escaped by the driver as in SaveLevelsAndMovements). It runs while the
-// shared numbering row of receptions is locked, so every round trip saved is
-// time every other reception waits (docs/benchmarks.md, "Receptions").
-func (r *receptionRepo) Number(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64) error {
-	var err error
-	switch {
-	case len(movementIDs) == 0:
-		err = r.db.WithContext(ctx).Model(&receptionModel{}).Where("id = ?", rec.ID).Update("ref", rec.Ref).Error
-	case r.dialect == sqldialect.Postgres:
-		err = r.db.WithContext(ctx).Exec("WITH m AS (UPDATE stock_movements SET label = ? WHERE id IN ?) "+
-			"UPDATE receptions SET ref = ? WHERE id = ?", label, movementIDs, rec.Ref, rec.ID).Error
-	case r.dialect == sqldialect.MySQL:
-		q := "UPDATE stock_movements SET label = ? WHERE id IN (" + sqlbind.List(len(movementIDs)) + ");\n" +
-			"UPDATE receptions SET ref = ? WHERE id = ?"
-		args := make([]any, 0, len(movementIDs)+3)
-		args = append(args, label)
-		for _, id := range movementIDs {
-			args = append(args, id)
+// createMySQL is Create in one multi-statement command: the header's
+// INSERT, its id kept in a session variable for the lines' INSERT, and a
+// SELECT of that id and of the first line's (InnoDB gives the rows of one
+// multi-row INSERT consecutive ids, as GORM's batch inserts rely on too).
+func (r *receptionRepo) createMySQL(ctx context.Context, rec *domain.Reception, m receptionModel) error {
+	var q strings.Builder
+	q.WriteString("INSERT INTO receptions (ref, purchase_order_id, warehouse_id, reception_date, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?);\n" +
+		"SET @doligo_reception_id = LAST_INSERT_ID();\n" +
+		"INSERT INTO reception_lines (reception_id, line_no, order_line_id, product_id, qty, unit_cost) VALUES ")
+	args := []any{m.Ref, m.PurchaseOrderID, m.WarehouseID, m.ReceptionDate, m.CreatedBy, m.CreatedAt}
+	for i, l := range rec.Lines {
+		if i > 0 {
+			q.WriteString(", ")
 		}
-		args = append(args, rec.Ref, rec.ID)
+		q.WriteString("(@doligo_reception_id, ?, ?, ?, ?, ?)")
+		args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
+	}
+	q.WriteString(";\nSELECT @doligo_reception_id, LAST_INSERT_ID()")
+	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
+	// multi-statement command through unchanged.
+	rows, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return receptionWriteError(rec, err)
+	}
+	defer rows.Close()
+	var headerID, firstLineID int64
+	found := false
+	for { // the INSERTs' and SET's result sets are empty; the SELECT's is last
+		for rows.Next() {
+			if err := rows.Scan(&headerID, &firstLineID); err != nil {
+				return fmt.Errorf("write reception: %w", err)
+			}
+			found = true
+		}
+		if !rows.NextResultSet() {
+			break
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return receptionWriteError(rec, err)
+	}
+	if !found || headerID == 0 {
+		return fmt.Errorf("write reception: the ids were not returned")
+	}
+	rec.ID = headerID
+	for i := range rec.Lines {
+		rec.Lines[i].ID = firstLineID + int64(i)
+	}
+	return nil
+}
+
+// Complete is a reception's last write, once it is numbered: rec.Ref, the
+// label of its ledger rows (ids movementIDs, which name it), and what it did
+// to its order — the qty_received of the changed lines and the order's
+// status and updated_at. One round trip on PostgreSQL (data-modifying WITH
+// queries) and MySQL (a multi-statement command, arguments interpolated and
+// escaped by the driver as in SaveLevelsAndMovements): it runs while the
+// order's row and the shared numbering row of receptions are locked, so
+// every round trip saved is time every other reception waits
+// (docs/benchmarks.md, "Receptions"). SQLite: one statement each.
+func (r *receptionRepo) Complete(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64, order *domain.Document, lines []domain.Line) error {
+	om := toDocumentModel(order)
+	var err error
+	switch r.dialect {
+	case sqldialect.Postgres:
+		var q strings.Builder
+		var args []any
+		q.WriteString("WITH ")
+		if len(movementIDs) > 0 {
+			q.WriteString("m AS (UPDATE stock_movements SET label = ? WHERE id IN ?), ")
+			args = append(args, label, movementIDs)
+		}
+		if len(lines) > 0 {
+			q.WriteString("l AS (UPDATE commercial_document_lines AS t SET qty_received = v.q FROM (VALUES ")
+			for i, l := range lines {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(CAST(? AS BIGINT), CAST(? AS NUMERIC))")
+				args = append(args, l.ID, l.QtyReceived)
+			}
+			q.WriteString(") AS v (id, q) WHERE t.id = v.id AND t.document_id = ?), ")
+			args = append(args, order.ID)
+		}
+		q.WriteString("o AS (UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?) " +
+			"UPDATE receptions SET ref = ? WHERE id = ?")
+		args = append(args, om.Status, om.UpdatedAt, order.ID, rec.Ref, rec.ID)
+		err = r.db.WithContext(ctx).Exec(q.String(), args...).Error
+	case sqldialect.MySQL:
+		var q strings.Builder
+		var args []any
+		if len(movementIDs) > 0 {
+			q.WriteString("UPDATE stock_movements SET label = ? WHERE id IN (" + sqlbind.List(len(movementIDs)) + ");\n")
+			args = append(args, label)
+			for _, id := range movementIDs {
+				args = append(args, id)
+			}
+		}
+		for _, l := range lines {
+			q.WriteString("UPDATE commercial_document_lines SET qty_received = ? WHERE id = ? AND document_id = ?;\n")
+			args = append(args, l.QtyReceived, l.ID, order.ID)
+		}
+		q.WriteString("UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?;\n" +
+			"UPDATE receptions SET ref = ? WHERE id = ?")
+		args = append(args, om.Status, om.UpdatedAt, order.ID, rec.Ref, rec.ID)
 		// The *sql.Tx of the unit of work, beneath GORM, which would not
 		// pass a multi-statement command through unchanged.
-		_, err = r.db.WithContext(ctx).Statement.ConnPool.ExecContext(ctx, q, args...)
+		_, err = r.db.WithContext(ctx).Statement.ConnPool.ExecContext(ctx, q.String(), args...)
 	default:
-		err = r.db.WithContext(ctx).Model(&stockMovementModel{}).Where("id IN ?", movementIDs).Update("label", label).Error
-		if err == nil {
-			err = r.db.WithContext(ctx).Model(&receptionModel{}).Where("id = ?", rec.ID).Update("ref", rec.Ref).Error
-		}
+		err = r.completeEach(ctx, rec, label, movementIDs, order, om, lines)
 	}
 	if err != nil {
 		return receptionWriteError(rec, err)
 	}
 	return nil
+}
+
+// completeEach is Complete one statement at a time (SQLite, where a write
+// holds the whole database and round trips cost no network).
+func (r *receptionRepo) completeEach(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64, order *domain.Document, om documentModel, lines []domain.Line) error {
+	db := r.db.WithContext(ctx)
+	if len(movementIDs) > 0 {
+		if err := db.Model(&stockMovementModel{}).Where("id IN ?", movementIDs).Update("label", label).Error; err != nil {
+			return err
+		}
+	}
+	for _, l := range lines {
+		err := db.Model(&documentLineModel{}).Where("id = ? AND document_id = ?", l.ID, order.ID).Update("qty_received", l.QtyReceived).Error
+		if err != nil {
+			return err
+		}
+	}
+	err := db.Model(&documentModel{}).Where("id = ?", order.ID).
+		Updates(map[string]any{"status": om.Status, "updated_at": om.UpdatedAt}).Error
+	if err != nil {
+		return err
+	}
+	return db.Model(&receptionModel{}).Where("id = ?", rec.ID).Update("ref", rec.Ref).Error
 }
 
 // receptionWriteError names the constraint violations a reception can meet:

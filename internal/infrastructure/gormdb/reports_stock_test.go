@@ -50,7 +50,7 @@ func TestStockValuationReport(t *testing.T) {
 					{ids[2], w2, "0"}, {ids[3], w2, "-4"},
 				}
 				for _, l := range levels {
-					locked, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: l.p, WarehouseIDs: []int64{l.w}}})
+					locked, _, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: l.p, WarehouseIDs: []int64{l.w}}})
 					if err != nil {
 						return err
 					}

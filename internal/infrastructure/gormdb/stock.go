@@ -48,29 +48,50 @@ type stockRepo struct {
 //
 // SQLite: GORM drops FOR UPDATE; the transaction holds the database's single
 // write lock from BEGIN IMMEDIATE, which serialises writers just as well.
-func (r *stockRepo) LockLevels(ctx context.Context, locks []domain.LevelLock) ([]*domain.StockLevel, error) {
+func (r *stockRepo) LockLevels(ctx context.Context, locks []domain.LevelLock) ([]*domain.StockLevel, map[int64]decimal.Decimal, error) {
 	var out []*domain.StockLevel
+	costs := map[int64]decimal.Decimal{}
 	for _, lk := range domain.NormalizeLevelLocks(locks) {
+		if lk.AllWarehouses {
+			rows, cost, ok, err := r.lockWithCost(ctx, lk)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				for _, m := range rows {
+					out = append(out, m.level())
+				}
+				costs[lk.ProductID] = cost
+				continue
+			}
+		}
 		rows, err := r.lockProduct(ctx, lk)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if missing := missingWarehouses(rows, lk.WarehouseIDs); len(missing) > 0 {
 			if err := r.ensure(ctx, lk.ProductID, missing); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if rows, err = r.lockProduct(ctx, lk); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if missing := missingWarehouses(rows, lk.WarehouseIDs); len(missing) > 0 {
-				return nil, fmt.Errorf("stock levels of product %d in warehouses %v are missing after insertion", lk.ProductID, missing)
+				return nil, nil, fmt.Errorf("stock levels of product %d in warehouses %v are missing after insertion", lk.ProductID, missing)
 			}
 		}
 		for _, m := range rows {
 			out = append(out, m.level())
 		}
+		if lk.AllWarehouses {
+			cost, err := r.lockCost(ctx, lk.ProductID)
+			if err != nil {
+				return nil, nil, err
+			}
+			costs[lk.ProductID] = cost
+		}
 	}
-	return out, nil
+	return out, costs, nil
 }
 
 // lockProduct reads the product's levels named by lk with SELECT … FOR UPDATE,

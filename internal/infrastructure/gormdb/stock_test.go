@@ -42,7 +42,7 @@ func stockFixture(t *testing.T, uow *gormdb.UnitOfWork, ref string, n int) (prod
 // withLocked runs fn in a unit of work holding the levels of product in ws.
 func withLocked(ctx context.Context, uow *gormdb.UnitOfWork, product int64, ws []int64, fn func(ctx context.Context, r domain.Repositories, locked []*domain.StockLevel) error) error {
 	return uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		locked, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: product, WarehouseIDs: ws}})
+		locked, _, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: product, WarehouseIDs: ws}})
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,225 @@
+package gormdb_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/testutil/testdb"
+)
+
+// A lock of every level of a product (a receipt at cost) returns the levels
+// with the product's cost price, whether the levels all exist (one round trip
+// on PostgreSQL and MySQL) or one must be created first (the general path).
+func TestLockLevelsReturnsTheCostBasis(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx, uow := context.Background(), gormdb.NewUnitOfWork(db.DB)
+		product, ws := stockFixture(t, uow, "LLC-"+db.Dialect, 2)
+		other, _ := stockFixture(t, uow, "LLC2-"+db.Dialect, 0)
+		err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			return r.Products.SetCostPrice(ctx, product, decimal.RequireFromString("4.5"), time.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lock := func(locks ...domain.LevelLock) ([]*domain.StockLevel, map[int64]decimal.Decimal) {
+			t.Helper()
+			var levels []*domain.StockLevel
+			var costs map[int64]decimal.Decimal
+			err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+				var err error
+				levels, costs, err = r.Stock.LockLevels(ctx, locks)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return levels, costs
+		}
+		// No level yet: created, then locked with the product.
+		levels, costs := lock(domain.LevelLock{ProductID: product, WarehouseIDs: []int64{ws[1]}, AllWarehouses: true})
+		if len(levels) != 1 || levels[0].WarehouseID != ws[1] || !costs[product].Equal(decimal.RequireFromString("4.5")) {
+			t.Fatalf("first lock: %d levels, costs %v; want the level of warehouse %d and cost 4.5", len(levels), costs, ws[1])
+		}
+		// A named warehouse without a level beside one that has it.
+		levels, costs = lock(domain.LevelLock{ProductID: product, WarehouseIDs: []int64{ws[0]}, AllWarehouses: true})
+		if len(levels) != 2 || levels[0].WarehouseID != ws[0] || levels[1].WarehouseID != ws[1] || len(costs) != 1 {
+			t.Fatalf("second lock: %+v, costs %v; want both warehouses in order and one cost", levels, costs)
+		}
+		// Both exist now: the one-round-trip path; a lock of named levels
+		// only locks no product row and returns no cost.
+		levels, costs = lock(
+			domain.LevelLock{ProductID: other, WarehouseIDs: []int64{ws[0]}},
+			domain.LevelLock{ProductID: product, WarehouseIDs: []int64{ws[1]}, AllWarehouses: true},
+		)
+		if len(levels) != 3 || levels[0].ProductID != product || levels[2].ProductID != other {
+			t.Fatalf("third lock: %+v; want product %d's two levels, then product %d's", levels, product, other)
+		}
+		if _, ok := costs[other]; ok || !costs[product].Equal(decimal.RequireFromString("4.5")) {
+			t.Fatalf("third lock costs %v; want only product %d at 4.5", costs, product)
+		}
+	})
+}
+
+// The product's row is held with its levels: a concurrent edit of its cost
+// price waits for the unit of work that locked it (so a receipt's average is
+// computed from the cost it will replace).
+func TestLockLevelsHoldsTheProductRow(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		if db.Dialect == "sqlite" {
+			t.Skip("SQLite serialises every writer on the database's lock")
+		}
+		ctx, uow := context.Background(), gormdb.NewUnitOfWork(db.DB)
+		product, ws := stockFixture(t, uow, "LLH-"+db.Dialect, 1)
+		locked, release, edited := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		var editedWhileHeld bool
+		go func() {
+			<-locked
+			edited <- uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+				return r.Products.SetCostPrice(ctx, product, decimal.NewFromInt(9), time.Now())
+			})
+		}()
+		err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			if _, _, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: product, WarehouseIDs: ws, AllWarehouses: true}}); err != nil {
+				return err
+			}
+			close(locked)
+			// Give the edit the time to run if it could; it must not have.
+			select {
+			case <-edited:
+				editedWhileHeld = true
+			case <-time.After(300 * time.Millisecond):
+			}
+			close(release)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-release
+		if editedWhileHeld {
+			t.Fatal("the product's cost price was changed while LockLevels held its row")
+		}
+		if err := <-edited; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// LockWithLines waits for the document's lock and then returns the lines as
+// the unit of work that held it left them, not as they were when it started
+// waiting.
+func TestLockWithLinesSeesWhatTheHolderCommitted(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx, uow := context.Background(), gormdb.NewUnitOfWork(db.DB)
+		var tp domain.ThirdParty
+		var wh domain.Warehouse
+		err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			tp = domain.ThirdParty{Name: "Supplier", Code: "LWL", IsSupplier: true, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+			if err := r.ThirdParties.Create(ctx, &tp); err != nil {
+				return err
+			}
+			wh = domain.Warehouse{Ref: "LWL", Label: "LWL", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+			return r.Warehouses.Create(ctx, &wh)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		price, vat := decimal.NewFromInt(3), decimal.NewFromInt(20)
+		var order, empty *domain.Document
+		err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			for _, n := range []int{2, 0} {
+				in := domain.DraftInput{ThirdPartyID: tp.ID}
+				for range n {
+					in.Lines = append(in.Lines, domain.LineInput{Description: "x", Qty: decimal.NewFromInt(10), UnitPrice: &price, VATRate: &vat})
+				}
+				d, err := domain.NewDraft(domain.DocPurchaseOrder, in, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), "EUR", 1)
+				if err != nil {
+					return err
+				}
+				d.CreatedAt, d.UpdatedAt = time.Now(), time.Now()
+				if err := r.Documents.Create(ctx, d); err != nil {
+					return err
+				}
+				if n > 0 {
+					order = d
+				} else {
+					empty = d
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		locked, seen := make(chan struct{}), make(chan *domain.Document, 1)
+		go func() {
+			<-locked
+			var d *domain.Document
+			err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+				var err error
+				d, err = r.Documents.LockWithLines(ctx, order.ID)
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			seen <- d
+		}()
+		err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			d, err := r.Documents.LockWithLines(ctx, order.ID)
+			if err != nil {
+				return err
+			}
+			if len(d.Lines) != 2 || d.Lines[0].ID > d.Lines[1].ID {
+				t.Errorf("holder read %d lines; want 2 in line order", len(d.Lines))
+			}
+			close(locked)
+			time.Sleep(200 * time.Millisecond) // let the other one wait on the lock
+			rec := &domain.Reception{PurchaseOrderID: d.ID, WarehouseID: wh.ID, Date: d.Date, CreatedAt: time.Now()}
+			if err := r.Receptions.Create(ctx, rec); err != nil {
+				return err
+			}
+			rec.Ref = "LWL-1"
+			d.Lines[1].QtyReceived = decimal.NewFromInt(4)
+			d.Status = domain.StatusPartiallyReceived
+			return r.Receptions.Complete(ctx, rec, "label", nil, d, d.Lines[1:])
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := <-seen
+		if got == nil {
+			t.FailNow()
+		}
+		if got.Status != domain.StatusPartiallyReceived || len(got.Lines) != 2 ||
+			!got.Lines[0].QtyReceived.IsZero() || !got.Lines[1].QtyReceived.Equal(decimal.NewFromInt(4)) {
+			t.Fatalf("after waiting: status %s, lines %+v; want partially_received with 0 and 4 received", got.Status, got.Lines)
+		}
+
+		// A document without lines, and none at all.
+		err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			d, err := r.Documents.LockWithLines(ctx, empty.ID)
+			if err != nil {
+				return err
+			}
+			if d.ID != empty.ID || len(d.Lines) != 0 {
+				t.Errorf("empty document: %+v", d)
+			}
+			_, err = r.Documents.LockWithLines(ctx, empty.ID+1000)
+			if !errors.Is(err, domain.ErrNotFound) {
+				t.Errorf("missing document: %v; want not found", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
