@@ -49,6 +49,14 @@ func TestSupplierInvoicesAPI(t *testing.T) {
 			if list["total"].(float64) != 1 {
 				t.Fatalf("list %v", list)
 			}
+			// q finds a supplier invoice by the supplier's own number as
+			// well as by ours; with the other filters still applied.
+			if l := a.json(t, http.StatusOK, "GET", base+"?q=sw-100&status=draft", ""); l["total"].(float64) != 1 {
+				t.Fatalf("search by supplier_ref %v", l)
+			}
+			if l := a.json(t, http.StatusOK, "GET", base+"?q=sw-100&status=validated", ""); l["total"].(float64) != 0 {
+				t.Fatalf("search by supplier_ref among validated %v", l)
+			}
 			v := a.json(t, http.StatusOK, "POST", base+"/"+si+"/validate", "")
 			if v["ref"] != "SI2611-0001" || v["status"] != "validated" || v["amount_due"] != "156.60" {
 				t.Fatalf("validated %v", v)

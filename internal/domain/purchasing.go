@@ -105,6 +105,11 @@ func (d *Document) Receive(in ReceptionInput) ([]ReceptionLine, error) {
 		index[l.ID] = i
 	}
 	v := &ValidationError{}
+	if !in.Date.IsZero() && in.Date.Before(d.Date) {
+		// Goods cannot arrive before they were ordered: such a date is a typo
+		// that would also put the receipt before the order in the ledger.
+		v.Add("date", "%s is before the purchase order's date %s", in.Date.Format(time.DateOnly), d.Date.Format(time.DateOnly))
+	}
 	want := map[int64]decimal.Decimal{}
 	out := make([]ReceptionLine, 0, len(in.Lines))
 	for i, rl := range in.Lines {

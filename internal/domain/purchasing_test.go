@@ -88,8 +88,13 @@ func TestReceive(t *testing.T) {
 	if f := fieldsOf(err); len(f) != 1 || f[0] != "lines[0].order_line_id" {
 		t.Fatalf("foreign line: %v", err)
 	}
+	// Goods cannot arrive before the order's date; on its date they can.
+	_, err = d.Receive(ReceptionInput{WarehouseID: 1, Date: d.Date.AddDate(0, 0, -1), Lines: []ReceptionLineInput{{OrderLineID: 10, Qty: dec("1")}}})
+	if f := fieldsOf(err); len(f) != 1 || f[0] != "date" || !d.Lines[0].QtyReceived.Equal(dec("4")) {
+		t.Fatalf("reception dated before the order: %v", err)
+	}
 	// The rest of both lines: received.
-	if _, err := d.Receive(ReceptionInput{WarehouseID: 1, Lines: []ReceptionLineInput{{OrderLineID: 10, Qty: dec("6")}, {OrderLineID: 11, Qty: dec("2")}}}); err != nil || d.Status != StatusReceived {
+	if _, err := d.Receive(ReceptionInput{WarehouseID: 1, Date: d.Date, Lines: []ReceptionLineInput{{OrderLineID: 10, Qty: dec("6")}, {OrderLineID: 11, Qty: dec("2")}}}); err != nil || d.Status != StatusReceived {
 		t.Fatalf("last reception: %v %s", err, d.Status)
 	}
 	if _, err := d.Receive(ReceptionInput{WarehouseID: 1, Lines: []ReceptionLineInput{{OrderLineID: 11, Qty: dec("1")}}}); problemCode(err) != "illegal-transition" {

@@ -276,7 +276,10 @@ func (r *documentRepo) List(ctx context.Context, f domain.DocumentFilter, q doma
 			db = db.Where("source_id = ?", f.SourceID)
 		}
 		if q.Search != "" {
-			db = db.Where("LOWER(ref) LIKE ? ESCAPE '!'", "%"+likeEscape(strings.ToLower(q.Search))+"%")
+			// The supplier's own number too: a supplier invoice is looked
+			// up by what is printed on it (empty on every other document).
+			p := "%" + likeEscape(strings.ToLower(q.Search)) + "%"
+			db = db.Where("LOWER(ref) LIKE ? ESCAPE '!' OR LOWER(supplier_ref) LIKE ? ESCAPE '!'", p, p)
 		}
 		return db
 	}
