@@ -87,6 +87,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewPurchaseRoutes(documents, purchase), api.NewSupplierInvoiceRoutes(documents),
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
+		api.NewSalesBreakdownRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),

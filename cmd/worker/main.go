@@ -27,6 +27,7 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/httpserver"
+	"github.com/doligo/doligo/internal/infrastructure/i18n"
 	"github.com/doligo/doligo/internal/infrastructure/logging"
 	"github.com/doligo/doligo/internal/infrastructure/mailer"
 	"github.com/doligo/doligo/internal/infrastructure/observability"
@@ -122,7 +123,11 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		return err
 	}
 	sender.RegisterMetrics(metrics.Registry)
-	templates, err := mailer.LoadTemplates(embed.EmailTemplates, "templates/email")
+	formats, err := i18n.Embedded() // the PDFs' formats, so e-mails write amounts and dates alike
+	if err != nil {
+		return err
+	}
+	templates, err := mailer.LoadTemplates(embed.EmailTemplates, "templates/email", formats)
 	if err != nil {
 		return err
 	}

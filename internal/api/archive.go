@@ -35,7 +35,7 @@ func toArchivedFileResponse(f *domain.ArchivedFile) archivedFileResponse {
 	}
 }
 
-// sendRequest is the optional body of POST /invoices/{id}/send.
+// sendRequest is the optional body of POST …/{id}/send.
 type sendRequest struct {
 	To   []string `json:"to" validate:"max=50,dive,email,max=255"`
 	Cc   []string `json:"cc" validate:"max=50,dive,email,max=255"`
@@ -60,8 +60,9 @@ type archiveService interface {
 
 // ArchiveRoutes is what the worker made of the documents: the archived PDFs
 // (GET /api/v1/{proposals,orders,invoices}/{id}/documents, GET
-// /api/v1/documents/{id}) and the sending of an invoice by e-mail (POST
-// /api/v1/invoices/{id}/send, answered 202 with the job to follow).
+// /api/v1/documents/{id}) and the sending of a document by e-mail (POST
+// /api/v1/{proposals,orders,invoices,purchase-orders}/{id}/send, answered
+// 202 with the job to follow).
 type ArchiveRoutes struct{ svc archiveService }
 
 // NewArchiveRoutes returns the archive area.
@@ -73,6 +74,8 @@ func (h *ArchiveRoutes) Routes(r *Router) {
 		r.GET(res.path+"/:id/documents", domain.PermDocumentsRead, h.files(res))
 	}
 	r.GET("/documents/:id", domain.PermDocumentsRead, h.file)
+	r.POST("/proposals/:id/send", domain.PermProposalsSend, h.send(proposalsResource))
+	r.POST("/orders/:id/send", domain.PermOrdersSend, h.send(ordersResource))
 	r.POST("/invoices/:id/send", domain.PermInvoicesSend, h.send(invoicesResource))
 	r.POST("/purchase-orders/:id/send", domain.PermPurchaseOrdersSend, h.send(purchaseOrdersResource))
 }
@@ -111,8 +114,9 @@ func (h *ArchiveRoutes) file(c echo.Context) error {
 	return c.Blob(http.StatusOK, f.ContentType, f.Content)
 }
 
-// send e-mails a document of the resource to its third party (an invoice to
-// its customer, a purchase order to its supplier) with its PDF attached.
+// send e-mails a document of the resource to its third party (a proposal,
+// order or invoice to its customer, a purchase order to its supplier) with
+// its PDF attached.
 func (h *ArchiveRoutes) send(res docResource) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := idParam(c, res.entity)

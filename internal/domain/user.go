@@ -29,9 +29,11 @@ const (
 	PermProposalsRead       = "proposals:read"
 	PermProposalsWrite      = "proposals:write"
 	PermProposalsValidate   = "proposals:validate"
+	PermProposalsSend       = "proposals:send"
 	PermOrdersRead          = "orders:read"
 	PermOrdersWrite         = "orders:write"
 	PermOrdersValidate      = "orders:validate"
+	PermOrdersSend          = "orders:send"
 	PermInvoicesRead        = "invoices:read"
 	PermInvoicesWrite       = "invoices:write"
 	PermInvoicesValidate    = "invoices:validate"
@@ -82,9 +84,11 @@ var permissionCatalogue = []Permission{
 	{PermProposalsRead, "List and read proposals and their PDFs"},
 	{PermProposalsWrite, "Create, change and delete draft proposals"},
 	{PermProposalsValidate, "Validate (number), accept and refuse proposals"},
+	{PermProposalsSend, "E-mail a validated proposal with its PDF to the customer"},
 	{PermOrdersRead, "List and read orders and their PDFs"},
 	{PermOrdersWrite, "Create, change and delete draft orders; turn a proposal into an order"},
 	{PermOrdersValidate, "Validate (number) orders"},
+	{PermOrdersSend, "E-mail a validated order (its confirmation) with its PDF to the customer"},
 	{PermInvoicesRead, "List and read invoices, credit notes, their payments and PDFs"},
 	{PermInvoicesWrite, "Create, change and delete draft invoices; invoice an order; draft a credit note"},
 	{PermInvoicesValidate, "Validate (number) invoices and credit notes, which may move stock"},
@@ -99,7 +103,7 @@ var permissionCatalogue = []Permission{
 	{PermSupplierInvoicesWrite, "Create, change and delete draft supplier invoices; draft one from a purchase order or a supplier credit note"},
 	{PermSupplierInvoicesValidate, "Validate (number) supplier invoices and supplier credit notes"},
 	{PermSupplierPaymentsWrite, "Record and delete payments to suppliers (of supplier invoices and credit notes)"},
-	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging, purchases, payables aging"},
+	{PermReportsRead, "Read the reports: sales (by period, product and customer), top customers, stock valuation, receivables aging, purchases, payables aging"},
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
 	{PermJobsAdmin, "Retry dead background jobs"},
@@ -153,8 +157,8 @@ var builtinRoles = []Role{
 	{Name: RoleSales, Description: "Customers, proposals, orders and invoicing", Permissions: []string{
 		PermThirdpartiesRead, PermThirdpartiesWrite,
 		PermProductsRead, PermStockRead,
-		PermProposalsRead, PermProposalsWrite, PermProposalsValidate,
-		PermOrdersRead, PermOrdersWrite, PermOrdersValidate,
+		PermProposalsRead, PermProposalsWrite, PermProposalsValidate, PermProposalsSend,
+		PermOrdersRead, PermOrdersWrite, PermOrdersValidate, PermOrdersSend,
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesSend,
 		PermDocumentsRead, PermJobsRead,
 	}},

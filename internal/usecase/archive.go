@@ -22,20 +22,6 @@ import (
 // infrastructure/pdf.Renderer's Render.
 type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error)
 
-// EmailTemplateInvoice is the e-mail template of a sent invoice (or credit
-// note): embed/templates/email/<lang>/invoice.*.
-const EmailTemplateInvoice = "invoice"
-
-// EmailTemplatePurchaseOrder is the e-mail template of a purchase order sent
-// to its supplier: embed/templates/email/<lang>/purchase_order.*.
-const EmailTemplatePurchaseOrder = "purchase_order"
-
-// emailTemplates names the template each sent document type uses.
-var emailTemplates = map[domain.DocType]string{
-	domain.DocInvoice: EmailTemplateInvoice, domain.DocCreditNote: EmailTemplateInvoice,
-	domain.DocPurchaseOrder: EmailTemplatePurchaseOrder,
-}
-
 // ArchiveOptions configure an ArchiveService.
 type ArchiveOptions struct {
 	// Render makes the PDFs: GET …/pdf in the API, pdf.render jobs and
@@ -101,7 +87,9 @@ func (s *ArchiveService) File(ctx context.Context, id int64) (*domain.ArchivedFi
 }
 
 // Send enqueues the e-mail that sends document id of the resource (types) to
-// its customer with its PDF attached, and returns the job's id. Only a
+// its customer with its PDF attached, and returns the job's id. The e-mail
+// is the template of the document's type (emailTemplates) filled with
+// emailData. Only a
 // document with its definitive number is sent (a draft is a conflict); with
 // no recipient given, the third party's e-mail is used, and without one the
 // request is invalid. The worker attaches the PDF when it sends (see Load).
@@ -129,12 +117,9 @@ func (s *ArchiveService) Send(ctx context.Context, types []domain.DocType, id in
 			to = []string{customer.Email}
 		}
 		lang := documentLang(in.Lang, customer, "")
-		data := map[string]any{
-			"ref": d.DisplayRef(), "total": domain.FormatMoney(d.TotalGross, d.Currency), "currency": d.Currency,
-			"customer_name": customer.Name, "company_name": s.company,
-		}
-		if d.DueDate != nil {
-			data["due_date"] = d.DueDate.Format(time.DateOnly)
+		data, err := s.emailData(ctx, r, d, customer)
+		if err != nil {
+			return 0, err
 		}
 		tmpl, ok := emailTemplates[d.Type]
 		if !ok {

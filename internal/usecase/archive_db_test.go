@@ -257,8 +257,9 @@ func TestSendEnqueuesTheEmailWithItsPDF(t *testing.T) {
 			p := decode[domain.EmailPayload](t, []byte(row.Payload))
 			want := domain.EmailPayload{
 				To: []string{"billing@acme.test"}, Cc: []string{"boss@acme.test"}, Template: "invoice", Lang: "pt-BR",
-				Data: map[string]any{"ref": d.Ref, "total": "24.00", "currency": "EUR", "due_date": "2026-11-02",
-					"customer_name": "ACME", "company_name": "Doligo SA"},
+				Data: map[string]any{"ref": d.Ref, "total": "24.00", "currency": "EUR", "date": "2026-11-02", "due_date": "2026-11-02",
+					"customer_name": "ACME", "company_name": "Doligo SA", "amount_paid": "0.00", "amount_due": "24.00",
+					"paid": false, "partially_paid": false},
 				Attachments: []domain.AttachmentRef{{Document: "invoice", ID: d.ID, Lang: "pt-BR"}},
 			}
 			if !reflect.DeepEqual(p, want) {

@@ -20,7 +20,7 @@ func catalog(t *testing.T) *Catalog {
 
 func TestEmbeddedLanguages(t *testing.T) {
 	got := strings.Join(catalog(t).Tags(), ",")
-	for _, want := range []string{"en", "pt-BR", "fr", "es"} {
+	for _, want := range []string{"en", "pt-BR", "fr", "es", "de"} {
 		if !strings.Contains(","+got+",", ","+want+",") {
 			t.Errorf("embedded languages %s lack %s", got, want)
 		}
@@ -69,10 +69,13 @@ func TestNegotiation(t *testing.T) {
 		"FR":                        "fr",
 		"es-MX":                     "es",
 		"es-419":                    "es",
-		"de":                        "en",
+		"de":                        "de",
+		"de-AT":                     "de",
+		"it":                        "en",
 		"zh-Hant":                   "en",
 		"not a language!":           "en",
-		"de-CH, fr;q=0.9, en;q=0.8": "fr",
+		"it-CH, fr;q=0.9, en;q=0.8": "fr",
+		"de-CH, fr;q=0.9, en;q=0.8": "de",
 	} {
 		if got := c.Locale(in).Tag; got != want {
 			t.Errorf("Locale(%q) = %s, want %s", in, got, want)
@@ -91,6 +94,7 @@ func TestNumbers(t *testing.T) {
 		{"en", "1234.5", 2, "1,234.50"},
 		{"pt-BR", "1234.5", 2, "1.234,50"},
 		{"fr", "1234.5", 2, "1\u202f234,50"},
+		{"de", "1234.5", 2, "1.234,50"},
 		{"es", "1234.5", 2, "1234,50"}, // Spanish groups from five digits on
 		{"es", "12345.678", 2, "12.345,68"},
 		{"en", "1234567.891", 2, "1,234,567.89"},

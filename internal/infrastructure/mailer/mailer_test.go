@@ -30,7 +30,11 @@ import (
 
 func templates(t *testing.T) *mailer.Templates {
 	t.Helper()
-	tm, err := mailer.LoadTemplates(embed.EmailTemplates, "templates/email")
+	formats, err := i18n.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := mailer.LoadTemplates(embed.EmailTemplates, "templates/email", formats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +122,13 @@ func TestRenderedMessageIsDeliveredWithItsAttachment(t *testing.T) {
 
 func TestTemplatesCoverEveryLanguageWithFallbacks(t *testing.T) {
 	tm := templates(t)
-	if got := tm.Languages(); !slices.Equal(got, []string{"en", "es", "fr", "pt-BR"}) {
+	if got := tm.Languages(); !slices.Equal(got, []string{"de", "en", "es", "fr", "pt-BR"}) {
 		t.Fatalf("languages %v", got)
 	}
 	data := map[string]any{"ref": "FA-1", "total": "10.00", "currency": "EUR"}
 	subjects := map[string]string{}
 	for _, lang := range tm.Languages() {
-		for _, name := range []string{"invoice", "message", "purchase_order"} {
+		for _, name := range []string{"proposal", "order", "invoice", "credit_note", "message", "purchase_order"} {
 			r, err := tm.Render(name, lang, map[string]any{"ref": "FA-1", "subject": "S", "body": "B"})
 			if err != nil || r.Subject == "" || r.Text == "" || r.HTML == "" {
 				t.Fatalf("%s/%s: %+v, %v", lang, name, r, err)
@@ -136,7 +140,7 @@ func TestTemplatesCoverEveryLanguageWithFallbacks(t *testing.T) {
 		r, _ := tm.Render("invoice", lang, data)
 		subjects[lang] = r.Subject
 	}
-	for tag, want := range map[string]string{"de": "en", "pt-PT": "pt-BR", "fr-CA": "fr", "ES": "es", "": "en"} {
+	for tag, want := range map[string]string{"it": "en", "de-AT": "de", "pt-PT": "pt-BR", "fr-CA": "fr", "ES": "es", "": "en"} {
 		r, err := tm.Render("invoice", tag, data)
 		if err != nil || r.Subject != subjects[want] {
 			t.Errorf("language %q: subject %q (%v), want the %s one %q", tag, r.Subject, err, want, subjects[want])
@@ -147,17 +151,32 @@ func TestTemplatesCoverEveryLanguageWithFallbacks(t *testing.T) {
 	}
 }
 
-// A purchase order's e-mail names the order in each language, HTML escaped.
+// A purchase order's e-mail names the order in each language, HTML escaped,
+// with its amount and date written as the language writes them.
 func TestPurchaseOrderTemplate(t *testing.T) {
 	tm := templates(t)
-	data := map[string]any{"ref": "PO2611-0001", "total": "1,234.50", "currency": "EUR", "customer_name": "Smith & Sons",
+	data := map[string]any{"ref": "PO2611-0001", "total": "1234.50", "currency": "EUR", "customer_name": "Smith & Sons",
 		"company_name": "Doligo SA", "due_date": "2026-12-01"}
-	for lang, word := range map[string]string{"en": "Purchase order", "fr": "Bon de commande", "es": "Orden de compra", "pt-BR": "Pedido de compra"} {
+	for lang, want := range map[string][3]string{
+		"en":    {"Purchase order", "1,234.50 EUR", "1 Dec 2026"},
+		"fr":    {"Bon de commande", "1\u202f234,50\u00a0EUR", "01/12/2026"},
+		"de":    {"Bestellung", "1.234,50\u00a0EUR", "01.12.2026"},
+		"es":    {"Orden de compra", "1234,50 EUR", "01/12/2026"},
+		"pt-BR": {"Pedido de compra", "EUR 1.234,50", "01/12/2026"},
+	} {
 		r, err := tm.Render("purchase_order", lang, data)
-		if err != nil || !strings.HasPrefix(r.Subject, word+" PO2611-0001") || !strings.Contains(r.Text, "Smith & Sons") ||
-			!strings.Contains(r.HTML, "Smith &amp; Sons") || !strings.Contains(r.Text, "2026-12-01") || !strings.Contains(r.Text, "1,234.50 EUR") {
+		if err != nil || !strings.HasPrefix(r.Subject, want[0]+" PO2611-0001") || !strings.Contains(r.Text, "Smith & Sons") ||
+			!strings.Contains(r.HTML, "Smith &amp; Sons") || !strings.Contains(r.Text, want[2]) || strings.Contains(r.Text, "2026-12-01") {
 			t.Errorf("%s: %+v %v", lang, r, err)
 		}
+		if !strings.Contains(r.Text, want[1]) {
+			t.Errorf("%s: amount not written %q:\n%s", lang, want[1], r.Text)
+		}
+	}
+	// A payload whose amount came already formatted still reads.
+	r, err := tm.Render("purchase_order", "en", map[string]any{"ref": "PO-1", "total": "1,234.50", "currency": "EUR"})
+	if err != nil || !strings.Contains(r.Text, "for 1,234.50 EUR.") {
+		t.Errorf("preformatted amount: %q %v", r.Text, err)
 	}
 }
 

@@ -21,7 +21,11 @@ const FallbackLang = "en"
 // ErrUnknownTemplate is returned for a template name no language has.
 var ErrUnknownTemplate = errors.New("unknown e-mail template")
 
-// Templates are the e-mail templates of every language, parsed once.
+// Templates are the e-mail templates of every language, parsed once. Each
+// language's templates write amounts and dates with the formats of that
+// language in the i18n catalog, the ones the PDFs use ({{money .total
+// .currency}} → "1 989,01 EUR", {{date .due_date}} → "01/01/2027" in French),
+// so an e-mail and its attachment write them alike.
 type Templates struct {
 	langs   map[string]map[string]*emailTemplate // language tag → name → template
 	matcher *i18n.Matcher                        // FallbackLang first
@@ -33,10 +37,12 @@ type emailTemplate struct {
 }
 
 // LoadTemplates parses <lang>/<name>.subject.txt, <name>.txt and, optionally,
-// <name>.html under root of fsys (e.g. embed.EmailTemplates, "templates/email").
-// It fails when a template lacks its subject or text, or when a template of
-// some language is missing in the fallback language.
-func LoadTemplates(fsys fs.FS, root string) (*Templates, error) {
+// <name>.html under root of fsys (e.g. embed.EmailTemplates, "templates/email"),
+// with the formats of formats (i18n.Embedded() in the binaries). It fails
+// when a template lacks its subject or text, when a template of some
+// language is missing in the fallback language, or when a language has
+// templates but no formats of its own (its amounts would come out English).
+func LoadTemplates(fsys fs.FS, root string, formats *i18n.Catalog) (*Templates, error) {
 	dirs, err := fs.ReadDir(fsys, root)
 	if err != nil {
 		return nil, fmt.Errorf("e-mail templates: %w", err)
@@ -47,7 +53,11 @@ func LoadTemplates(fsys fs.FS, root string) (*Templates, error) {
 			continue
 		}
 		lang := dir.Name()
-		set, err := loadLanguage(fsys, path.Join(root, lang))
+		loc := formats.Locale(lang)
+		if loc.Tag != lang {
+			return nil, fmt.Errorf("e-mail templates %s: the i18n catalog has no %s formats", lang, lang)
+		}
+		set, err := loadLanguage(fsys, path.Join(root, lang), formatFuncs(loc))
 		if err != nil {
 			return nil, fmt.Errorf("e-mail templates %s: %w", lang, err)
 		}
@@ -72,7 +82,7 @@ func LoadTemplates(fsys fs.FS, root string) (*Templates, error) {
 	return t, nil
 }
 
-func loadLanguage(fsys fs.FS, dir string) (map[string]*emailTemplate, error) {
+func loadLanguage(fsys fs.FS, dir string, funcs map[string]any) (map[string]*emailTemplate, error) {
 	files, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -93,13 +103,13 @@ func loadLanguage(fsys fs.FS, dir string) (map[string]*emailTemplate, error) {
 		switch {
 		case strings.HasSuffix(file, ".subject.txt"):
 			name := strings.TrimSuffix(file, ".subject.txt")
-			get(name).subject, err = texttemplate.New(file).Parse(string(raw))
+			get(name).subject, err = texttemplate.New(file).Funcs(funcs).Parse(string(raw))
 		case strings.HasSuffix(file, ".txt"):
 			name := strings.TrimSuffix(file, ".txt")
-			get(name).text, err = texttemplate.New(file).Parse(string(raw))
+			get(name).text, err = texttemplate.New(file).Funcs(funcs).Parse(string(raw))
 		case strings.HasSuffix(file, ".html"):
 			name := strings.TrimSuffix(file, ".html")
-			get(name).html, err = htmltemplate.New(file).Parse(string(raw))
+			get(name).html, err = htmltemplate.New(file).Funcs(funcs).Parse(string(raw))
 		default:
 			err = errors.New("not a .subject.txt, .txt or .html template")
 		}

@@ -129,9 +129,9 @@ func TestRenderInvoiceInEachLanguage(t *testing.T) {
 	}
 }
 
-// The language is negotiated: "pt" is Brazilian Portuguese, anything unknown English.
+// The language is negotiated: "pt" is Brazilian Portuguese, "de-DE" German, anything unknown English.
 func TestRenderNegotiatesTheLanguage(t *testing.T) {
-	for lang, want := range map[string]string{"pt": "Descrição", "fr-CA": "Désignation", "de-DE": "Description", "": "Description"} {
+	for lang, want := range map[string]string{"pt": "Descrição", "fr-CA": "Désignation", "de-DE": "Beschreibung", "it": "Description", "": "Description"} {
 		out, err := Render(context.Background(), sampleDoc(Order, threeLines()), lang)
 		if err != nil {
 			t.Fatal(err)
