@@ -166,15 +166,14 @@ type ReceptionReader interface {
 // ReceptionRepository stores receptions with their lines.
 type ReceptionRepository interface {
 	ReceptionReader
-	// Create inserts the reception and its lines and sets their IDs; an
-	// empty Ref is stored as none, until Complete.
-	Create(ctx context.Context, rec *Reception) error
-	// Complete is a reception's last write, once numbered: it stores rec.Ref,
-	// sets label on the ledger rows movementIDs (those of the reception,
-	// which name it), and stores what the reception did to its order: the
-	// qty_received of the given lines (lines are otherwise frozen once the
-	// order is validated) with the order's status and updated_at.
-	Complete(ctx context.Context, rec *Reception, label string, movementIDs []int64, order *Document, lines []Line) error
+	// Create is a reception's one write, once it is numbered: it inserts
+	// rec with its lines (setting their IDs), points the ledger rows
+	// movementIDs at it (origin id, and label naming it: they are written
+	// before it, under the same locks), and stores what the reception did to
+	// its order: the qty_received of the given lines (lines are otherwise
+	// frozen once the order is validated) with the order's status and
+	// updated_at.
+	Create(ctx context.Context, rec *Reception, label string, movementIDs []int64, order *Document, lines []Line) error
 }
 
 // ReceptionLabel names a reception on its ledger rows.

@@ -123,9 +123,8 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 			PurchaseOrderID: d.ID, WarehouseID: in.WarehouseID, Date: in.Date,
 			Lines: lines, CreatedBy: actor.UserID, CreatedAt: now,
 		}
-		if err := r.Receptions.Create(ctx, rec); err != nil { // no ref yet
-			return nil, err
-		}
+		// The ledger rows first, without the reception's id: Create, the
+		// one write of the reception, inserts it and points them at it.
 		moves, err := s.stockIn(ctx, r, actor, d, rec, products)
 		if err != nil {
 			return nil, err
@@ -139,9 +138,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		d.UpdatedAt = now
 		// The number last: the sequence row is shared by every reception, and
 		// stays locked from here to the commit (gapless; a rollback gives the
-		// number back), one round trip and the commit. The ledger rows,
-		// written above, are labelled with it in that round trip, which also
-		// records what the reception did to the order.
+		// number back), one round trip and the commit.
 		n, err := r.Numbering.Next(ctx, domain.ReceptionSequence, s.mask.Period(in.Date))
 		if err != nil {
 			return nil, err
@@ -151,8 +148,11 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		for i, m := range moves {
 			ids[i] = m.ID
 		}
-		if err := r.Receptions.Complete(ctx, rec, domain.ReceptionLabel(rec, d), ids, d, changed); err != nil {
+		if err := r.Receptions.Create(ctx, rec, domain.ReceptionLabel(rec, d), ids, d, changed); err != nil {
 			return nil, err
+		}
+		for _, m := range moves {
+			m.Origin.ID = rec.ID
 		}
 		return rec, nil
 	})
@@ -178,9 +178,9 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 		products = maps.Clone(products)
 		maps.Copy(products, more)
 	}
-	// The label names the reception by its ref, which Receive takes last and
-	// sets on the ledger rows then.
-	op := domain.StockOperation{Label: domain.ReceptionLabel(rec, d), Origin: domain.Origin{Type: domain.OriginReception, ID: rec.ID}}
+	// The label names the reception by its ref, and the origin by its id:
+	// Receive takes both last and sets them on the ledger rows then.
+	op := domain.StockOperation{Label: domain.ReceptionLabel(rec, d), Origin: domain.Origin{Type: domain.OriginReception}}
 	for _, l := range rec.Lines {
 		if p, ok := products[l.ProductID]; ok && p.Stocked() {
 			op.Lines = append(op.Lines, domain.StockLine{

@@ -17,7 +17,7 @@ import (
 // receptionModel is a row of receptions.
 type receptionModel struct {
 	ID              int64   `gorm:"primaryKey"`
-	Ref             *string // NULL until Number, in the unit of work that inserts it
+	Ref             *string // NULL for none (the column is nullable; Create always writes one)
 	PurchaseOrderID int64
 	WarehouseID     int64
 	ReceptionDate   time.Time
@@ -53,182 +53,33 @@ type receptionRepo struct {
 	dialect string
 }
 
-func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception) error {
-	m := receptionModel{
-		Ref: optString(rec.Ref), PurchaseOrderID: rec.PurchaseOrderID, WarehouseID: rec.WarehouseID,
-		ReceptionDate: dateOnly(rec.Date), CreatedBy: rec.CreatedBy, CreatedAt: dbTime(rec.CreatedAt),
+// Create is a reception's one write, once it is numbered: the reception
+// with its lines (setting their IDs), the ledger rows movementIDs pointed at
+// it (origin id, and the label naming it), and what it did to its order —
+// the qty_received of the changed lines and the order's status and
+// updated_at. One round trip on PostgreSQL (data-modifying WITH queries) and
+// MySQL (a multi-statement command, arguments interpolated and escaped by the
+// driver as in SaveLevelsAndMovements): it runs while the order's row and the
+// shared numbering row of receptions are locked, so every round trip saved is
+// time every other reception waits (docs/benchmarks.md, "Receptions").
+// SQLite: one statement each.
+func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64, order *domain.Document, lines []domain.Line) error {
+	w := receptionWrite{
+		rec: rec, label: label, movementIDs: movementIDs, order: order, lines: lines,
+		header: receptionModel{
+			Ref: optString(rec.Ref), PurchaseOrderID: rec.PurchaseOrderID, WarehouseID: rec.WarehouseID,
+			ReceptionDate: dateOnly(rec.Date), CreatedBy: rec.CreatedBy, CreatedAt: dbTime(rec.CreatedAt),
+		},
+		orderRow: toDocumentModel(order),
 	}
-	if r.dialect == sqldialect.Postgres && len(rec.Lines) > 0 {
-		return r.createPostgres(ctx, rec, m)
-	}
-	if r.dialect == sqldialect.MySQL && len(rec.Lines) > 0 {
-		return r.createMySQL(ctx, rec, m)
-	}
-	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
-		return receptionWriteError(rec, err)
-	}
-	rec.ID = m.ID
-	if len(rec.Lines) == 0 {
-		return nil
-	}
-	rows := make([]receptionLineModel, len(rec.Lines))
-	for i, l := range rec.Lines {
-		rows[i] = receptionLineModel{
-			ReceptionID: rec.ID, LineNo: i + 1, OrderLineID: l.OrderLineID, ProductID: optID(l.ProductID),
-			Qty: l.Qty, UnitCost: l.UnitCost,
-		}
-	}
-	if err := r.db.WithContext(ctx).Create(&rows).Error; err != nil {
-		return receptionWriteError(rec, err)
-	}
-	for i := range rows {
-		rec.Lines[i].ID = rows[i].ID
-	}
-	return nil
-}
-
-// createPostgres is Create in one statement: the header's INSERT is a
-// data-modifying WITH query of the lines' INSERT, which returns every line's
-// id with the header's (a round trip less under the order's row lock).
-func (r *receptionRepo) createPostgres(ctx context.Context, rec *domain.Reception, m receptionModel) error {
-	var q strings.Builder
-	q.WriteString("WITH h AS (INSERT INTO receptions (ref, purchase_order_id, warehouse_id, reception_date, created_by, created_at) " +
-		"VALUES (?, ?, ?, ?, ?, ?) RETURNING id) " +
-		"INSERT INTO reception_lines (reception_id, line_no, order_line_id, product_id, qty, unit_cost) " +
-		"SELECT h.id, v.line_no, v.order_line_id, v.product_id, v.qty, v.unit_cost FROM h, (VALUES ")
-	args := []any{m.Ref, m.PurchaseOrderID, m.WarehouseID, m.ReceptionDate, m.CreatedBy, m.CreatedAt}
-	for i, l := range rec.Lines {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS NUMERIC), CAST(? AS NUMERIC))")
-		args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
-	}
-	q.WriteString(") AS v (line_no, order_line_id, product_id, qty, unit_cost) RETURNING id, reception_id, line_no")
-	var rows []receptionLineModel
-	if err := r.db.WithContext(ctx).Raw(q.String(), args...).Scan(&rows).Error; err != nil {
-		return receptionWriteError(rec, err)
-	}
-	if len(rows) != len(rec.Lines) {
-		return fmt.Errorf("write reception: %d of %d lines written", len(rows), len(rec.Lines))
-	}
-	for _, row := range rows {
-		rec.ID = row.ReceptionID
-		rec.Lines[row.LineNo-1].ID = row.ID
-	}
-	return nil
-}
-
-// createMySQL is Create in one multi-statement command: the header's
-// INSERT, its id kept in a session variable for the lines' INSERT, and a
-// SELECT of that id and of the first line's (InnoDB gives the rows of one
-// multi-row INSERT consecutive ids, as GORM's batch inserts rely on too).
-func (r *receptionRepo) createMySQL(ctx context.Context, rec *domain.Reception, m receptionModel) error {
-	var q strings.Builder
-	q.WriteString("INSERT INTO receptions (ref, purchase_order_id, warehouse_id, reception_date, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?);\n" +
-		"SET @doligo_reception_id = LAST_INSERT_ID();\n" +
-		"INSERT INTO reception_lines (reception_id, line_no, order_line_id, product_id, qty, unit_cost) VALUES ")
-	args := []any{m.Ref, m.PurchaseOrderID, m.WarehouseID, m.ReceptionDate, m.CreatedBy, m.CreatedAt}
-	for i, l := range rec.Lines {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(@doligo_reception_id, ?, ?, ?, ?, ?)")
-		args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
-	}
-	q.WriteString(";\nSELECT @doligo_reception_id, LAST_INSERT_ID()")
-	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
-	// multi-statement command through unchanged.
-	rows, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return receptionWriteError(rec, err)
-	}
-	defer rows.Close()
-	var headerID, firstLineID int64
-	found := false
-	for { // the INSERTs' and SET's result sets are empty; the SELECT's is last
-		for rows.Next() {
-			if err := rows.Scan(&headerID, &firstLineID); err != nil {
-				return fmt.Errorf("write reception: %w", err)
-			}
-			found = true
-		}
-		if !rows.NextResultSet() {
-			break
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return receptionWriteError(rec, err)
-	}
-	if !found || headerID == 0 {
-		return fmt.Errorf("write reception: the ids were not returned")
-	}
-	rec.ID = headerID
-	for i := range rec.Lines {
-		rec.Lines[i].ID = firstLineID + int64(i)
-	}
-	return nil
-}
-
-// Complete is a reception's last write, once it is numbered: rec.Ref, the
-// label of its ledger rows (ids movementIDs, which name it), and what it did
-// to its order — the qty_received of the changed lines and the order's
-// status and updated_at. One round trip on PostgreSQL (data-modifying WITH
-// queries) and MySQL (a multi-statement command, arguments interpolated and
-// escaped by the driver as in SaveLevelsAndMovements): it runs while the
-// order's row and the shared numbering row of receptions are locked, so
-// every round trip saved is time every other reception waits
-// (docs/benchmarks.md, "Receptions"). SQLite: one statement each.
-func (r *receptionRepo) Complete(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64, order *domain.Document, lines []domain.Line) error {
-	om := toDocumentModel(order)
 	var err error
 	switch r.dialect {
 	case sqldialect.Postgres:
-		var q strings.Builder
-		var args []any
-		q.WriteString("WITH ")
-		if len(movementIDs) > 0 {
-			q.WriteString("m AS (UPDATE stock_movements SET label = ? WHERE id IN ?), ")
-			args = append(args, label, movementIDs)
-		}
-		if len(lines) > 0 {
-			q.WriteString("l AS (UPDATE commercial_document_lines AS t SET qty_received = v.q FROM (VALUES ")
-			for i, l := range lines {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("(CAST(? AS BIGINT), CAST(? AS NUMERIC))")
-				args = append(args, l.ID, l.QtyReceived)
-			}
-			q.WriteString(") AS v (id, q) WHERE t.id = v.id AND t.document_id = ?), ")
-			args = append(args, order.ID)
-		}
-		q.WriteString("o AS (UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?) " +
-			"UPDATE receptions SET ref = ? WHERE id = ?")
-		args = append(args, om.Status, om.UpdatedAt, order.ID, rec.Ref, rec.ID)
-		err = r.db.WithContext(ctx).Exec(q.String(), args...).Error
+		err = r.createPostgres(ctx, w)
 	case sqldialect.MySQL:
-		var q strings.Builder
-		var args []any
-		if len(movementIDs) > 0 {
-			q.WriteString("UPDATE stock_movements SET label = ? WHERE id IN (" + sqlbind.List(len(movementIDs)) + ");\n")
-			args = append(args, label)
-			for _, id := range movementIDs {
-				args = append(args, id)
-			}
-		}
-		for _, l := range lines {
-			q.WriteString("UPDATE commercial_document_lines SET qty_received = ? WHERE id = ? AND document_id = ?;\n")
-			args = append(args, l.QtyReceived, l.ID, order.ID)
-		}
-		q.WriteString("UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?;\n" +
-			"UPDATE receptions SET ref = ? WHERE id = ?")
-		args = append(args, om.Status, om.UpdatedAt, order.ID, rec.Ref, rec.ID)
-		// The *sql.Tx of the unit of work, beneath GORM, which would not
-		// pass a multi-statement command through unchanged.
-		_, err = r.db.WithContext(ctx).Statement.ConnPool.ExecContext(ctx, q.String(), args...)
+		err = r.createMySQL(ctx, w)
 	default:
-		err = r.completeEach(ctx, rec, label, movementIDs, order, om, lines)
+		err = r.createEach(ctx, w)
 	}
 	if err != nil {
 		return receptionWriteError(rec, err)
@@ -236,27 +87,191 @@ func (r *receptionRepo) Complete(ctx context.Context, rec *domain.Reception, lab
 	return nil
 }
 
-// completeEach is Complete one statement at a time (SQLite, where a write
-// holds the whole database and round trips cost no network).
-func (r *receptionRepo) completeEach(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64, order *domain.Document, om documentModel, lines []domain.Line) error {
-	db := r.db.WithContext(ctx)
-	if len(movementIDs) > 0 {
-		if err := db.Model(&stockMovementModel{}).Where("id IN ?", movementIDs).Update("label", label).Error; err != nil {
-			return err
+// receptionWrite is what Create writes.
+type receptionWrite struct {
+	rec         *domain.Reception
+	header      receptionModel
+	label       string
+	movementIDs []int64
+	order       *domain.Document
+	orderRow    documentModel
+	lines       []domain.Line // the order's changed lines
+}
+
+const receptionColumns = "ref, purchase_order_id, warehouse_id, reception_date, created_by, created_at"
+
+func (w receptionWrite) headerArgs() []any {
+	m := w.header
+	return []any{m.Ref, m.PurchaseOrderID, m.WarehouseID, m.ReceptionDate, m.CreatedBy, m.CreatedAt}
+}
+
+// createdRow is a row of createPostgres's answer: the reception's id, and
+// one of its lines (none: NULLs).
+type createdRow struct {
+	ReceptionID int64
+	ID          *int64
+	LineNo      *int
+}
+
+func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) error {
+	var q strings.Builder
+	args := w.headerArgs()
+	q.WriteString("WITH h AS (INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?) RETURNING id)")
+	if len(w.movementIDs) > 0 {
+		q.WriteString(", m AS (UPDATE stock_movements SET label = ?, origin_id = (SELECT id FROM h) WHERE id IN ?)")
+		args = append(args, w.label, w.movementIDs)
+	}
+	if len(w.lines) > 0 {
+		q.WriteString(", l AS (UPDATE commercial_document_lines AS t SET qty_received = v.q FROM (VALUES ")
+		for i, l := range w.lines {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(CAST(? AS BIGINT), CAST(? AS NUMERIC))")
+			args = append(args, l.ID, l.QtyReceived)
+		}
+		q.WriteString(") AS v (id, q) WHERE t.id = v.id AND t.document_id = ?)")
+		args = append(args, w.order.ID)
+	}
+	q.WriteString(", o AS (UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?)")
+	args = append(args, w.orderRow.Status, w.orderRow.UpdatedAt, w.order.ID)
+	if len(w.rec.Lines) == 0 {
+		q.WriteString(" SELECT h.id AS reception_id FROM h")
+	} else {
+		q.WriteString(", x AS (INSERT INTO reception_lines (reception_id, line_no, order_line_id, product_id, qty, unit_cost) " +
+			"SELECT h.id, v.line_no, v.order_line_id, v.product_id, v.qty, v.unit_cost FROM h, (VALUES ")
+		for i, l := range w.rec.Lines {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS NUMERIC), CAST(? AS NUMERIC))")
+			args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
+		}
+		q.WriteString(") AS v (line_no, order_line_id, product_id, qty, unit_cost) RETURNING reception_id, id, line_no) " +
+			"SELECT reception_id, id, line_no FROM x")
+	}
+	var rows []createdRow
+	if err := r.db.WithContext(ctx).Raw(q.String(), args...).Scan(&rows).Error; err != nil {
+		return err
+	}
+	if len(rows) != max(len(w.rec.Lines), 1) {
+		return fmt.Errorf("%d rows written for a reception of %d lines", len(rows), len(w.rec.Lines))
+	}
+	w.rec.ID = rows[0].ReceptionID
+	for _, row := range rows {
+		if row.ID != nil && row.LineNo != nil {
+			w.rec.Lines[*row.LineNo-1].ID = *row.ID
 		}
 	}
-	for _, l := range lines {
-		err := db.Model(&documentLineModel{}).Where("id = ? AND document_id = ?", l.ID, order.ID).Update("qty_received", l.QtyReceived).Error
+	return nil
+}
+
+// createMySQL keeps the reception's id in a session variable for the
+// statements after its INSERT, and ends with a SELECT of it and of the first
+// line's id (InnoDB gives the rows of one multi-row INSERT consecutive ids,
+// as GORM's batch inserts rely on too).
+func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error {
+	var q strings.Builder
+	args := w.headerArgs()
+	q.WriteString("INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?);\n" +
+		"SET @doligo_reception = LAST_INSERT_ID();\n")
+	if len(w.movementIDs) > 0 {
+		q.WriteString("UPDATE stock_movements SET label = ?, origin_id = @doligo_reception WHERE id IN (" + sqlbind.List(len(w.movementIDs)) + ");\n")
+		args = append(args, w.label)
+		for _, id := range w.movementIDs {
+			args = append(args, id)
+		}
+	}
+	for _, l := range w.lines {
+		q.WriteString("UPDATE commercial_document_lines SET qty_received = ? WHERE id = ? AND document_id = ?;\n")
+		args = append(args, l.QtyReceived, l.ID, w.order.ID)
+	}
+	q.WriteString("UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?;\n")
+	args = append(args, w.orderRow.Status, w.orderRow.UpdatedAt, w.order.ID)
+	if len(w.rec.Lines) > 0 {
+		q.WriteString("INSERT INTO reception_lines (reception_id, line_no, order_line_id, product_id, qty, unit_cost) VALUES ")
+		for i, l := range w.rec.Lines {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(@doligo_reception, ?, ?, ?, ?, ?)")
+			args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
+		}
+		q.WriteString(";\n")
+	}
+	q.WriteString("SELECT @doligo_reception, LAST_INSERT_ID()")
+	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
+	// multi-statement command through unchanged.
+	res, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	var id, firstLine int64
+	for { // every result set is empty but the SELECT's, the last
+		for res.Next() {
+			if err := res.Scan(&id, &firstLine); err != nil {
+				return err
+			}
+		}
+		if !res.NextResultSet() {
+			break
+		}
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	if id == 0 {
+		return fmt.Errorf("the reception's id was not returned")
+	}
+	w.rec.ID = id
+	for i := range w.rec.Lines {
+		w.rec.Lines[i].ID = firstLine + int64(i)
+	}
+	return nil
+}
+
+// createEach is Create one statement at a time (SQLite, where a write holds
+// the whole database and round trips cost no network).
+func (r *receptionRepo) createEach(ctx context.Context, w receptionWrite) error {
+	db := r.db.WithContext(ctx)
+	h := w.header
+	if err := db.Create(&h).Error; err != nil {
+		return err
+	}
+	w.rec.ID = h.ID
+	if len(w.movementIDs) > 0 {
+		err := db.Model(&stockMovementModel{}).Where("id IN ?", w.movementIDs).
+			Updates(map[string]any{"label": w.label, "origin_id": h.ID}).Error
 		if err != nil {
 			return err
 		}
 	}
-	err := db.Model(&documentModel{}).Where("id = ?", order.ID).
-		Updates(map[string]any{"status": om.Status, "updated_at": om.UpdatedAt}).Error
-	if err != nil {
+	for _, l := range w.lines {
+		err := db.Model(&documentLineModel{}).Where("id = ? AND document_id = ?", l.ID, w.order.ID).Update("qty_received", l.QtyReceived).Error
+		if err != nil {
+			return err
+		}
+	}
+	err := db.Model(&documentModel{}).Where("id = ?", w.order.ID).
+		Updates(map[string]any{"status": w.orderRow.Status, "updated_at": w.orderRow.UpdatedAt}).Error
+	if err != nil || len(w.rec.Lines) == 0 {
 		return err
 	}
-	return db.Model(&receptionModel{}).Where("id = ?", rec.ID).Update("ref", rec.Ref).Error
+	rows := make([]receptionLineModel, len(w.rec.Lines))
+	for i, l := range w.rec.Lines {
+		rows[i] = receptionLineModel{
+			ReceptionID: h.ID, LineNo: i + 1, OrderLineID: l.OrderLineID, ProductID: optID(l.ProductID),
+			Qty: l.Qty, UnitCost: l.UnitCost,
+		}
+	}
+	if err := db.Create(&rows).Error; err != nil {
+		return err
+	}
+	for i := range rows {
+		w.rec.Lines[i].ID = rows[i].ID
+	}
+	return nil
 }
 
 // receptionWriteError names the constraint violations a reception can meet:
