@@ -309,7 +309,7 @@ type InvoiceTemplateRepository interface {
 	// invoice documentID. The pair (template, period) is unique in the
 	// database: a second record of it is an ErrConflict
 	// ("period-generated"), so a period can never have two invoices.
-	RecordPeriod(ctx context.Context, templateID int64, period time.Time, documentID int64) error
+	RecordPeriod(ctx context.Context, templateID int64, period time.Time, documentID int64, at time.Time) error
 }
 
 // ErrPeriodGenerated is the conflict of a period recorded twice.

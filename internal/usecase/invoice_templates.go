@@ -177,7 +177,7 @@ func (s *InvoiceTemplateService) GenerateNext(ctx context.Context, id int64) (*d
 		if err != nil {
 			return nil, fail(err)
 		}
-		if err := r.InvoiceTemplates.RecordPeriod(ctx, t.ID, period, d.ID); err != nil {
+		if err := r.InvoiceTemplates.RecordPeriod(ctx, t.ID, period, d.ID, now); err != nil {
 			return nil, fail(err)
 		}
 		t.Advance(now)
@@ -235,30 +235,38 @@ func (s *InvoiceTemplateService) RecurringJob(ctx context.Context, j domain.Job)
 // EnqueueDue is the scheduler's tick: it enqueues an invoice.recurring job
 // for every template due today, each under its idempotency key
 // (domain.InvoiceRecurringKey), so that every worker may tick and one job
-// per template state results. It returns how many templates were due.
+// per template state results. It returns how many templates were due. The
+// due templates are read outside any transaction (on SQLite a tick that
+// finds nothing takes no write lock); a state read stale only names a key
+// already used, and the next tick sees the new one.
 func (s *InvoiceTemplateService) EnqueueDue(ctx context.Context) (int, error) {
 	today := s.today()
 	var after int64
 	total := 0
 	for {
-		due, err := unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) ([]*domain.InvoiceTemplate, error) {
-			due, err := r.InvoiceTemplates.Due(ctx, today, after, dueBatch)
-			if err != nil {
-				return nil, err
-			}
+		due, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) ([]*domain.InvoiceTemplate, error) {
+			return r.InvoiceTemplates.Due(ctx, today, after, dueBatch)
+		})
+		if err != nil || len(due) == 0 {
+			return total, err
+		}
+		err = s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
 			for _, t := range due {
 				if _, err := r.Outbox.Enqueue(ctx, domain.NewJob{
 					Kind: domain.JobKindInvoiceRecurring, Payload: domain.InvoiceRecurringPayload{TemplateID: t.ID},
 					IdempotencyKey: domain.InvoiceRecurringKey(t.ID, t.Version),
 				}); err != nil {
-					return nil, err
+					return err
 				}
 			}
-			return due, nil
+			return nil
 		})
-		total += len(due)
-		if err != nil || len(due) < dueBatch {
+		if err != nil {
 			return total, err
+		}
+		total += len(due)
+		if len(due) < dueBatch {
+			return total, nil
 		}
 		after = due[len(due)-1].ID
 	}

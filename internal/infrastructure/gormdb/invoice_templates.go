@@ -200,8 +200,8 @@ func (r *invoiceTemplateRepo) Delete(ctx context.Context, id int64) error {
 	return deleteOne(ctx, r.db.Where("id = ?", id), &invoiceTemplateModel{}, "invoice template", id)
 }
 
-func (r *invoiceTemplateRepo) RecordPeriod(ctx context.Context, templateID int64, period time.Time, documentID int64) error {
-	m := invoiceTemplatePeriodModel{TemplateID: templateID, PeriodDate: dateOnly(period), DocumentID: &documentID, CreatedAt: dbTime(time.Now())}
+func (r *invoiceTemplateRepo) RecordPeriod(ctx context.Context, templateID int64, period time.Time, documentID int64, at time.Time) error {
+	m := invoiceTemplatePeriodModel{TemplateID: templateID, PeriodDate: dateOnly(period), DocumentID: &documentID, CreatedAt: dbTime(at)}
 	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
 		if uniqueViolated(err) {
 			return domain.ErrPeriodGenerated(templateID, period)
