@@ -189,6 +189,23 @@ func TestRecurringInvoicesOncePerPeriodAcrossWorkersAndKill(t *testing.T) {
 				domain.JobKindInvoiceRecurring, domain.JobDone, fmt.Sprintf("%%-%d-%%", killedPid)).Count(&rescued).Error; err != nil || rescued == 0 {
 				t.Errorf("no invoice.recurring job finished on a later attempt by another worker (%v)", err)
 			}
+			// Each job names the scheduler's tick that enqueued it; every
+			// template had at least one.
+			var keys, rids []string
+			if err := db.Gorm.Table("jobs").Where("kind = ?", domain.JobKindInvoiceRecurring).Pluck("request_id", &rids).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Gorm.Table("jobs").Where("kind = ?", domain.JobKindInvoiceRecurring).Pluck("idempotency_key", &keys).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, rid := range rids {
+				if !strings.HasPrefix(rid, "tick-") {
+					t.Errorf("invoice.recurring job with request id %q, want the tick's", rid)
+				}
+			}
+			if len(keys) < len(cases) {
+				t.Errorf("%d invoice.recurring jobs with keys %v", len(keys), keys)
+			}
 			var dead int64
 			if err := db.Gorm.Table("jobs").Where("state = ?", domain.JobDead).Count(&dead).Error; err != nil || dead != 0 {
 				t.Errorf("%d dead jobs (%v)", dead, err)

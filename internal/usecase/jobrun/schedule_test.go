@@ -3,11 +3,14 @@ package jobrun
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/doligo/doligo/internal/domain"
 )
 
 // Every ticks at once, keeps ticking after a failed tick, and returns when
@@ -18,7 +21,10 @@ func TestEveryTicksUntilCancelled(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Every(ctx, "test", time.Millisecond, func(context.Context) (int, error) {
+		Every(ctx, "test", time.Millisecond, func(ctx context.Context) (int, error) {
+			if !strings.HasPrefix(domain.RequestID(ctx), "tick-") {
+				t.Errorf("tick without its request id: %q", domain.RequestID(ctx))
+			}
 			if calls.Add(1) == 3 {
 				cancel()
 			}
