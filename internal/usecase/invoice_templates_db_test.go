@@ -365,6 +365,15 @@ func TestRecurringEnqueueDueIsIdempotent(t *testing.T) {
 		due := e.template(t, tp, "2026-12-01", domain.FrequencyMonthly, nil)
 		later := e.template(t, tp, "2026-12-04", domain.FrequencyMonthly, nil)
 		paused := e.template(t, tp, "2026-11-01", domain.FrequencyMonthly, func(in *domain.InvoiceTemplate) { in.Active = false })
+		// Finished, their next date past but due by the calendar: one by
+		// count, one by end date.
+		byCount := e.template(t, tp, "2026-11-01", domain.FrequencyWeekly, func(in *domain.InvoiceTemplate) { one := 1; in.MaxCount = &one })
+		byEnd := e.template(t, tp, "2026-11-01", domain.FrequencyWeekly, func(in *domain.InvoiceTemplate) { end := date("2026-11-05"); in.EndDate = &end })
+		for _, id := range []int64{byCount.ID, byEnd.ID} {
+			if n, err := e.svc.GenerateDue(ctx, id); err != nil || n != 1 {
+				t.Fatalf("finished template %d generated %d, %v; want 1", id, n, err)
+			}
+		}
 		jobsOf := func(id int64) int64 {
 			var n int64
 			if err := e.db.Gorm.Table("jobs").Where("kind = ? AND idempotency_key LIKE ?", domain.JobKindInvoiceRecurring,
@@ -378,8 +387,9 @@ func TestRecurringEnqueueDueIsIdempotent(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if jobsOf(due.ID) != 1 || jobsOf(later.ID) != 0 || jobsOf(paused.ID) != 0 {
-			t.Fatalf("jobs: due %d, later %d, paused %d; want 1, 0, 0", jobsOf(due.ID), jobsOf(later.ID), jobsOf(paused.ID))
+		if jobsOf(due.ID) != 1 || jobsOf(later.ID) != 0 || jobsOf(paused.ID) != 0 || jobsOf(byCount.ID) != 0 || jobsOf(byEnd.ID) != 0 {
+			t.Fatalf("jobs: due %d, later %d, paused %d, finished %d and %d; want 1, 0, 0, 0, 0",
+				jobsOf(due.ID), jobsOf(later.ID), jobsOf(paused.ID), jobsOf(byCount.ID), jobsOf(byEnd.ID))
 		}
 		if _, err := e.svc.GenerateDue(ctx, due.ID); err != nil {
 			t.Fatal(err)
