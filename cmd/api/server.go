@@ -94,6 +94,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),
 		api.NewReplenishmentRoutes(usecase.NewReplenishmentService(uow, documents)),
 		api.NewJobRoutes(jobs),
+		api.NewInvoiceTemplateRoutes(usecase.NewInvoiceTemplateService(uow, documents, archive, time.Now)),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 	)...), nil
 }

@@ -134,13 +134,22 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	wake := make(chan struct{}, 1)
 	// The worker renders the PDFs pdf.render jobs ask for and archives them,
 	// and loads (or renders) those e-mails attach.
-	documents := usecase.NewArchiveService(gormdb.NewUnitOfWork(db), usecase.ArchiveOptions{
+	uow := gormdb.NewUnitOfWork(db)
+	documents := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
 		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
 	})
+	// Recurring invoices are created, validated (numbering, stock as
+	// DOLIGO_STOCK_TRIGGER says) and sent as the API would.
+	recurring := usecase.NewInvoiceTemplateService(uow, usecase.NewDocumentService(uow, usecase.DocumentOptions{
+		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency,
+		Stock: usecase.NewDocumentStock(usecase.NewStockService(uow, usecase.StockOptions{AllowNegative: cfg.StockAllowNegative}),
+			usecase.DocumentStockOptions{Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID}),
+	}), documents, time.Now)
 	dispatcher, err := jobrun.NewDispatcher(store, jobrun.JobHandlers{
-		domain.JobKindNoop:      jobrun.NoopJob,
-		domain.JobKindPDFRender: documents.RenderJob,
-		domain.JobKindEmailSend: usecase.NewMailService(sender, templates, documents).SendJob,
+		domain.JobKindNoop:             jobrun.NoopJob,
+		domain.JobKindPDFRender:        documents.RenderJob,
+		domain.JobKindEmailSend:        usecase.NewMailService(sender, templates, documents).SendJob,
+		domain.JobKindInvoiceRecurring: recurring.RecurringJob,
 	}, jobrun.DispatcherConfig{
 		Concurrency: cfg.WorkerConcurrency, TaskTimeout: cfg.TaskTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Lease: cfg.JobLease, PollInterval: cfg.JobPollInterval, BackoffBase: cfg.JobBackoffBase,
@@ -167,15 +176,18 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		cancel() // a server that cannot listen stops the worker
 	}()
 
-	var listener sync.WaitGroup // the LISTEN connection is closed before work returns
+	var background sync.WaitGroup // the LISTEN connection and the scheduler end before work returns
 	if waitForSchema(runCtx, db, cfg.JobPollInterval, log) {
 		if db.Dialect == sqldialect.Postgres {
-			listener.Go(func() { queue.Listen(runCtx, cfg.DBDSN, wake, listenRetry, log) })
+			background.Go(func() { queue.Listen(runCtx, cfg.DBDSN, wake, listenRetry, log) })
 		}
+		// The scheduler only enqueues (idempotently): every worker runs it,
+		// and it stops with the claims, at the first signal.
+		background.Go(func() { jobrun.Every(runCtx, "invoice templates", cfg.RecurringInterval, recurring.EnqueueDue, log) })
 		err = dispatcher.Run(runCtx)
 	}
 	cancel()
-	listener.Wait()
+	background.Wait()
 	err = errors.Join(err, <-served)
 	log.Info().Err(err).Msg("worker stopped")
 	return err

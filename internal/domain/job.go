@@ -16,7 +16,9 @@ const (
 
 // JobKinds lists every kind of job, for the filters that name one: a new kind
 // is added here next to its constant.
-func JobKinds() []string { return []string{JobKindEmailSend, JobKindPDFRender, JobKindNoop} }
+func JobKinds() []string {
+	return []string{JobKindEmailSend, JobKindPDFRender, JobKindNoop, JobKindInvoiceRecurring}
+}
 
 // States of a job. One available state plus RunAt covers scheduling and
 // retry backoff alike; dead is the dead-letter record, kept until retried.

@@ -22,6 +22,8 @@ type Repositories struct {
 	Numbering    NumberingRepository
 	Receptions   ReceptionRepository // goods received on purchase orders
 
+	InvoiceTemplates InvoiceTemplateRepository // recurring invoices and the periods they generated
+
 	BOMs                BOMRepository
 	ManufacturingOrders ManufacturingOrderRepository
 
@@ -53,6 +55,8 @@ type Readers struct {
 	Payments     PaymentReader
 	Receptions   ReceptionReader
 
+	InvoiceTemplates InvoiceTemplateReader
+
 	BOMs                BOMReader
 	ManufacturingOrders ManufacturingOrderReader
 
@@ -74,7 +78,7 @@ func (r Repositories) Readers() Readers {
 		ThirdParties: r.ThirdParties, Contacts: r.Contacts, Documents: r.Documents, Payments: r.Payments,
 		Receptions: r.Receptions, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
-		Idempotency: r.Idempotency, Archive: r.Archive,
+		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates,
 	}
 }
 

@@ -95,41 +95,47 @@ func (s *ArchiveService) File(ctx context.Context, id int64) (*domain.ArchivedFi
 // request is invalid. The worker attaches the PDF when it sends (see Load).
 func (s *ArchiveService) Send(ctx context.Context, types []domain.DocType, id int64, in domain.SendDocument) (int64, error) {
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (int64, error) {
-		d, err := r.Documents.Get(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		if err := ofTypes(d, types, id); err != nil {
-			return 0, err
-		}
-		if err := d.CanSend(); err != nil {
-			return 0, err
-		}
-		customer, err := r.ThirdParties.Get(ctx, d.ThirdPartyID)
-		if err != nil {
-			return 0, err
-		}
-		to := in.To
-		if len(to) == 0 {
-			if customer.Email == "" {
-				return 0, domain.Invalid("to", "third party %d has no e-mail address: give the recipients", customer.ID)
-			}
-			to = []string{customer.Email}
-		}
-		lang := documentLang(in.Lang, customer, "")
-		data, err := s.emailData(ctx, r, d, customer)
-		if err != nil {
-			return 0, err
-		}
-		tmpl, ok := emailTemplates[d.Type]
-		if !ok {
-			tmpl = EmailTemplateInvoice
-		}
-		return r.Outbox.Enqueue(ctx, domain.NewJob{Kind: domain.JobKindEmailSend, Payload: domain.EmailPayload{
-			To: to, Cc: in.Cc, Template: tmpl, Lang: lang, Data: data,
-			Attachments: []domain.AttachmentRef{{Document: string(d.Type), ID: d.ID, Lang: lang}},
-		}})
+		return s.SendIn(ctx, r, types, id, in)
 	})
+}
+
+// SendIn is Send inside the caller's unit of work (a recurring invoice is
+// generated, validated and sent in one).
+func (s *ArchiveService) SendIn(ctx context.Context, r domain.Repositories, types []domain.DocType, id int64, in domain.SendDocument) (int64, error) {
+	d, err := r.Documents.Get(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if err := ofTypes(d, types, id); err != nil {
+		return 0, err
+	}
+	if err := d.CanSend(); err != nil {
+		return 0, err
+	}
+	customer, err := r.ThirdParties.Get(ctx, d.ThirdPartyID)
+	if err != nil {
+		return 0, err
+	}
+	to := in.To
+	if len(to) == 0 {
+		if customer.Email == "" {
+			return 0, domain.Invalid("to", "third party %d has no e-mail address: give the recipients", customer.ID)
+		}
+		to = []string{customer.Email}
+	}
+	lang := documentLang(in.Lang, customer, "")
+	data, err := s.emailData(ctx, r, d, customer)
+	if err != nil {
+		return 0, err
+	}
+	tmpl, ok := emailTemplates[d.Type]
+	if !ok {
+		tmpl = EmailTemplateInvoice
+	}
+	return r.Outbox.Enqueue(ctx, domain.NewJob{Kind: domain.JobKindEmailSend, Payload: domain.EmailPayload{
+		To: to, Cc: in.Cc, Template: tmpl, Lang: lang, Data: data,
+		Attachments: []domain.AttachmentRef{{Document: string(d.Type), ID: d.ID, Lang: lang}},
+	}})
 }
 
 // defaultLang is the language of documents and e-mails when nothing says

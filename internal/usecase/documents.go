@@ -277,44 +277,50 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 // rolls everything back, so the number is not consumed: numbers are unique
 // and gapless.
 func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, types []domain.DocType, id, warehouseID int64) (*domain.Document, error) {
-	now := stamp(s.now())
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
-		d, err := lockOf(ctx, r, types, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.CheckValidate(); err != nil {
-			return nil, err // before taking a number
-		}
-		if d.Type == domain.DocCreditNote || d.Type == domain.DocSupplierCreditNote {
-			if err := checkCreditNote(ctx, r, d); err != nil {
-				return nil, err
-			}
-		}
-		mask := s.masks[d.Type]
-		n, err := r.Numbering.Next(ctx, string(d.Type), mask.Period(d.Date))
-		if err != nil {
-			return nil, err
-		}
-		if err := d.Validate(mask.Format(d.Date, n), now); err != nil {
-			return nil, err
-		}
-		d.UpdatedAt = now
-		if err := r.Documents.Update(ctx, d); err != nil {
-			return nil, err
-		}
-		if d.Type.RendersPDF() {
-			if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
-				return nil, err
-			}
-		}
-		if d.Type != domain.DocProposal && s.stock != nil {
-			if err := s.stock.MoveOnValidation(ctx, r, actor, d, warehouseID); err != nil {
-				return nil, err
-			}
-		}
-		return d, nil
+		return s.ValidateIn(ctx, r, actor, types, id, warehouseID)
 	})
+}
+
+// ValidateIn is Validate inside the caller's unit of work (a recurring
+// invoice is generated and validated in one).
+func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories, actor domain.Principal, types []domain.DocType, id, warehouseID int64) (*domain.Document, error) {
+	now := stamp(s.now())
+	d, err := lockOf(ctx, r, types, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.CheckValidate(); err != nil {
+		return nil, err // before taking a number
+	}
+	if d.Type == domain.DocCreditNote || d.Type == domain.DocSupplierCreditNote {
+		if err := checkCreditNote(ctx, r, d); err != nil {
+			return nil, err
+		}
+	}
+	mask := s.masks[d.Type]
+	n, err := r.Numbering.Next(ctx, string(d.Type), mask.Period(d.Date))
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Validate(mask.Format(d.Date, n), now); err != nil {
+		return nil, err
+	}
+	d.UpdatedAt = now
+	if err := r.Documents.Update(ctx, d); err != nil {
+		return nil, err
+	}
+	if d.Type.RendersPDF() {
+		if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
+			return nil, err
+		}
+	}
+	if d.Type != domain.DocProposal && s.stock != nil {
+		if err := s.stock.MoveOnValidation(ctx, r, actor, d, warehouseID); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // checkCreditNote locks the credit note's invoice, so two credit notes of it

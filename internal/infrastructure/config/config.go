@@ -81,6 +81,9 @@ type Config struct {
 	JobBackoffBase    time.Duration `envconfig:"JOB_BACKOFF_BASE" default:"15s"`
 	JobBackoffMax     time.Duration `envconfig:"JOB_BACKOFF_MAX" default:"1h"`
 	JobRetention      time.Duration `envconfig:"JOB_RETENTION" default:"168h"`
+	// RecurringInterval is how often each worker looks for due recurring
+	// invoice templates (and once at start).
+	RecurringInterval time.Duration `envconfig:"RECURRING_INTERVAL" default:"1m"`
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
@@ -171,7 +174,8 @@ func (c *Config) validate() error {
 		"TASK_TIMEOUT": c.TaskTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
 		"JOB_LEASE": c.JobLease, "JOB_POLL_INTERVAL": c.JobPollInterval,
 		"JOB_BACKOFF_BASE": c.JobBackoffBase, "JOB_BACKOFF_MAX": c.JobBackoffMax, "JOB_RETENTION": c.JobRetention,
-		"SMTP_BREAKER_OPEN": c.SMTPBreakerOpen,
+		"RECURRING_INTERVAL": c.RecurringInterval,
+		"SMTP_BREAKER_OPEN":  c.SMTPBreakerOpen,
 	}
 	for name, d := range positive {
 		if d <= 0 {

@@ -57,6 +57,8 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Numbering:    &numberingRepo{db: tx, dialect: dialect},
 		Receptions:   &receptionRepo{db: tx, dialect: dialect},
 
+		InvoiceTemplates: &invoiceTemplateRepo{db: tx},
+
 		BOMs:                &bomRepo{db: tx},
 		ManufacturingOrders: &moRepo{db: tx},
 

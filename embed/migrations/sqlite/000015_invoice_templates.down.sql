@@ -1,0 +1,2 @@
+DROP TABLE invoice_template_periods;
+DROP TABLE invoice_templates;
