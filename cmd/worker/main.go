@@ -130,7 +130,7 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	// The worker renders the PDFs pdf.render jobs ask for and archives them,
 	// and loads (or renders) those e-mails attach.
 	documents := usecase.NewArchiveService(gormdb.NewUnitOfWork(db), usecase.ArchiveOptions{
-		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
+		Render: pdf.NewRenderer(cfg.PaymentTerms).Render, Company: cfg.CompanyDefaults(),
 	})
 	dispatcher, err := jobrun.NewDispatcher(store, jobrun.JobHandlers{
 		domain.JobKindNoop:      jobrun.NoopJob,

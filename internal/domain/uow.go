@@ -33,6 +33,7 @@ type Repositories struct {
 
 	Outbox  OutboxRepository  // jobs committed with the change that causes them
 	Archive ArchiveRepository // rendered files of documents (the documents table)
+	Company CompanyRepository // the issuer's settings (one row)
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -63,6 +64,7 @@ type Readers struct {
 	Idempotency   IdempotencyReader
 
 	Archive ArchiveReader
+	Company CompanyReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -74,7 +76,7 @@ func (r Repositories) Readers() Readers {
 		ThirdParties: r.ThirdParties, Contacts: r.Contacts, Documents: r.Documents, Payments: r.Payments,
 		Receptions: r.Receptions, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
-		Idempotency: r.Idempotency, Archive: r.Archive,
+		Idempotency: r.Idempotency, Archive: r.Archive, Company: r.Company,
 	}
 }
 

@@ -511,6 +511,7 @@ func (r *renderer) body(p *pager) error {
 	if r.doc.Kind.hasPaymentTerms() {
 		r.paymentTerms(p)
 	}
+	r.companyFooter(p)
 	return nil
 }
 
@@ -683,10 +684,7 @@ func (r *renderer) totals() ([]core.Row, []float64) {
 
 // paymentTerms closes the document: its heading stays with its first lines.
 func (r *renderer) paymentTerms(p *pager) {
-	terms := r.doc.PaymentTerms
-	if strings.TrimSpace(terms) == "" {
-		terms = r.loc.T("payment_terms.default")
-	}
+	terms := r.termsText()
 	s := style{size: 8.5, color: &muted}
 	lines := r.regular.wrap(terms, s.size, contentWidth-2*padX)
 
