@@ -35,8 +35,8 @@ type ThirdParty struct {
 	// PaymentTermsDays is the time this third party has to pay an invoice
 	// (or is given, as a supplier); nil: the company's default terms.
 	PaymentTermsDays *int
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 var (
