@@ -108,10 +108,10 @@ func (r *renderer) companyFooter(p *pager) {
 	var blocks [][]sizedRow
 	if r.doc.Kind == Invoice && is.IBAN != "" {
 		c := r.newCell(grid, 0)
-		r.add(c, r.loc.T("bank_details"), style{size: 8.5, bold: true, color: &accent})
+		r.add(c, r.loc.T("bank_details"), style{size: 9, bold: true, color: &accent})
 		bank := r.loc.T("iban") + " " + groupIBAN(is.IBAN)
 		if is.BIC != "" {
-			bank += "   " + r.loc.T("bic") + " " + is.BIC
+			bank += "  ·  " + r.loc.T("bic") + " " + is.BIC
 		}
 		r.add(c, bank, style{size: 8.5, bold: true, color: &ink})
 		rw, h := makeRow(0, nil, c)
