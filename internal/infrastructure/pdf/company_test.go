@@ -24,7 +24,7 @@ func sampleCompany() domain.Company {
 		RegistrationIDs: []string{"SIRET 732 829 320 00074", "RCS Paris B 732 829 320"},
 		Email:           "billing@doligo.example", Phone: "+33 1 23 45 67 89",
 		IBAN: "FR1420041010050500013M02606", BIC: "BNPAFRPPXXX",
-		LegalNotice: "SAS au capital de 10 000 €. Pénalités de retard : trois fois le taux d'intérêt légal. Indemnité forfaitaire pour frais de recouvrement : 40 €.",
+		LegalNotice:             "SAS au capital de 10 000 €. Pénalités de retard : trois fois le taux d'intérêt légal. Indemnité forfaitaire pour frais de recouvrement : 40 €.",
 		DefaultPaymentTermsDays: 30,
 	}
 }
