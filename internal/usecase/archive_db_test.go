@@ -27,8 +27,8 @@ import (
 type countingRenderer struct{ n atomic.Int64 }
 
 func (r *countingRenderer) render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, company domain.Company, lang string) ([]byte, error) {
-	return fmt.Appendf(nil, "%%PDF-fake %s %s %s #%d issuer=%s logo=%d", d.DisplayRef(), customer.Name, lang, r.n.Add(1),
-		company.Name, len(company.Logo)), ctx.Err()
+	return fmt.Appendf(nil, "%%PDF-fake %s [issuer=%s logo=%d] %s %s #%d", d.DisplayRef(), company.Name, len(company.Logo),
+		customer.Name, lang, r.n.Add(1)), ctx.Err()
 }
 
 func decode[T any](t *testing.T, raw []byte) T {
