@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"image/color"
@@ -198,5 +199,40 @@ func TestCompanyFooterPagination(t *testing.T) {
 		if got, want := checkPDF(t, out), layoutPages(t, doc, "en"); got != want {
 			t.Errorf("%d lines: PDF has %d pages, layout %d", n, got, want)
 		}
+	}
+}
+
+// A logo is flattened once, not at every rendering; the cache stays small.
+func TestFlattenLogoCached(t *testing.T) {
+	logos := make([][]byte, maxFlatLogos+1)
+	for i := range logos {
+		var b bytes.Buffer
+		if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 10+i, 10))); err != nil {
+			t.Fatal(err)
+		}
+		logos[i] = b.Bytes()
+	}
+	first, err := flattenLogoCached(logos[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := flattenLogoCached(bytes.Clone(logos[0]))
+	if err != nil || &again[0] != &first[0] {
+		t.Fatalf("the same logo was flattened twice (%v)", err)
+	}
+	for _, l := range logos[1:] {
+		if _, err := flattenLogoCached(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flatLogos.Lock()
+	n := len(flatLogos.byHash)
+	_, kept := flatLogos.byHash[sha256.Sum256(logos[0])]
+	flatLogos.Unlock()
+	if n != maxFlatLogos || kept {
+		t.Fatalf("%d logos cached (the oldest kept: %v), want %d without the oldest", n, kept, maxFlatLogos)
+	}
+	if _, err := flattenLogoCached([]byte("not a PNG")); err == nil {
+		t.Fatal("a bad logo was accepted")
 	}
 }

@@ -107,7 +107,7 @@ func Render(ctx context.Context, doc Document, lang string) ([]byte, error) {
 	}
 	if doc.Logo == nil {
 		doc.Logo = a.logo
-	} else if doc.Logo, err = flattenLogo(doc.Logo); err != nil {
+	} else if doc.Logo, err = flattenLogoCached(doc.Logo); err != nil {
 		// Caught here: maroto would print "could not parse image bytes" instead.
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
