@@ -296,8 +296,16 @@ func TestInvoiceDueDateFromTermsAPI(t *testing.T) {
 			if got := a.ok(t, http.StatusOK, "PATCH", path, `{"date":"2027-03-01"}`); due(got) != "2027-03-11" {
 				t.Errorf("moved date: due %v", due(got))
 			}
-			if got := a.ok(t, http.StatusOK, "PATCH", path, `{"date":"2027-03-02","due_date":"2027-03-05"}`); due(got) != "2027-03-05" {
+			// Another third party: its terms, while the due date followed the old one's.
+			if got := a.ok(t, http.StatusOK, "PATCH", path, fmt.Sprintf(`{"thirdparty_id":%d}`, own)); due(got) != "2027-04-15" {
+				t.Errorf("third party with 45 days: due %v", due(got))
+			}
+			if got := a.ok(t, http.StatusOK, "PATCH", path, fmt.Sprintf(`{"date":"2027-03-02","due_date":"2027-03-05","thirdparty_id":%d}`, cash)); due(got) != "2027-03-05" {
 				t.Errorf("moved date with a due date: %v", due(got))
+			}
+			// A due date set by hand stays when the third party changes.
+			if got := a.ok(t, http.StatusOK, "PATCH", path, fmt.Sprintf(`{"thirdparty_id":%d}`, own)); due(got) != "2027-03-05" {
+				t.Errorf("hand-set due date after a change of third party: %v", due(got))
 			}
 
 			// An invoice made from an order is dated today, due after the terms.

@@ -226,11 +226,15 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 			}
 			p.Lines = &lines
 		}
+		before := *d
 		if err := mergeInvalid(v, d.Edit(p)); err != nil {
 			return nil, err
 		}
 		if p.ThirdPartyID != nil {
 			if err := checkThirdParty(ctx, r, d); err != nil {
+				return nil, err
+			}
+			if err := s.followTerms(ctx, r.Readers(), &before, d, p); err != nil {
 				return nil, err
 			}
 		}
