@@ -200,6 +200,33 @@ func TestCompanyFooterPagination(t *testing.T) {
 			t.Errorf("%d lines: PDF has %d pages, layout %d", n, got, want)
 		}
 	}
+	// The layout alone, in every language and kind: no page overfilled.
+	a, err := loadAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []Kind{Proposal, Order, Invoice, CreditNote, PurchaseOrder} {
+		for _, lang := range a.catalog.Tags() {
+			for n := 0; n <= len(lines); n += 3 {
+				r := &renderer{ctx: context.Background(), assets: a, loc: a.catalog.Locale(lang),
+					doc: withSampleCompany(sampleDoc(kind, lines[:n]), c, &domain.ThirdParty{})}
+				_, headerHeight := r.header("x")
+				lay, err := r.layout()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, rows := range lay.pages {
+					sum := 0.0
+					for _, rw := range rows {
+						sum += rw.GetHeight(nil, nil)
+					}
+					if sum > bodyHeight-headerHeight {
+						t.Fatalf("%s %s, %d lines: page %d holds %.3f mm, only %.3f fit", kind, lang, n, i+1, sum, bodyHeight-headerHeight)
+					}
+				}
+			}
+		}
+	}
 }
 
 // A logo is flattened once, not at every rendering; the cache stays small.
