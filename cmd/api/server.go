@@ -52,7 +52,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	catalog := usecase.NewCatalogService(uow, time.Now)
 	thirdParties := usecase.NewThirdPartyService(uow, cfg.ThirdPartyMask(), time.Now)
 	documents := usecase.NewDocumentService(uow, usecase.DocumentOptions{
-		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency,
+		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency, Company: cfg.CompanyDefaults(),
 		// Validations move stock as DOLIGO_STOCK_TRIGGER says.
 		Stock: usecase.NewDocumentStock(stock, usecase.DocumentStockOptions{
 			Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID,
@@ -61,7 +61,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	// PDFs rendered in the request (GET …/pdf), archived PDFs and sending by
 	// e-mail: the API lists, serves and enqueues; the worker archives and sends.
 	archive := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
-		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
+		Render: pdf.NewRenderer(cfg.PaymentTerms).Render, Company: cfg.CompanyDefaults(),
 	})
 	// One gate for every PDF rendered in a request, whatever its route.
 	renders := api.NewRenderSlots(api.RenderLimits{
@@ -96,5 +96,6 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewJobRoutes(jobs),
 		api.NewInvoiceTemplateRoutes(usecase.NewInvoiceTemplateService(uow, documents, archive, time.Now)),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
+		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), cfg.CompanyLogoMaxBytes()),
 	)...), nil
 }

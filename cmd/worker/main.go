@@ -136,12 +136,12 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	// and loads (or renders) those e-mails attach.
 	uow := gormdb.NewUnitOfWork(db)
 	documents := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
-		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
+		Render: pdf.NewRenderer(cfg.PaymentTerms).Render, Company: cfg.CompanyDefaults(),
 	})
 	// Recurring invoices are created, validated (numbering, stock as
 	// DOLIGO_STOCK_TRIGGER says) and sent as the API would.
 	recurring := usecase.NewInvoiceTemplateService(uow, usecase.NewDocumentService(uow, usecase.DocumentOptions{
-		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency,
+		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency, Company: cfg.CompanyDefaults(),
 		Stock: usecase.NewDocumentStock(usecase.NewStockService(uow, usecase.StockOptions{AllowNegative: cfg.StockAllowNegative}),
 			usecase.DocumentStockOptions{Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID}),
 	}), documents, time.Now)

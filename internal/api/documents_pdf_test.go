@@ -71,13 +71,13 @@ func newSalesAPI(t *testing.T, dialect string, stock usecase.DocumentStockOption
 	catalog := usecase.NewCatalogService(uow, time.Now)
 	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Stock: usecase.NewDocumentStock(stockSvc, stock)})
 	a := &salesAPI{docs: docs, log: &syncBuffer{}, langs: make(chan string, 100), done: make(chan renderResult, 100)}
-	company := pdf.Party{Name: "Doligo Test", Address: "1 rue de la Paix\nParis"}
-	render := func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
+	company := domain.Company{Name: "Doligo Test", Address: "1 rue de la Paix\nParis"}
+	render := func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, _ domain.Company, lang string) ([]byte, error) {
 		a.langs <- lang
 		if wrap := a.wrap.Load(); wrap != nil {
 			ctx = (*wrap)(ctx)
 		}
-		out, err := pdf.NewRenderer(company, "").Render(ctx, d, customer, lang)
+		out, err := pdf.NewRenderer("").Render(ctx, d, customer, company, lang)
 		a.done <- renderResult{out, err}
 		return out, err
 	}

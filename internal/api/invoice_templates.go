@@ -4,58 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/doligo/doligo/internal/domain"
 )
-
-// NullableInt is an integer request field where null is told apart from
-// absent (a patch clears with null). A value that is not a whole number is
-// kept as invalid, and Check reports it as a 422 naming the field.
-type NullableInt struct {
-	Value   int
-	Present bool // sent, null included
-	Null    bool
-	invalid bool
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (n *NullableInt) UnmarshalJSON(b []byte) error {
-	*n = NullableInt{Present: true}
-	s := strings.TrimSpace(string(b))
-	if s == "null" {
-		n.Null = true
-		return nil
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v < math.MinInt32 || v > math.MaxInt32 {
-		n.invalid = true
-		return nil
-	}
-	n.Value = int(v)
-	return nil
-}
-
-// Check adds a field error when the value is not a whole number.
-func (n NullableInt) Check(v *domain.ValidationError, field string) {
-	if n.invalid {
-		v.Add(field, "must be a whole number or null")
-	}
-}
-
-// Ptr is the value when one was sent, nil otherwise.
-func (n NullableInt) Ptr() *int {
-	if !n.Present || n.Null || n.invalid {
-		return nil
-	}
-	return &n.Value
-}
 
 // invoiceTemplateRequest is the body of POST (a new template) and PATCH
 // (absent fields stay; lines, when present, replace every line; end_date and

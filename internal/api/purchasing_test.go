@@ -40,7 +40,7 @@ func newPurchaseAPI(t *testing.T, dialect string) *purchaseAPI {
 	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency})
 	purchase := usecase.NewPurchaseService(uow, stock, usecase.PurchaseOptions{ReceptionMask: config.Defaults().ReceptionMask()})
 	archive := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
-		Render: pdf.NewRenderer(pdf.Party{Name: "Doligo Test"}, "").Render, CompanyName: "Doligo SA",
+		Render: pdf.NewRenderer("").Render, Company: domain.Company{Name: "Doligo SA"},
 	})
 	store, err := queue.NewStore(db.SQL, db.Dialect)
 	if err != nil {

@@ -26,6 +26,12 @@ type thirdPartyRequest struct {
 	TaxID      *string `json:"tax_id"`
 	Address    *string `json:"address" text:"multiline"`
 	Locale     *string `json:"locale"`
+	// PaymentTermsDays: null (or absent on POST) is the company's default.
+	PaymentTermsDays NullableInt `json:"payment_terms_days"`
+}
+
+func (r *thirdPartyRequest) check(v *domain.ValidationError) {
+	r.PaymentTermsDays.Check(v, "payment_terms_days")
 }
 
 func (r *thirdPartyRequest) toThirdParty() domain.ThirdParty {
@@ -33,7 +39,7 @@ func (r *thirdPartyRequest) toThirdParty() domain.ThirdParty {
 		Name: valueOr(r.Name, ""), Code: valueOr(r.Code, ""),
 		IsCustomer: valueOr(r.IsCustomer, false), IsProspect: valueOr(r.IsProspect, false), IsSupplier: valueOr(r.IsSupplier, false),
 		Email: valueOr(r.Email, ""), Phone: valueOr(r.Phone, ""), TaxID: valueOr(r.TaxID, ""),
-		Address: valueOr(r.Address, ""), Locale: valueOr(r.Locale, ""),
+		Address: valueOr(r.Address, ""), Locale: valueOr(r.Locale, ""), PaymentTermsDays: r.PaymentTermsDays.Ptr(),
 	}
 }
 
@@ -41,30 +47,33 @@ func (r *thirdPartyRequest) toPatch() domain.ThirdPartyPatch {
 	return domain.ThirdPartyPatch{
 		Name: r.Name, Code: r.Code, Email: r.Email, Phone: r.Phone, TaxID: r.TaxID, Address: r.Address, Locale: r.Locale,
 		IsCustomer: r.IsCustomer, IsProspect: r.IsProspect, IsSupplier: r.IsSupplier,
+		PaymentTermsDays: r.PaymentTermsDays.Patch(),
 	}
 }
 
 type thirdPartyResponse struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	Code       string    `json:"code"`
-	IsCustomer bool      `json:"is_customer"`
-	IsProspect bool      `json:"is_prospect"`
-	IsSupplier bool      `json:"is_supplier"`
-	Email      string    `json:"email"`
-	Phone      string    `json:"phone"`
-	TaxID      string    `json:"tax_id"`
-	Address    string    `json:"address"`
-	Locale     string    `json:"locale"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Code       string `json:"code"`
+	IsCustomer bool   `json:"is_customer"`
+	IsProspect bool   `json:"is_prospect"`
+	IsSupplier bool   `json:"is_supplier"`
+	Email      string `json:"email"`
+	Phone      string `json:"phone"`
+	TaxID      string `json:"tax_id"`
+	Address    string `json:"address"`
+	Locale     string `json:"locale"`
+	// PaymentTermsDays is null when the company's default terms apply.
+	PaymentTermsDays *int      `json:"payment_terms_days"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 func toThirdPartyResponse(t *domain.ThirdParty) thirdPartyResponse {
 	return thirdPartyResponse{
 		ID: t.ID, Name: t.Name, Code: t.Code, IsCustomer: t.IsCustomer, IsProspect: t.IsProspect, IsSupplier: t.IsSupplier,
 		Email: t.Email, Phone: t.Phone, TaxID: t.TaxID, Address: t.Address, Locale: t.Locale,
-		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		PaymentTermsDays: t.PaymentTermsDays, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
 }
 
@@ -166,7 +175,7 @@ func (h *ThirdPartyRoutes) list(c echo.Context) error {
 
 func (h *ThirdPartyRoutes) create(c echo.Context) error {
 	var req thirdPartyRequest
-	if err := Bind(c, &req); err != nil {
+	if err := BindChecked(c, &req, req.check); err != nil {
 		return err
 	}
 	t, err := h.svc.Create(c.Request().Context(), req.toThirdParty())
@@ -183,7 +192,7 @@ func (h *ThirdPartyRoutes) update(c echo.Context) error {
 		return err
 	}
 	var req thirdPartyRequest
-	if err := Bind(c, &req); err != nil {
+	if err := BindChecked(c, &req, req.check); err != nil {
 		return err
 	}
 	t, err := h.svc.Update(c.Request().Context(), id, req.toPatch())

@@ -429,6 +429,11 @@ func (d *Document) Edit(p DraftPatch) error {
 		d.SupplierRef = *p.SupplierRef
 	}
 	if p.Date != nil {
+		// A due date the client does not set keeps its terms: it moves with the date.
+		if p.DueDate == nil && !p.ClearDueDate && d.DueDate != nil && d.Type.DueByTerms() {
+			due := DueAfter(*p.Date, d.TermsDays())
+			d.DueDate = &due
+		}
 		d.Date = *p.Date
 	}
 	if p.ClearDueDate {

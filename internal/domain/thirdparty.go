@@ -32,8 +32,11 @@ type ThirdParty struct {
 	TaxID      string
 	Address    string
 	Locale     string // preferred language of documents and mail, e.g. "pt-BR"; "" for the default
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// PaymentTermsDays is the time this third party has to pay an invoice
+	// (or is given, as a supplier); nil: the company's default terms.
+	PaymentTermsDays *int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 var (
@@ -68,6 +71,9 @@ func (t *ThirdParty) Check() *ValidationError {
 	if t.Locale != "" && (len(t.Locale) > MaxLocaleLen || !localePattern.MatchString(t.Locale)) {
 		v.Add("locale", "must be a language tag such as fr, en-US or pt-BR")
 	}
+	if t.PaymentTermsDays != nil {
+		checkPaymentTermsDays(v, "payment_terms_days", *t.PaymentTermsDays)
+	}
 	return v
 }
 
@@ -95,6 +101,8 @@ func ErrDuplicateCode(code string) error {
 type ThirdPartyPatch struct {
 	Name, Code, Email, Phone, TaxID, Address, Locale *string
 	IsCustomer, IsProspect, IsSupplier               *bool
+	// PaymentTermsDays: nil stays; a nil *int inside clears (company default).
+	PaymentTermsDays **int
 }
 
 // Apply changes t by p and validates the result. A code cannot be cleared:
@@ -109,6 +117,7 @@ func (t *ThirdParty) Apply(p ThirdPartyPatch) *ValidationError {
 	patchField(&t.IsCustomer, p.IsCustomer)
 	patchField(&t.IsProspect, p.IsProspect)
 	patchField(&t.IsSupplier, p.IsSupplier)
+	patchField(&t.PaymentTermsDays, p.PaymentTermsDays)
 	t.Normalize()
 	v := t.Check()
 	if p.Code != nil && t.Code == "" {

@@ -35,6 +35,7 @@ type Repositories struct {
 
 	Outbox  OutboxRepository  // jobs committed with the change that causes them
 	Archive ArchiveRepository // rendered files of documents (the documents table)
+	Company CompanyRepository // the issuer's settings (one row)
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -67,6 +68,7 @@ type Readers struct {
 	Idempotency   IdempotencyReader
 
 	Archive ArchiveReader
+	Company CompanyReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -78,7 +80,7 @@ func (r Repositories) Readers() Readers {
 		ThirdParties: r.ThirdParties, Contacts: r.Contacts, Documents: r.Documents, Payments: r.Payments,
 		Receptions: r.Receptions, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
-		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates,
+		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
 	}
 }
 

@@ -43,6 +43,7 @@ const (
 	PermDocumentsRead       = "documents:read"
 	PermJobsRead            = "jobs:read"
 	PermJobsAdmin           = "jobs:admin"
+	PermCompanyWrite        = "company:write"
 
 	PermPurchaseOrdersRead     = "purchase_orders:read"
 	PermPurchaseOrdersWrite    = "purchase_orders:write"
@@ -107,6 +108,7 @@ var permissionCatalogue = []Permission{
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
 	{PermJobsAdmin, "Retry dead background jobs"},
+	{PermCompanyWrite, "Change the company settings and logo printed on every document and e-mail (reading them needs only a login)"},
 }
 
 // allPermissions is the names of the catalogue, in its order.

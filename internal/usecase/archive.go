@@ -15,20 +15,23 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// RenderPDF writes a document, addressed to its customer, as a PDF in a
-// language (a tag or an Accept-Language value, which the renderer negotiates
-// to the closest one it has). Once ctx is done it must return ctx's error and
-// no bytes: a client that hangs up stops the rendering. Both mains pass
+// RenderPDF writes a document, addressed to its customer and issued by the
+// company (read for this rendering, logo included), as a PDF in a language
+// (a tag or an Accept-Language value, which the renderer negotiates to the
+// closest one it has). Once ctx is done it must return ctx's error and no
+// bytes: a client that hangs up stops the rendering. Both mains pass
 // infrastructure/pdf.Renderer's Render.
-type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error)
+type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, company domain.Company, lang string) ([]byte, error)
 
 // ArchiveOptions configure an ArchiveService.
 type ArchiveOptions struct {
 	// Render makes the PDFs: GET …/pdf in the API, pdf.render jobs and
 	// e-mail attachments in the worker. Nil in a process that renders nothing.
 	Render RenderPDF
-	// CompanyName signs the e-mails.
-	CompanyName string
+	// Company is the configuration's company (config.CompanyDefaults): what
+	// the documents and e-mails print for every setting the database does
+	// not store. The stored settings are read at each rendering and send.
+	Company domain.Company
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -40,7 +43,7 @@ type ArchiveOptions struct {
 type ArchiveService struct {
 	uow     domain.UnitOfWork
 	render  RenderPDF
-	company string
+	company domain.Company
 	now     func() time.Time
 }
 
@@ -49,7 +52,7 @@ func NewArchiveService(uow domain.UnitOfWork, opt ArchiveOptions) *ArchiveServic
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &ArchiveService{uow: uow, render: opt.Render, company: opt.CompanyName, now: opt.Now}
+	return &ArchiveService{uow: uow, render: opt.Render, company: opt.Company, now: opt.Now}
 }
 
 // enqueueRender adds the pdf.render job of a document being validated, in the
@@ -251,11 +254,19 @@ func (s *ArchiveService) source(ctx context.Context, types []domain.DocType, id 
 }
 
 // renderFile renders d outside any transaction: nothing slow holds a lock.
+// The company is read now, for this rendering: the settings a PUT /company
+// of any API process stored show on the next PDF of every process.
 func (s *ArchiveService) renderFile(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) (*domain.ArchivedFile, error) {
 	if s.render == nil {
 		return nil, errors.New("this process renders no PDFs")
 	}
-	out, err := s.render(ctx, d, customer, lang)
+	company, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Company, error) {
+		return companyWithLogo(ctx, r, s.company)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.render(ctx, d, customer, company, lang)
 	if err != nil {
 		return nil, fmt.Errorf("render %s %d: %w", d.Type, d.ID, err)
 	}

@@ -22,11 +22,13 @@ import (
 )
 
 // countingRenderer is a RenderPDF whose every output differs: which file an
-// attachment is shows which rendering made it.
+// attachment is shows which rendering made it. It also prints the issuer it
+// was given, and the size of its logo.
 type countingRenderer struct{ n atomic.Int64 }
 
-func (r *countingRenderer) render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
-	return fmt.Appendf(nil, "%%PDF-fake %s %s %s #%d", d.DisplayRef(), customer.Name, lang, r.n.Add(1)), ctx.Err()
+func (r *countingRenderer) render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, company domain.Company, lang string) ([]byte, error) {
+	return fmt.Appendf(nil, "%%PDF-fake %s [issuer=%s logo=%d] %s %s #%d", d.DisplayRef(), company.Name, len(company.Logo),
+		customer.Name, lang, r.n.Add(1)), ctx.Err()
 }
 
 func decode[T any](t *testing.T, raw []byte) T {
@@ -107,7 +109,7 @@ type archiveEnv struct {
 func newArchiveEnv(t *testing.T, dialect string) *archiveEnv {
 	t.Helper()
 	e := &archiveEnv{docEnv: newDocEnv(t, testdb.Migrated(t, dialect)), renderer: &countingRenderer{}}
-	e.archive = usecase.NewArchiveService(e.uow, usecase.ArchiveOptions{Render: e.renderer.render, CompanyName: "Doligo SA"})
+	e.archive = usecase.NewArchiveService(e.uow, usecase.ArchiveOptions{Render: e.renderer.render, Company: domain.Company{Name: "Doligo SA"}})
 	return e
 }
 

@@ -33,6 +33,9 @@ type DocumentOptions struct {
 	Stock DocumentStockMover
 	// Now is the clock; time.Now when nil. Dates ("today") are in UTC.
 	Now func() time.Time
+	// Company is the configuration's company (config.CompanyDefaults): its
+	// default payment terms apply where the database stores none.
+	Company domain.Company
 }
 
 // DocumentService runs the commercial chain: proposals, orders, invoices and
@@ -44,6 +47,7 @@ type DocumentService struct {
 	currency string
 	stock    DocumentStockMover
 	now      func() time.Time
+	company  domain.Company
 }
 
 // NewDocumentService returns a DocumentService writing through uow.
@@ -60,7 +64,7 @@ func NewDocumentService(uow domain.UnitOfWork, opt DocumentOptions) *DocumentSer
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &DocumentService{uow: uow, masks: opt.Masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now}
+	return &DocumentService{uow: uow, masks: opt.Masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now, company: opt.Company}
 }
 
 // today is the current date, midnight UTC.
@@ -109,6 +113,11 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 	}
 	if err := checkThirdParty(ctx, r, d); err != nil {
 		return nil, err
+	}
+	if in.DueDate == nil {
+		if err := s.dueByTerms(ctx, r.Readers(), d); err != nil {
+			return nil, err
+		}
 	}
 	d.CreatedAt, d.UpdatedAt = now, now
 	return d, r.Documents.Create(ctx, d)
@@ -217,11 +226,15 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 			}
 			p.Lines = &lines
 		}
+		before := *d
 		if err := mergeInvalid(v, d.Edit(p)); err != nil {
 			return nil, err
 		}
 		if p.ThirdPartyID != nil {
 			if err := checkThirdParty(ctx, r, d); err != nil {
+				return nil, err
+			}
+			if err := s.followTerms(ctx, r.Readers(), &before, d, p); err != nil {
 				return nil, err
 			}
 		}
@@ -395,6 +408,9 @@ func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a
 		before := src.Status
 		n, err := src.Convert(a, today, actor.UserID)
 		if err != nil {
+			return nil, err
+		}
+		if err := s.dueByTerms(ctx, r.Readers(), n); err != nil {
 			return nil, err
 		}
 		n.CreatedAt, n.UpdatedAt = now, now

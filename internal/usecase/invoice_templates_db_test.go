@@ -45,7 +45,7 @@ func newRecurringEnv(t *testing.T, db *testdb.DB) *recurringEnv {
 	docs := usecase.NewDocumentService(e.uow, usecase.DocumentOptions{
 		Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Now: now,
 	})
-	archive := usecase.NewArchiveService(e.uow, usecase.ArchiveOptions{CompanyName: "Doligo SA", Now: now})
+	archive := usecase.NewArchiveService(e.uow, usecase.ArchiveOptions{Company: domain.Company{Name: "Doligo SA"}, Now: now})
 	return &recurringEnv{
 		docEnv: e, svc: usecase.NewInvoiceTemplateService(e.uow, docs, archive, now),
 		catalog: usecase.NewCatalogService(e.uow, now), today: date("2026-12-03"),

@@ -34,8 +34,12 @@ var emailTemplates = map[domain.DocType]string{
 // (when set); for invoices and credit notes amount_paid, amount_due, paid,
 // partially_paid; for a credit note invoice_ref, the invoice it corrects.
 func (s *ArchiveService) emailData(ctx context.Context, r domain.Repositories, d *domain.Document, customer *domain.ThirdParty) (map[string]any, error) {
+	company, err := companyOf(ctx, r.Readers(), s.company)
+	if err != nil {
+		return nil, err
+	}
 	data := map[string]any{
-		"ref": d.DisplayRef(), "customer_name": customer.Name, "company_name": s.company,
+		"ref": d.DisplayRef(), "customer_name": customer.Name, "company_name": company.Name,
 		"currency": d.Currency, "total": domain.FormatMoney(d.TotalGross, d.Currency), "date": d.Date.Format(time.DateOnly),
 	}
 	if d.DueDate != nil {

@@ -30,6 +30,9 @@ func (s *DocumentService) InvoicePurchaseOrder(ctx context.Context, actor domain
 		if err != nil {
 			return nil, err
 		}
+		if err := s.dueByTerms(ctx, r.Readers(), inv); err != nil {
+			return nil, err
+		}
 		inv.CreatedAt, inv.UpdatedAt = now, now
 		return inv, r.Documents.Create(ctx, inv)
 	})

@@ -51,7 +51,7 @@ func TestSentInvoiceArrivesWithItsPDF(t *testing.T) {
 			if inv, err = docs.Validate(validating, actor, []domain.DocType{domain.DocInvoice}, inv.ID, 0); err != nil {
 				t.Fatal(err)
 			}
-			sendJob, err := usecase.NewArchiveService(uow, usecase.ArchiveOptions{CompanyName: "Doligo SA"}).
+			sendJob, err := usecase.NewArchiveService(uow, usecase.ArchiveOptions{Company: domain.Company{Name: "Doligo SA"}}).
 				Send(sending, []domain.DocType{domain.DocInvoice}, inv.ID, domain.SendDocument{})
 			if err != nil {
 				t.Fatal(err)

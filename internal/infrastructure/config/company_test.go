@@ -29,3 +29,32 @@ func TestCompanyBlock(t *testing.T) {
 		t.Errorf("address lines = %q", got)
 	}
 }
+
+// The company defaults the database settings fall back to.
+func TestCompanyDefaults(t *testing.T) {
+	c, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.CompanyDefaults(); d.Name != "Dolibarr-Go" || d.DefaultPaymentTermsDays != 30 || c.CompanyLogoMaxBytes() != 1<<20 {
+		t.Errorf("defaults: %+v, logo limit %d", d, c.CompanyLogoMaxBytes())
+	}
+	t.Setenv("DOLIGO_COMPANY_TAX_ID", "FR40303265045")
+	t.Setenv("DOLIGO_COMPANY_ADDRESS", `1 rue A\nParis`)
+	t.Setenv("DOLIGO_PAYMENT_TERMS_DAYS", "45")
+	t.Setenv("DOLIGO_COMPANY_LOGO_MAX_SIZE", "512K")
+	if c, err = Load(); err != nil {
+		t.Fatal(err)
+	}
+	if d := c.CompanyDefaults(); d.VATID != "FR40303265045" || d.Address != "1 rue A\nParis" || d.DefaultPaymentTermsDays != 45 || c.CompanyLogoMaxBytes() != 512<<10 {
+		t.Errorf("from the environment: %+v, logo limit %d", d, c.CompanyLogoMaxBytes())
+	}
+	for name, bad := range map[string]string{"DOLIGO_PAYMENT_TERMS_DAYS": "-1", "DOLIGO_COMPANY_LOGO_MAX_SIZE": "big"} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, bad)
+			if _, err := Load(); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%s: %v", name, bad, err)
+			}
+		})
+	}
+}

@@ -111,6 +111,10 @@ type Config struct {
 	CompanyEmail   string `envconfig:"COMPANY_EMAIL"`
 	CompanyPhone   string `envconfig:"COMPANY_PHONE"`
 	PaymentTerms   string `envconfig:"PAYMENT_TERMS"`
+	// The defaults of the company settings that PUT /api/v1/company
+	// overrides (see company.go).
+	PaymentTermsDays int    `envconfig:"PAYMENT_TERMS_DAYS" default:"30"`
+	CompanyLogoLimit string `envconfig:"COMPANY_LOGO_MAX_SIZE" default:"1M"`
 }
 
 // Load reads the environment, rejects unknown DOLIGO_ variables (a typo must not

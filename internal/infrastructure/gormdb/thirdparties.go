@@ -26,8 +26,10 @@ type thirdPartyModel struct {
 	TaxID      string `gorm:"column:tax_id"`
 	Address    string
 	Locale     string
-	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
+	// PaymentTermsDays is NULL when the company's default terms apply.
+	PaymentTermsDays *int
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (thirdPartyModel) TableName() string { return "thirdparties" }
@@ -36,7 +38,7 @@ func toThirdPartyModel(t *domain.ThirdParty) thirdPartyModel {
 	return thirdPartyModel{
 		ID: t.ID, Name: t.Name, Code: t.Code, IsCustomer: t.IsCustomer, IsProspect: t.IsProspect, IsSupplier: t.IsSupplier,
 		Email: t.Email, Phone: t.Phone, TaxID: t.TaxID, Address: t.Address, Locale: t.Locale,
-		CreatedAt: dbTime(t.CreatedAt), UpdatedAt: dbTime(t.UpdatedAt),
+		PaymentTermsDays: t.PaymentTermsDays, CreatedAt: dbTime(t.CreatedAt), UpdatedAt: dbTime(t.UpdatedAt),
 	}
 }
 
@@ -44,7 +46,7 @@ func (m thirdPartyModel) thirdParty() *domain.ThirdParty {
 	return &domain.ThirdParty{
 		ID: m.ID, Name: m.Name, Code: m.Code, IsCustomer: m.IsCustomer, IsProspect: m.IsProspect, IsSupplier: m.IsSupplier,
 		Email: m.Email, Phone: m.Phone, TaxID: m.TaxID, Address: m.Address, Locale: m.Locale,
-		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
+		PaymentTermsDays: m.PaymentTermsDays, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
 	}
 }
 
@@ -95,7 +97,7 @@ func (r *thirdPartyRepo) Update(ctx context.Context, t *domain.ThirdParty) error
 	err := r.db.WithContext(ctx).Model(&thirdPartyModel{}).Where("id = ?", t.ID).Updates(map[string]any{
 		"name": m.Name, "code": m.Code, "is_customer": m.IsCustomer, "is_prospect": m.IsProspect,
 		"is_supplier": m.IsSupplier, "email": m.Email, "phone": m.Phone, "tax_id": m.TaxID,
-		"address": m.Address, "locale": m.Locale, "updated_at": m.UpdatedAt,
+		"address": m.Address, "locale": m.Locale, "payment_terms_days": m.PaymentTermsDays, "updated_at": m.UpdatedAt,
 	}).Error
 	if err != nil {
 		if uniqueViolated(err) {

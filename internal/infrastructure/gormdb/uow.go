@@ -70,6 +70,7 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 
 		Outbox:  queue.NewOutbox(tx),
 		Archive: &archiveRepo{db: tx},
+		Company: &companyRepo{db: tx},
 	}
 }
 

@@ -57,8 +57,9 @@ type Document struct {
 	DueDate  time.Time // due date (invoice), validity (proposal), delivery (order); zero: not printed
 	Currency string    // ISO 4217 code, printed beside every amount total
 
-	Company  Party  // the issuer, from configuration
+	Company  Party  // the issuer, from the company settings
 	Logo     []byte // PNG; nil prints the embedded default logo
+	Issuer   IssuerDetails
 	Customer Party
 
 	Lines []Line

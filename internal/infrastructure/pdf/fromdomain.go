@@ -1,14 +1,10 @@
 package pdf
 
-import (
-	"context"
-
-	"github.com/doligo/doligo/internal/domain"
-)
+import "github.com/doligo/doligo/internal/domain"
 
 // FromDomain is the view of a domain document for printing: the issuer
-// block and payment terms come from configuration, the customer from the
-// document's third party.
+// block and payment terms text as given, the customer from the document's
+// third party. Renderer.Render adds the rest of the company (withCompany).
 func FromDomain(d *domain.Document, customer *domain.ThirdParty, company Party, paymentTerms string) Document {
 	out := Document{
 		Kind:     Kind(d.Type),
@@ -41,26 +37,4 @@ func FromDomain(d *domain.Document, customer *domain.ThirdParty, company Party, 
 		out.VAT = append(out.VAT, VATAmount{Rate: v.Rate, Base: v.Base, Amount: v.Amount})
 	}
 	return out
-}
-
-// Renderer prints domain documents under one issuer block and one payment
-// terms text. The API (GET …/pdf) and the worker (archived PDFs, e-mail
-// attachments) each build one from the company settings at start-up, so both
-// print the same header.
-type Renderer struct {
-	issuer       Party
-	paymentTerms string
-}
-
-// NewRenderer returns a renderer with the company's issuer block and payment
-// terms (empty: each language's default text).
-func NewRenderer(issuer Party, paymentTerms string) *Renderer {
-	return &Renderer{issuer: issuer, paymentTerms: paymentTerms}
-}
-
-// Render writes d, addressed to customer, as a PDF in the language negotiated
-// from lang; like the package's Render it stops with ctx's error once ctx is
-// done.
-func (r *Renderer) Render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
-	return Render(ctx, FromDomain(d, customer, r.issuer, r.paymentTerms), lang)
 }

@@ -107,7 +107,7 @@ func Render(ctx context.Context, doc Document, lang string) ([]byte, error) {
 	}
 	if doc.Logo == nil {
 		doc.Logo = a.logo
-	} else if doc.Logo, err = flattenLogo(doc.Logo); err != nil {
+	} else if doc.Logo, err = flattenLogoCached(doc.Logo); err != nil {
 		// Caught here: maroto would print "could not parse image bytes" instead.
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
@@ -511,6 +511,7 @@ func (r *renderer) body(p *pager) error {
 	if r.doc.Kind.hasPaymentTerms() {
 		r.paymentTerms(p)
 	}
+	r.companyFooter(p)
 	return nil
 }
 
@@ -683,10 +684,7 @@ func (r *renderer) totals() ([]core.Row, []float64) {
 
 // paymentTerms closes the document: its heading stays with its first lines.
 func (r *renderer) paymentTerms(p *pager) {
-	terms := r.doc.PaymentTerms
-	if strings.TrimSpace(terms) == "" {
-		terms = r.loc.T("payment_terms.default")
-	}
+	terms := r.termsText()
 	s := style{size: 8.5, color: &muted}
 	lines := r.regular.wrap(terms, s.size, contentWidth-2*padX)
 

@@ -1,0 +1,2 @@
+ALTER TABLE thirdparties DROP COLUMN payment_terms_days;
+DROP TABLE company_settings;
