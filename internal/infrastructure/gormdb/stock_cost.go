@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
@@ -52,12 +53,16 @@ func (r *stockRepo) lockWithCost(ctx context.Context, lk domain.LevelLock) (rows
 		// The levels' CTE is read whole by the product's filter before the
 		// product's row is locked (a one-time filter runs before its scan):
 		// levels first, then the product, the order the comment above needs.
+		// When a named level is missing the filter is false and the product
+		// is not locked: the general path creates the level, and must lock
+		// the product after it.
 		var got []levelWithCost
 		err = r.db.WithContext(ctx).Raw("WITH l AS MATERIALIZED ("+
 			"SELECT product_id, warehouse_id, qty, updated_at FROM stock_levels WHERE product_id = ? ORDER BY warehouse_id FOR UPDATE), "+
-			"p AS (SELECT cost_price FROM products WHERE id = ? AND (SELECT count(*) FROM l) >= 0 FOR UPDATE) "+
+			"p AS (SELECT cost_price FROM products WHERE id = ? AND (SELECT count(*) FROM l WHERE warehouse_id IN ?) = ? FOR UPDATE) "+
 			"SELECT l.product_id, l.warehouse_id, l.qty, l.updated_at, p.cost_price AS product_cost_price "+
-			"FROM p CROSS JOIN l ORDER BY l.warehouse_id", lk.ProductID, lk.ProductID).Scan(&got).Error
+			"FROM p CROSS JOIN l ORDER BY l.warehouse_id",
+			lk.ProductID, lk.ProductID, namedOrNone(lk.WarehouseIDs), len(lk.WarehouseIDs)).Scan(&got).Error
 		if err != nil {
 			return nil, decimal.Zero, false, fmt.Errorf("lock stock levels and cost of product %d: %w", lk.ProductID, err)
 		}
@@ -70,7 +75,7 @@ func (r *stockRepo) lockWithCost(ctx context.Context, lk domain.LevelLock) (rows
 		}
 		cost = got[0].ProductCostPrice
 	case sqldialect.MySQL:
-		rows, cost, ok, err = r.lockWithCostMySQL(ctx, lk.ProductID)
+		rows, cost, ok, err = r.lockWithCostMySQL(ctx, lk)
 		if err != nil || !ok {
 			return nil, decimal.Zero, false, err
 		}
@@ -84,37 +89,58 @@ func (r *stockRepo) lockWithCost(ctx context.Context, lk domain.LevelLock) (rows
 }
 
 // lockWithCostMySQL sends both locking reads as one multi-statement command;
-// MySQL runs them in order.
-func (r *stockRepo) lockWithCostMySQL(ctx context.Context, productID int64) ([]stockLevelModel, decimal.Decimal, bool, error) {
+// MySQL runs them in order. As on PostgreSQL, the product's row is locked
+// only when every named level exists.
+func (r *stockRepo) lockWithCostMySQL(ctx context.Context, lk domain.LevelLock) ([]stockLevelModel, decimal.Decimal, bool, error) {
+	named := namedOrNone(lk.WarehouseIDs)
+	args := []any{lk.ProductID, lk.ProductID, lk.ProductID}
+	for _, w := range named {
+		args = append(args, w)
+	}
+	args = append(args, len(lk.WarehouseIDs))
 	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
 	// multi-statement command through unchanged.
 	res, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx,
 		"SELECT product_id, warehouse_id, qty, updated_at FROM stock_levels WHERE product_id = ? ORDER BY warehouse_id FOR UPDATE;\n"+
-			"SELECT cost_price FROM products WHERE id = ? FOR UPDATE", productID, productID)
+			"SELECT cost_price FROM products WHERE id = ? AND (SELECT COUNT(*) FROM stock_levels WHERE product_id = ? AND warehouse_id IN ("+
+			sqlbind.List(len(named))+")) = ? FOR UPDATE", args...)
 	if err != nil {
-		return nil, decimal.Zero, false, fmt.Errorf("lock stock levels and cost of product %d: %w", productID, err)
+		return nil, decimal.Zero, false, fmt.Errorf("lock stock levels and cost of product %d: %w", lk.ProductID, err)
 	}
 	defer res.Close()
 	var rows []stockLevelModel
 	for res.Next() {
 		var m stockLevelModel
 		if err := r.db.ScanRows(res, &m); err != nil {
-			return nil, decimal.Zero, false, fmt.Errorf("lock stock levels of product %d: %w", productID, err)
+			return nil, decimal.Zero, false, fmt.Errorf("lock stock levels of product %d: %w", lk.ProductID, err)
 		}
 		rows = append(rows, m)
 	}
 	if !res.NextResultSet() {
-		return nil, decimal.Zero, false, fmt.Errorf("lock cost of product %d: result set missing: %v", productID, res.Err())
+		// An error of the second statement (a deadlock, a lock wait
+		// timeout) surfaces here; wrapped, so that txretry sees it.
+		if err := res.Err(); err != nil {
+			return nil, decimal.Zero, false, fmt.Errorf("lock cost of product %d: %w", lk.ProductID, err)
+		}
+		return nil, decimal.Zero, false, fmt.Errorf("lock cost of product %d: its result set is missing", lk.ProductID)
+	}
+	if !res.Next() {
+		// No such product, or a named level is missing: the general path.
+		return nil, decimal.Zero, false, res.Err()
 	}
 	var cost decimal.Decimal
-	if !res.Next() {
-		return nil, decimal.Zero, false, res.Err() // no such product: the general path says so
-	}
 	if err := res.Scan(&cost); err != nil {
-		return nil, decimal.Zero, false, fmt.Errorf("lock cost of product %d: %w", productID, err)
+		return nil, decimal.Zero, false, fmt.Errorf("lock cost of product %d: %w", lk.ProductID, err)
 	}
-	if len(rows) == 0 {
-		return nil, decimal.Zero, false, nil
+	return rows, cost, len(rows) > 0, res.Err()
+}
+
+// namedOrNone is the warehouses of a lock for an IN list, which may not be
+// empty: a lock of every level names none (id 0 matches no warehouse, and
+// the count it is compared with is 0).
+func namedOrNone(ids []int64) []int64 {
+	if len(ids) == 0 {
+		return []int64{0}
 	}
-	return rows, cost, true, res.Err()
+	return ids
 }
