@@ -616,6 +616,9 @@ type DocumentReader interface {
 	// credit notes (customer or supplier) made from the invoice, excluding
 	// the one being validated.
 	CreditedTotal(ctx context.Context, invoiceID, excludeID int64) (decimal.Decimal, error)
+	// DeductingInvoices returns the ids of the invoices (drafts included)
+	// having a deduction line of the down payment, in ascending order.
+	DeductingInvoices(ctx context.Context, downPaymentID int64) ([]int64, error)
 }
 
 // DocumentRepository stores documents with their lines.

@@ -34,6 +34,7 @@ const EmailTemplatePurchaseOrder = "purchase_order"
 var emailTemplates = map[domain.DocType]string{
 	domain.DocInvoice: EmailTemplateInvoice, domain.DocCreditNote: EmailTemplateInvoice,
 	domain.DocPurchaseOrder: EmailTemplatePurchaseOrder,
+	domain.DocDownPayment:   EmailTemplateInvoice,
 }
 
 // ArchiveOptions configure an ArchiveService.

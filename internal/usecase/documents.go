@@ -329,7 +329,10 @@ func checkCreditNote(ctx context.Context, r domain.Repositories, cn *domain.Docu
 	if err != nil {
 		return err
 	}
-	return cn.CheckCredit(inv, credited)
+	if err := cn.CheckCredit(inv, credited); err != nil {
+		return err
+	}
+	return checkDownPaymentCredit(ctx, r, inv)
 }
 
 // Accept records the customer's signature of a validated proposal.
@@ -357,11 +360,12 @@ func (s *DocumentService) transition(ctx context.Context, id int64, move func(*d
 	})
 }
 
-// convertFrom is the resource each conversion starts from.
-var convertFrom = map[domain.Action]domain.DocType{
-	domain.ActOrder:      domain.DocProposal,
-	domain.ActInvoice:    domain.DocOrder,
-	domain.ActCreditNote: domain.DocInvoice,
+// convertFrom is the types each conversion starts from: a credit note is
+// made of an invoice or of a down-payment invoice.
+var convertFrom = map[domain.Action][]domain.DocType{
+	domain.ActOrder:      {domain.DocProposal},
+	domain.ActInvoice:    {domain.DocOrder},
+	domain.ActCreditNote: {domain.DocInvoice, domain.DocDownPayment},
 }
 
 // Convert makes the next document of the chain from document id — an order
@@ -376,13 +380,13 @@ func (s *DocumentService) Convert(ctx context.Context, actor domain.Principal, a
 // SupplierCreditNote drafts a supplier credit note of the whole supplier
 // invoice id (validated or paid), as Convert does for a customer invoice.
 func (s *DocumentService) SupplierCreditNote(ctx context.Context, actor domain.Principal, id int64) (*domain.Document, error) {
-	return s.convert(ctx, actor, domain.ActCreditNote, domain.DocSupplierInvoice, id)
+	return s.convert(ctx, actor, domain.ActCreditNote, []domain.DocType{domain.DocSupplierInvoice}, id)
 }
 
-func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a domain.Action, from domain.DocType, id int64) (*domain.Document, error) {
+func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a domain.Action, from []domain.DocType, id int64) (*domain.Document, error) {
 	now, today := stamp(s.now()), s.today()
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
-		src, err := lockOf(ctx, r, []domain.DocType{from}, id)
+		src, err := lockOf(ctx, r, from, id)
 		if err != nil {
 			return nil, err
 		}
@@ -390,6 +394,11 @@ func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a
 		n, err := src.Convert(a, today, actor.UserID)
 		if err != nil {
 			return nil, err
+		}
+		if a == domain.ActInvoice { // the order's final invoice
+			if err := deductDownPayments(ctx, r, src, n); err != nil {
+				return nil, err
+			}
 		}
 		n.CreatedAt, n.UpdatedAt = now, now
 		if err := r.Documents.Create(ctx, n); err != nil {
