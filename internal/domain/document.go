@@ -431,6 +431,7 @@ func (d *Document) Edit(p DraftPatch) error {
 		return err
 	}
 	v := &ValidationError{}
+	d.checkDownPaymentPatch(v, p)
 	if p.ThirdPartyID != nil {
 		if *p.ThirdPartyID <= 0 {
 			v.Add(d.Type.PartyField(), "must be greater than 0")

@@ -295,6 +295,25 @@ func (d *Document) DeductDownPayments(dps []DownPaymentState) {
 	d.Recompute(&ValidationError{})
 }
 
+// checkDownPaymentPatch refuses the changes of a down payment's draft that
+// would part it from its order: its lines (their amounts are checked against
+// the order's total when it is drawn), currency and customer. Its date, due
+// date and note may change.
+func (d *Document) checkDownPaymentPatch(v *ValidationError, p DraftPatch) {
+	if d.Type != DocDownPayment {
+		return
+	}
+	if p.Lines != nil {
+		v.Add("lines", "a down payment's lines follow from its order: delete the draft and draw another")
+	}
+	if p.Currency != nil && *p.Currency != d.Currency {
+		v.Add("currency", "a down payment is in its order's currency (%s)", d.Currency)
+	}
+	if p.ThirdPartyID != nil && *p.ThirdPartyID != d.ThirdPartyID {
+		v.Add("thirdparty_id", "a down payment is addressed to its order's customer (%d)", d.ThirdPartyID)
+	}
+}
+
 // deductionLines are the document's deduction lines, in order.
 func (d *Document) deductionLines() []Line {
 	var out []Line

@@ -289,6 +289,17 @@ func TestDownPaymentLifecycle(t *testing.T) {
 	if dp.DueDate == nil || !dp.DueDate.Equal(day) || dp.Can(ActEdit) != nil || dp.Can(ActCreditNote) == nil {
 		t.Fatalf("draft %+v", dp)
 	}
+	// Its lines, currency and customer are the order's; its note is not.
+	lines, usd, other, note := []LineInput{line("1", "5", "0", "0")}, "USD", int64(2), "deposit"
+	err = dp.Edit(DraftPatch{Lines: &lines, Currency: &usd, ThirdPartyID: &other, Note: &note})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 3 || ve.Fields[0].Field != "lines" || ve.Fields[1].Field != "currency" || ve.Fields[2].Field != "thirdparty_id" {
+		t.Fatalf("edit of a down payment: %v", err)
+	}
+	dp, _ = NewDownPayment(o, DownPaymentInput{Percent: pdec("10")}, nil, day, 7)
+	if err := dp.Edit(DraftPatch{Note: &note}); err != nil || dp.Note != note || len(dp.Lines) != 1 {
+		t.Fatalf("note: %v", err)
+	}
 	validated(t, dp, 21, "AC2612-0001")
 	if dp.Status != StatusValidated || dp.Can(ActPay) != nil || dp.Can(ActCreditNote) != nil || dp.Can(ActEdit) == nil {
 		t.Fatalf("validated %+v", dp)

@@ -261,3 +261,36 @@ func TestCreditedDownPaymentIsNotDeducted(t *testing.T) {
 		})
 	}
 }
+
+// Concurrent down payments of one order are checked one after the other
+// (the order's row is locked): never more than its total.
+func TestConcurrentDownPaymentsNeverExceedTheOrder(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			e := newDocEnv(t, testdb.Migrated(t, d))
+			o := e.validated(t, orders, e.draft(t, domain.DocOrder, "2026-12-01", "1", "100")) // 120.00
+			const n = 8
+			errs := run(n, func(int) error {
+				_, err := e.docs.DownPayment(context.Background(), e.actor, o.ID, domain.DownPaymentInput{Amount: numPtr("25")})
+				return err
+			})
+			ok, refused := 0, 0
+			for _, err := range errs {
+				switch f := fieldsOf(err); {
+				case err == nil:
+					ok++
+				case len(f) == 1 && f[0] == "amount":
+					refused++
+				default:
+					t.Fatalf("unexpected %v", err)
+				}
+			}
+			if ok != 4 || refused != n-4 {
+				t.Fatalf("%d drawn, %d refused; want 4 and %d", ok, refused, n-4)
+			}
+			if got := e.count(t, "commercial_documents"); got != 1+4 { // the order and its 4 down payments
+				t.Fatalf("%d documents", got)
+			}
+		})
+	}
+}
