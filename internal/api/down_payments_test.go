@@ -1,14 +1,19 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/shopspring/decimal"
 
+	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/testutil/testdb"
@@ -132,5 +137,31 @@ func TestDownPaymentAPI(t *testing.T) {
 			}
 			wantProblem(t, a.call("POST", "/api/v1/invoices/"+id(cn)+"/validate", ""), 409, "down-payment-deducted")
 		})
+	}
+}
+
+// A down payment's PDF is served under /invoices like an invoice's.
+func TestDownPaymentPDF(t *testing.T) {
+	a := newSalesAPI(t, testdb.Dialects()[0], usecase.DocumentStockOptions{})
+	tp := id(a.json(t, http.StatusCreated, "POST", "/api/v1/thirdparties", `{"name": "ACME"}`))
+	order := id(a.json(t, http.StatusCreated, "POST", "/api/v1/orders", fmt.Sprintf(downPaymentOrder, tp)))
+	a.json(t, http.StatusOK, "POST", "/api/v1/orders/"+order+"/validate", "")
+	orderID, _ := strconv.ParseInt(order, 10, 64)
+	thirty := decimal.RequireFromString("30")
+	dp, err := a.docs.DownPayment(context.Background(), domain.Principal{UserID: 1}, orderID, domain.DownPaymentInput{Percent: &thirty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := a.json(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/invoices/%d/validate", dp.ID), "")
+	rec := a.call("GET", fmt.Sprintf("/api/v1/invoices/%d/pdf?lang=fr", dp.ID), "")
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/pdf" ||
+		rec.Header().Get("Content-Disposition") != `inline; filename="`+v["ref"].(string)+`.pdf"` {
+		t.Fatalf("pdf: %d %v", rec.Code, rec.Header())
+	}
+	if r := <-a.done; r.err != nil || !bytes.Equal(r.out, rec.Body.Bytes()) {
+		t.Fatalf("rendered %v", r.err)
+	}
+	if l := <-a.langs; l != "fr" {
+		t.Fatalf("rendered in %s", l)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/testutil/testdb"
+	"github.com/doligo/doligo/internal/usecase"
 )
 
 var invoicesAndDownPayments = []domain.DocType{domain.DocInvoice, domain.DocCreditNote, domain.DocDownPayment}
@@ -290,6 +291,43 @@ func TestConcurrentDownPaymentsNeverExceedTheOrder(t *testing.T) {
 			}
 			if got := e.count(t, "commercial_documents"); got != 1+4 { // the order and its 4 down payments
 				t.Fatalf("%d documents", got)
+			}
+		})
+	}
+}
+
+// A down payment is archived and e-mailed like an invoice: its validation
+// enqueues the rendering, the job archives its PDF, sending it uses the
+// invoice template with the PDF attached.
+func TestDownPaymentIsArchivedAndSent(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			e := newArchiveEnv(t, d)
+			ctx := context.Background()
+			o := e.order(t)
+			dp := e.validated(t, invoicesAndDownPayments, e.downPayment(t, o.ID, domain.DownPaymentInput{Amount: numPtr("40")}))
+			jobs := renderJobs(t, e.db, dp)
+			if len(jobs) != 1 {
+				t.Fatalf("%d pdf.render jobs", len(jobs))
+			}
+			if err := e.archive.RenderJob(ctx, jobs[0]); err != nil {
+				t.Fatal(err)
+			}
+			if files := e.files(t, dp); len(files) != 1 || files[0].OwnerType != domain.DocDownPayment {
+				t.Fatalf("archived %+v", files)
+			}
+			id, err := e.archive.Send(ctx, invoicesAndDownPayments, dp.ID, domain.SendDocument{To: []string{"billing@acme.test"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var payload string
+			if err := e.db.Gorm.Table("jobs").Where("id = ?", id).Pluck("payload", &payload).Error; err != nil {
+				t.Fatal(err)
+			}
+			p := decode[domain.EmailPayload](t, []byte(payload))
+			if p.Template != usecase.EmailTemplateInvoice || len(p.Attachments) != 1 || p.Attachments[0].Document != "down_payment" ||
+				p.Attachments[0].ID != dp.ID || p.Data["total"] != "40.00" {
+				t.Fatalf("e-mail %+v", p)
 			}
 		})
 	}
