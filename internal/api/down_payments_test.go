@@ -97,6 +97,14 @@ func TestDownPaymentAPI(t *testing.T) {
 			if got := a.json(t, http.StatusOK, "GET", "/api/v1/invoices?type=down_payment", ""); got["total"] != float64(1) {
 				t.Fatalf("list %v", got)
 			}
+			// Its lines are the order's; its note may change.
+			if f := wantProblem(t, a.call("PATCH", "/api/v1/invoices/"+id(dp), `{"lines": [{"description": "x", "qty": 1, "unit_price": 1, "vat_rate": 0}]}`),
+				422, "validation"); strings.Join(f, " ") != "lines" {
+				t.Fatalf("lines of a down payment: %v", f)
+			}
+			if got := a.json(t, http.StatusOK, "PATCH", "/api/v1/invoices/"+id(dp), `{"note": "Deposit"}`); got["note"] != "Deposit" || got["total_gross"] != "51.83" {
+				t.Fatalf("note %v", got)
+			}
 			dp = a.json(t, http.StatusOK, "POST", "/api/v1/invoices/"+id(dp)+"/validate", "")
 			if !strings.HasPrefix(dp["ref"].(string), "AC") || dp["status"] != "validated" {
 				t.Fatalf("validated %v", dp)

@@ -250,7 +250,11 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 		if err := d.Can(domain.ActDelete); err != nil {
 			return err
 		}
-		if d.SourceID != 0 { // the proposal (order) it was made from can be converted again
+		// The proposal (order) it was made from can be converted again. A
+		// down payment gives its order nothing back, and must not lock it
+		// after itself: the final invoice's conversion locks order → down
+		// payments (down_payments.go).
+		if d.SourceID != 0 && d.Type != domain.DocDownPayment {
 			src, err := r.Documents.Lock(ctx, d.SourceID)
 			if err != nil {
 				return err
