@@ -295,6 +295,9 @@ func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, 
 				return nil, err
 			}
 		}
+		if err := checkDownPaymentValidation(ctx, r, d); err != nil {
+			return nil, err
+		}
 		mask := s.masks[d.Type]
 		n, err := r.Numbering.Next(ctx, string(d.Type), mask.Period(d.Date))
 		if err != nil {

@@ -20,7 +20,9 @@ import (
 //     down-payment-deducted): the customer would get it back twice; credit
 //     the final invoice in full first;
 //   - a credit note of a down payment reduces what is deducted (by its net
-//     at each rate), so one credited in full is not deducted.
+//     at each rate), so one credited in full is not deducted;
+//   - a down payment is validated only while its order can take one: once
+//     the order is invoiced, a draft left behind (not deducted) cannot be.
 //
 // Locks: order → its down payments in ascending id (down payment, final
 // invoice); a credit note's validation takes credit note → down payment. No
@@ -145,6 +147,24 @@ func deductedBy(ctx context.Context, r domain.Repositories, downPaymentID int64)
 		}
 	}
 	return nil, nil
+}
+
+// checkDownPaymentValidation refuses to validate a down payment whose order
+// can no longer take one (it has been invoiced): its final invoice, drafted
+// while the down payment was a draft, does not deduct it, so the customer
+// would pay it twice. The order is read, not locked (locks go order → down
+// payment): a final invoice drafted concurrently either committed before
+// (the order reads invoiced: 409) or waits for this down payment's lock and
+// then sees it validated, and deducts it.
+func checkDownPaymentValidation(ctx context.Context, r domain.Repositories, dp *domain.Document) error {
+	if dp.Type != domain.DocDownPayment || dp.SourceID == 0 {
+		return nil
+	}
+	order, err := r.Documents.Get(ctx, dp.SourceID)
+	if err != nil {
+		return err
+	}
+	return order.Can(domain.ActDownPayment)
 }
 
 // checkDownPaymentCredit refuses to credit a down payment that an invoice

@@ -145,9 +145,16 @@ func TestDownPaymentsAndTheFinalInvoice(t *testing.T) {
 			if stored.Lines[2].Description != "Deduction of down payment "+dp1.Ref {
 				t.Fatalf("deduction line %q", stored.Lines[2].Description)
 			}
-			// The order is invoiced: no more down payments.
+			// The order is invoiced: no more down payments, and the draft left
+			// behind (not deducted) cannot be validated any more.
 			if _, err := e.docs.DownPayment(ctx, e.actor, o.ID, domain.DownPaymentInput{Percent: numPtr("1")}); conflictCode(err) != "illegal-transition" {
 				t.Fatalf("invoiced order: %v", err)
+			}
+			if _, err := e.docs.Validate(ctx, e.actor, invoicesAndDownPayments, dp3.ID, 0); conflictCode(err) != "illegal-transition" {
+				t.Fatalf("validating a down payment of an invoiced order: %v", err)
+			}
+			if err := e.docs.Delete(ctx, invoicesAndDownPayments, dp3.ID); err != nil {
+				t.Fatal(err)
 			}
 			inv = e.validated(t, invoicesAndDownPayments, inv)
 			if !inv.TotalGross.Equal(num("48.76")) { // 141.08 − 42.32 − 50.00
