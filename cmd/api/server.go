@@ -84,6 +84,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	}, append(authRoutes,
 		api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock),
 		api.NewThirdPartyRoutes(thirdParties), api.NewDocumentRoutes(documents),
+		api.NewDownPaymentRoutes(documents),
 		api.NewPurchaseRoutes(documents, purchase), api.NewSupplierInvoiceRoutes(documents),
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),

@@ -107,6 +107,8 @@ type lineResponse struct {
 	TotalNet        string `json:"total_net"`
 	TotalVAT        string `json:"total_vat"`
 	TotalGross      string `json:"total_gross"`
+	// DownPaymentID names the down payment a final invoice's deduction line deducts.
+	DownPaymentID *int64 `json:"down_payment_id,omitempty"`
 }
 
 type vatResponse struct {
@@ -172,6 +174,7 @@ func toDocumentResponse(d *domain.Document) documentResponse {
 			Qty: Qty(l.Qty), UnitPrice: unitPrice(l.UnitPrice, d.Currency),
 			DiscountPercent: Qty(l.DiscountPercent), VATRate: Qty(l.VATRate),
 			TotalNet: money(l.TotalNet), TotalVAT: money(l.TotalVAT), TotalGross: money(l.TotalGross),
+			DownPaymentID: optPositive(l.DownPaymentID),
 		}
 	}
 	for _, v := range d.VATBreakdown() {
@@ -268,8 +271,9 @@ var (
 	}
 	// Credit notes live under /invoices, as in Dolibarr: same lifecycle and
 	// payments (refunds), their own numbering; they are made from an invoice.
+	// Down-payment invoices too (made from an order, down_payments.go).
 	invoicesResource = docResource{
-		path: "/invoices", entity: "invoice", types: []domain.DocType{domain.DocInvoice, domain.DocCreditNote}, creates: domain.DocInvoice,
+		path: "/invoices", entity: "invoice", types: []domain.DocType{domain.DocInvoice, domain.DocCreditNote, domain.DocDownPayment}, creates: domain.DocInvoice,
 		read: domain.PermInvoicesRead, write: domain.PermInvoicesWrite, validate: domain.PermInvoicesValidate,
 	}
 )

@@ -28,7 +28,7 @@ const (
 // DocTypes lists every document type, in the order of the commercial chain,
 // the sales side first.
 func DocTypes() []DocType {
-	return []DocType{DocProposal, DocOrder, DocInvoice, DocCreditNote, DocPurchaseOrder, DocSupplierInvoice, DocSupplierCreditNote}
+	return []DocType{DocProposal, DocOrder, DocInvoice, DocCreditNote, DocDownPayment, DocPurchaseOrder, DocSupplierInvoice, DocSupplierCreditNote}
 }
 
 // DocStatus is the lifecycle state of a document.
@@ -64,6 +64,8 @@ const (
 	ActUnpay      Action = "delete a payment of"
 	ActCancel     Action = "cancel"
 	ActReceive    Action = "receive goods of"
+	// ActDownPayment draws a down-payment invoice on an order (down_payment.go).
+	ActDownPayment Action = "take a down payment on"
 )
 
 var (
@@ -82,7 +84,8 @@ var lifecycle = map[DocType]map[Action][]DocStatus{
 	},
 	DocOrder: {
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
-		ActInvoice: {StatusValidated},
+		ActInvoice:     {StatusValidated},
+		ActDownPayment: {StatusValidated},
 	},
 	DocInvoice: {
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
@@ -91,6 +94,10 @@ var lifecycle = map[DocType]map[Action][]DocStatus{
 	DocCreditNote: {
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
 		ActPay: settling, ActUnpay: settling,
+	},
+	DocDownPayment: {
+		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
+		ActCreditNote: settling, ActPay: settling, ActUnpay: settling,
 	},
 	// A validated purchase order has received nothing (the first reception
 	// makes it partially_received), so it can be cancelled; once goods came
@@ -117,7 +124,7 @@ func (t DocType) Statuses() []DocStatus {
 		return []DocStatus{StatusDraft, StatusValidated, StatusAccepted, StatusRefused, StatusOrdered}
 	case DocOrder:
 		return []DocStatus{StatusDraft, StatusValidated, StatusInvoiced}
-	case DocInvoice, DocCreditNote, DocSupplierInvoice, DocSupplierCreditNote:
+	case DocInvoice, DocCreditNote, DocDownPayment, DocSupplierInvoice, DocSupplierCreditNote:
 		return []DocStatus{StatusDraft, StatusValidated, StatusPaid}
 	case DocPurchaseOrder:
 		return []DocStatus{StatusDraft, StatusValidated, StatusPartiallyReceived, StatusReceived, StatusCancelled}
@@ -155,6 +162,9 @@ type Line struct {
 	// QtyReceived is what receptions brought in of a purchase order line;
 	// zero on every other document.
 	QtyReceived decimal.Decimal
+	// DownPaymentID, on a final invoice, marks a deduction line: the
+	// down-payment invoice it deducts (down_payment.go); 0 on every other line.
+	DownPaymentID int64
 }
 
 // compute sets the line's totals by the rounding rule of docs/architecture.md:
@@ -303,6 +313,8 @@ func article(t DocType) string {
 		return "an " + string(t)
 	case DocCreditNote:
 		return "a credit note"
+	case DocDownPayment:
+		return "a down-payment invoice"
 	case DocPurchaseOrder:
 		return "a purchase order"
 	case DocSupplierInvoice:
@@ -419,6 +431,7 @@ func (d *Document) Edit(p DraftPatch) error {
 		return err
 	}
 	v := &ValidationError{}
+	d.checkDownPaymentPatch(v, p)
 	if p.ThirdPartyID != nil {
 		if *p.ThirdPartyID <= 0 {
 			v.Add(d.Type.PartyField(), "must be greater than 0")
@@ -449,7 +462,9 @@ func (d *Document) Edit(p DraftPatch) error {
 		d.Note = *p.Note
 	}
 	if p.Lines != nil {
-		d.Lines = buildLines(v, *p.Lines)
+		// Deduction lines are not the client's to write (their prices are
+		// negative): they stay, after the new lines.
+		d.Lines = append(buildLines(v, *p.Lines), d.deductionLines()...)
 	}
 	d.checkHeader(v)
 	if len(v.Fields) == 0 {
@@ -527,6 +542,7 @@ var conversions = map[conversion]struct {
 	{ActOrder, DocProposal}:             {DocOrder, StatusOrdered},
 	{ActInvoice, DocOrder}:              {DocInvoice, StatusInvoiced},
 	{ActCreditNote, DocInvoice}:         {DocCreditNote, ""},
+	{ActCreditNote, DocDownPayment}:     {DocCreditNote, ""},
 	{ActCreditNote, DocSupplierInvoice}: {DocSupplierCreditNote, ""},
 }
 
@@ -606,6 +622,9 @@ type DocumentReader interface {
 	// credit notes (customer or supplier) made from the invoice, excluding
 	// the one being validated.
 	CreditedTotal(ctx context.Context, invoiceID, excludeID int64) (decimal.Decimal, error)
+	// DeductingInvoices returns the ids of the invoices (drafts included)
+	// having a deduction line of the down payment, in ascending order.
+	DeductingInvoices(ctx context.Context, downPaymentID int64) ([]int64, error)
 }
 
 // DocumentRepository stores documents with their lines.

@@ -155,14 +155,15 @@ func TestLifecycle(t *testing.T) {
 			StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActAccept, ActRefuse},
 			StatusAccepted: {ActOrder},
 		},
-		DocOrder:              {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActInvoice}},
+		DocOrder:              {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActInvoice, ActDownPayment}},
 		DocInvoice:            {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActCreditNote, ActPay, ActUnpay}, StatusPaid: {ActCreditNote, ActPay, ActUnpay}},
 		DocCreditNote:         {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActPay, ActUnpay}, StatusPaid: {ActPay, ActUnpay}},
+		DocDownPayment:        {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActCreditNote, ActPay, ActUnpay}, StatusPaid: {ActCreditNote, ActPay, ActUnpay}},
 		DocSupplierInvoice:    {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActCreditNote, ActPay, ActUnpay}, StatusPaid: {ActCreditNote, ActPay, ActUnpay}},
 		DocSupplierCreditNote: {StatusDraft: {ActEdit, ActDelete, ActValidate}, StatusValidated: {ActPay, ActUnpay}, StatusPaid: {ActPay, ActUnpay}},
 		DocPurchaseOrder:      {StatusDraft: {ActEdit, ActDelete, ActValidate}}, // cancel and receive: purchasing_test.go
 	}
-	actions := []Action{ActEdit, ActDelete, ActValidate, ActAccept, ActRefuse, ActOrder, ActInvoice, ActCreditNote, ActPay, ActUnpay}
+	actions := []Action{ActEdit, ActDelete, ActValidate, ActAccept, ActRefuse, ActOrder, ActInvoice, ActCreditNote, ActPay, ActUnpay, ActDownPayment}
 	statuses := []DocStatus{StatusDraft, StatusValidated, StatusAccepted, StatusRefused, StatusOrdered, StatusInvoiced, StatusPaid}
 	for _, typ := range DocTypes() {
 		for _, st := range statuses {

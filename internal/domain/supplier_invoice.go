@@ -45,7 +45,7 @@ func (t DocType) RendersPDF() bool {
 // and is paid when nothing is.
 func (t DocType) settles() bool {
 	switch t {
-	case DocInvoice, DocCreditNote, DocSupplierInvoice, DocSupplierCreditNote:
+	case DocInvoice, DocCreditNote, DocDownPayment, DocSupplierInvoice, DocSupplierCreditNote:
 		return true
 	}
 	return false

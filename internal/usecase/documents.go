@@ -263,7 +263,11 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 		if err := d.Can(domain.ActDelete); err != nil {
 			return err
 		}
-		if d.SourceID != 0 { // the proposal (order) it was made from can be converted again
+		// The proposal (order) it was made from can be converted again. A
+		// down payment gives its order nothing back, and must not lock it
+		// after itself: the final invoice's conversion locks order → down
+		// payments (down_payments.go).
+		if d.SourceID != 0 && d.Type != domain.DocDownPayment {
 			src, err := r.Documents.Lock(ctx, d.SourceID)
 			if err != nil {
 				return err
@@ -311,6 +315,9 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 			return nil, err
 		}
 	}
+	if err := checkDownPaymentValidation(ctx, r, d); err != nil {
+		return nil, err
+	}
 	mask := s.masks[d.Type]
 	n, err := r.Numbering.Next(ctx, string(d.Type), mask.Period(d.Date))
 	if err != nil {
@@ -348,7 +355,10 @@ func checkCreditNote(ctx context.Context, r domain.Repositories, cn *domain.Docu
 	if err != nil {
 		return err
 	}
-	return cn.CheckCredit(inv, credited)
+	if err := cn.CheckCredit(inv, credited); err != nil {
+		return err
+	}
+	return checkDownPaymentCredit(ctx, r, inv)
 }
 
 // Accept records the customer's signature of a validated proposal.
@@ -376,11 +386,12 @@ func (s *DocumentService) transition(ctx context.Context, id int64, move func(*d
 	})
 }
 
-// convertFrom is the resource each conversion starts from.
-var convertFrom = map[domain.Action]domain.DocType{
-	domain.ActOrder:      domain.DocProposal,
-	domain.ActInvoice:    domain.DocOrder,
-	domain.ActCreditNote: domain.DocInvoice,
+// convertFrom is the types each conversion starts from: a credit note is
+// made of an invoice or of a down-payment invoice.
+var convertFrom = map[domain.Action][]domain.DocType{
+	domain.ActOrder:      {domain.DocProposal},
+	domain.ActInvoice:    {domain.DocOrder},
+	domain.ActCreditNote: {domain.DocInvoice, domain.DocDownPayment},
 }
 
 // Convert makes the next document of the chain from document id — an order
@@ -395,13 +406,13 @@ func (s *DocumentService) Convert(ctx context.Context, actor domain.Principal, a
 // SupplierCreditNote drafts a supplier credit note of the whole supplier
 // invoice id (validated or paid), as Convert does for a customer invoice.
 func (s *DocumentService) SupplierCreditNote(ctx context.Context, actor domain.Principal, id int64) (*domain.Document, error) {
-	return s.convert(ctx, actor, domain.ActCreditNote, domain.DocSupplierInvoice, id)
+	return s.convert(ctx, actor, domain.ActCreditNote, []domain.DocType{domain.DocSupplierInvoice}, id)
 }
 
-func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a domain.Action, from domain.DocType, id int64) (*domain.Document, error) {
+func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a domain.Action, from []domain.DocType, id int64) (*domain.Document, error) {
 	now, today := stamp(s.now()), s.today()
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
-		src, err := lockOf(ctx, r, []domain.DocType{from}, id)
+		src, err := lockOf(ctx, r, from, id)
 		if err != nil {
 			return nil, err
 		}
@@ -412,6 +423,11 @@ func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a
 		}
 		if err := s.dueByTerms(ctx, r.Readers(), n); err != nil {
 			return nil, err
+		}
+		if a == domain.ActInvoice { // the order's final invoice
+			if err := deductDownPayments(ctx, r, src, n); err != nil {
+				return nil, err
+			}
 		}
 		n.CreatedAt, n.UpdatedAt = now, now
 		if err := r.Documents.Create(ctx, n); err != nil {

@@ -20,7 +20,7 @@ const (
 var emailTemplates = map[domain.DocType]string{
 	domain.DocProposal: EmailTemplateProposal, domain.DocOrder: EmailTemplateOrder,
 	domain.DocInvoice: EmailTemplateInvoice, domain.DocCreditNote: EmailTemplateCreditNote,
-	domain.DocPurchaseOrder: EmailTemplatePurchaseOrder,
+	domain.DocPurchaseOrder: EmailTemplatePurchaseOrder, domain.DocDownPayment: EmailTemplateInvoice,
 }
 
 // emailData is what the template of a sent document is filled with. Amounts
@@ -45,7 +45,7 @@ func (s *ArchiveService) emailData(ctx context.Context, r domain.Repositories, d
 	if d.DueDate != nil {
 		data["due_date"] = d.DueDate.Format(time.DateOnly)
 	}
-	if d.Type != domain.DocInvoice && d.Type != domain.DocCreditNote {
+	if d.Type != domain.DocInvoice && d.Type != domain.DocCreditNote && d.Type != domain.DocDownPayment {
 		return data, nil
 	}
 	due := d.AmountDue()

@@ -28,6 +28,7 @@ func (c *Config) numberMasks() []struct {
 		{"NUMBER_MASK_RECEPTION", c.NumberMaskReception, "", true},
 		{"NUMBER_MASK_SUPPLIER_INVOICE", c.NumberMaskSupplierInvoice, domain.DocSupplierInvoice, true},
 		{"NUMBER_MASK_SUPPLIER_CREDIT_NOTE", c.NumberMaskSupplierCreditNote, domain.DocSupplierCreditNote, true},
+		{"NUMBER_MASK_DOWN_PAYMENT", c.NumberMaskDownPayment, domain.DocDownPayment, true},
 		{"THIRDPARTY_CODE_MASK", c.ThirdPartyCodeMask, "", false},
 	}
 }

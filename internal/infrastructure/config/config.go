@@ -104,6 +104,8 @@ type Config struct {
 	// Supplier invoices and supplier credit notes.
 	NumberMaskSupplierInvoice    string `envconfig:"NUMBER_MASK_SUPPLIER_INVOICE" default:"SI{yy}{mm}-{0000}"`
 	NumberMaskSupplierCreditNote string `envconfig:"NUMBER_MASK_SUPPLIER_CREDIT_NOTE" default:"SA{yy}{mm}-{0000}"`
+	// Down-payment invoices drawn on orders (Dolibarr's "acomptes": AC).
+	NumberMaskDownPayment string `envconfig:"NUMBER_MASK_DOWN_PAYMENT" default:"AC{yy}{mm}-{0000}"`
 
 	CompanyName    string `envconfig:"COMPANY_NAME" default:"Dolibarr-Go"`
 	CompanyAddress string `envconfig:"COMPANY_ADDRESS"`

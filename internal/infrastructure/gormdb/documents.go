@@ -60,6 +60,7 @@ type documentLineModel struct {
 	TotalVAT        decimal.Decimal `gorm:"column:total_vat"`
 	TotalGross      decimal.Decimal `gorm:"column:total_gross"`
 	QtyReceived     decimal.Decimal // purchase order lines: what receptions brought in
+	DownPaymentID   *int64          // deduction lines of a final invoice: the down payment deducted
 }
 
 func (documentLineModel) TableName() string { return "commercial_document_lines" }
@@ -140,6 +141,9 @@ func (m documentLineModel) line() domain.Line {
 	if m.ProductID != nil {
 		l.ProductID = *m.ProductID
 	}
+	if m.DownPaymentID != nil {
+		l.DownPaymentID = *m.DownPaymentID
+	}
 	return l
 }
 
@@ -178,6 +182,7 @@ func (r *documentRepo) insertLines(ctx context.Context, d *domain.Document) erro
 			DocumentID: d.ID, LineNo: i + 1, ProductID: optID(l.ProductID), Description: l.Description,
 			Qty: l.Qty, UnitPrice: l.UnitPrice, DiscountPercent: l.DiscountPercent, VATRate: l.VATRate,
 			TotalNet: l.TotalNet, TotalVAT: l.TotalVAT, TotalGross: l.TotalGross, QtyReceived: l.QtyReceived,
+			DownPaymentID: optID(l.DownPaymentID),
 		}
 	}
 	if err := r.db.WithContext(ctx).Create(&rows).Error; err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -131,18 +132,22 @@ func (d reportDialect) upTo(col string, t time.Time) (string, []any) {
 	return col + " < " + d.date(), []any{day(t.AddDate(0, 0, 1))}
 }
 
-// salesWhere selects the sales of a period: validated or paid invoices and
-// credit notes of one currency dated from q.From to q.To included.
+// salesWhere selects the sales of a period: validated or paid invoices,
+// down-payment invoices and credit notes of one currency dated from q.From
+// to q.To included. A down payment is a sale when it is invoiced; the final
+// invoice that deducts it counts only the rest, so the two add up to the
+// order.
 func (d reportDialect) salesWhere(q domain.SalesPeriodQuery) (string, []any) {
 	to, toArgs := d.upTo("d.doc_date", q.To)
-	return `d.doc_type IN ('invoice', 'credit_note') AND d.status IN ('validated', 'paid')
+	return `d.doc_type IN ('invoice', 'down_payment', 'credit_note') AND d.status IN ('validated', 'paid')
 		AND d.currency = ? AND d.doc_date >= ` + d.date() + ` AND ` + to,
 		append([]any{q.Currency, day(q.From)}, toArgs...)
 }
 
-// counts are the numbers of invoices and credit notes among the rows.
+// counts are the numbers of invoices (down payments included) and credit
+// notes among the rows.
 func (d reportDialect) counts() string {
-	return d.sum("CASE WHEN d.doc_type = 'invoice' THEN 1 ELSE 0 END") + ", " +
+	return d.sum("CASE WHEN d.doc_type IN ('invoice', 'down_payment') THEN 1 ELSE 0 END") + ", " +
 		d.sum("CASE WHEN d.doc_type = 'credit_note' THEN 1 ELSE 0 END")
 }
 
@@ -225,7 +230,7 @@ func (r *SalesReports) TopCustomers(ctx context.Context, q domain.TopCustomersQu
 // q.AsOf. A validated credit note's refund due subtracts, in the bucket of
 // the invoice it credits. Customers whose amounts cancel out are left out.
 func (r *SalesReports) ReceivablesAging(ctx context.Context, q domain.AgingQuery) iter.Seq2[domain.CustomerAging, error] {
-	return aging(ctx, r.db, r.d, domain.DocInvoice, domain.DocCreditNote, q)
+	return aging(ctx, r.db, r.d, domain.DocInvoice, domain.DocCreditNote, q, domain.DocDownPayment)
 }
 
 // aging streams, per third party (by name), what is still due on validated
@@ -234,7 +239,9 @@ func (r *SalesReports) ReceivablesAging(ctx context.Context, q domain.AgingQuery
 // of type credit subtracts, in the bucket of the invoice it credits. Third
 // parties whose amounts cancel out are left out. Receivables and payables
 // are the same report over the two sides' documents.
-func aging(ctx context.Context, db *sql.DB, d reportDialect, invoice, credit domain.DocType, q domain.AgingQuery) iter.Seq2[domain.CustomerAging, error] {
+//
+// more are other types owed like invoices (down payments on the sales side).
+func aging(ctx context.Context, db *sql.DB, d reportDialect, invoice, credit domain.DocType, q domain.AgingQuery, more ...domain.DocType) iter.Seq2[domain.CustomerAging, error] {
 	// Days are counted from the due date (the invoice's, for a credit note),
 	// else the document date.
 	days := d.daysSince("COALESCE(s.due_date, d.due_date, d.doc_date)")
@@ -247,12 +254,16 @@ func aging(ctx context.Context, db *sql.DB, d reportDialect, invoice, credit dom
 				` + d.signed("d.total_gross", credit) + ` AS gross, ` + d.signed("d.amount_paid", credit) + ` AS paid
 			FROM commercial_documents d
 			LEFT JOIN commercial_documents s ON s.id = d.source_id AND d.doc_type = ?
-			WHERE d.doc_type IN (?, ?) AND d.status = 'validated'
+			WHERE d.doc_type IN (?, ?` + strings.Repeat(", ?", len(more)) + `) AND d.status = 'validated'
 				AND d.currency = ? AND ` + asOf + `
 		) a JOIN thirdparties t ON t.id = a.thirdparty_id
 		` + d.groupBy("1, 2, 3, 4") + `
 		ORDER BY 2, 1, 4`
-	args := append([]any{day(q.AsOf), string(credit), string(invoice), string(credit), q.Currency}, asOfArgs...)
+	args := []any{day(q.AsOf), string(credit), string(invoice), string(credit)}
+	for _, t := range more {
+		args = append(args, string(t))
+	}
+	args = append(append(args, q.Currency), asOfArgs...)
 	rows := foldRuns(ctx, db, d.bind(query), args,
 		func(rows *sql.Rows) (int64, domain.CustomerAging, error) {
 			var (

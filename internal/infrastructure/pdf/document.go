@@ -21,11 +21,13 @@ const (
 	CreditNote Kind = "credit_note"
 	// PurchaseOrder is addressed to a supplier and carries no payment terms.
 	PurchaseOrder Kind = "purchase_order"
+	// DownPayment is an invoice for part of an order, paid in advance.
+	DownPayment Kind = "down_payment"
 )
 
 func (k Kind) valid() bool {
 	switch k {
-	case Proposal, Order, Invoice, CreditNote, PurchaseOrder:
+	case Proposal, Order, Invoice, CreditNote, PurchaseOrder, DownPayment:
 		return true
 	}
 	return false
@@ -45,7 +47,7 @@ func (k Kind) partyLabel() string {
 func (k Kind) hasPaymentTerms() bool { return k != PurchaseOrder }
 
 // hasPayments tells whether the document has amounts paid and due to print.
-func (k Kind) hasPayments() bool { return k == Invoice || k == CreditNote }
+func (k Kind) hasPayments() bool { return k == Invoice || k == CreditNote || k == DownPayment }
 
 // Document is what gets printed: a plain view filled by the caller from the
 // domain entity and the configuration. The renderer computes nothing that
@@ -90,6 +92,9 @@ type Line struct {
 	DiscountPercent decimal.Decimal
 	VATRate         decimal.Decimal // percent: 20 means 20 %
 	Net, VAT, Gross decimal.Decimal
+	// Wording, when set, is printed in the document's language instead of
+	// Description (down payments and their deductions, wording.go).
+	Wording *Wording
 }
 
 // VATAmount is one rate of the VAT breakdown.

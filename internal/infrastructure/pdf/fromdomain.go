@@ -31,6 +31,7 @@ func FromDomain(d *domain.Document, customer *domain.ThirdParty, company Party, 
 			Description: l.Description, Qty: l.Qty, UnitPrice: l.UnitPrice,
 			DiscountPercent: l.DiscountPercent, VATRate: l.VATRate,
 			Net: l.TotalNet, VAT: l.TotalVAT, Gross: l.TotalGross,
+			Wording: wordingOf(d, l),
 		})
 	}
 	for _, v := range d.VATBreakdown() {

@@ -562,7 +562,7 @@ func (r *renderer) lineRows(ln Line, bg *props.Color) []sizedRow {
 	s := style{size: 8, color: &ink}
 	num := s
 	num.align = align.Right
-	desc := r.regular.wrap(ln.Description, s.size, colWidth(tableCols[0].size)-2*padX)
+	desc := r.regular.wrap(r.lineText(ln), s.size, colWidth(tableCols[0].size)-2*padX)
 
 	var out []sizedRow
 	for start := 0; start < len(desc); start += maxLinesPerRow {

@@ -1,0 +1,3 @@
+ALTER TABLE commercial_document_lines DROP FOREIGN KEY fk_commercial_document_lines_down_payment;
+DROP INDEX ix_commercial_document_lines_down_payment ON commercial_document_lines;
+ALTER TABLE commercial_document_lines DROP COLUMN down_payment_id;

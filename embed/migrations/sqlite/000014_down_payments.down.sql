@@ -1,0 +1,2 @@
+DROP INDEX ix_commercial_document_lines_down_payment;
+ALTER TABLE commercial_document_lines DROP COLUMN down_payment_id;
