@@ -15,12 +15,12 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// RenderPDF writes a document, addressed to its customer, as a PDF in a
-// language (a tag or an Accept-Language value, which the renderer negotiates
+// RenderPDF writes a document, addressed to its customer (and the contact in
+// links), naming the document it was made from, as a PDF in a language (a tag or an Accept-Language value, which the renderer negotiates
 // to the closest one it has). Once ctx is done it must return ctx's error and
 // no bytes: a client that hangs up stops the rendering. Both mains pass
 // infrastructure/pdf.Renderer's Render.
-type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error)
+type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, links domain.DocumentLinks, lang string) ([]byte, error)
 
 // EmailTemplateInvoice is the e-mail template of a sent invoice (or credit
 // note): embed/templates/email/<lang>/invoice.*.
@@ -264,7 +264,11 @@ func (s *ArchiveService) renderFile(ctx context.Context, d *domain.Document, cus
 	if s.render == nil {
 		return nil, errors.New("this process renders no PDFs")
 	}
-	out, err := s.render(ctx, d, customer, lang)
+	links, err := s.links(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.render(ctx, d, customer, links, lang)
 	if err != nil {
 		return nil, fmt.Errorf("render %s %d: %w", d.Type, d.ID, err)
 	}

@@ -25,7 +25,7 @@ import (
 // attachment is shows which rendering made it.
 type countingRenderer struct{ n atomic.Int64 }
 
-func (r *countingRenderer) render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
+func (r *countingRenderer) render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, _ domain.DocumentLinks, lang string) ([]byte, error) {
 	return fmt.Appendf(nil, "%%PDF-fake %s %s %s #%d", d.DisplayRef(), customer.Name, lang, r.n.Add(1)), ctx.Err()
 }
 

@@ -33,6 +33,9 @@ type DocumentOptions struct {
 	Stock DocumentStockMover
 	// Now is the clock; time.Now when nil. Dates ("today") are in UTC.
 	Now func() time.Time
+	// MaxLines is the most lines a document may hold
+	// (DOLIGO_MAX_DOCUMENT_LINES); 0: domain.DefaultMaxLines.
+	MaxLines int
 }
 
 // DocumentService runs the commercial chain: proposals, orders, invoices and
@@ -44,6 +47,7 @@ type DocumentService struct {
 	currency string
 	stock    DocumentStockMover
 	now      func() time.Time
+	maxLines int
 }
 
 // NewDocumentService returns a DocumentService writing through uow.
@@ -60,7 +64,10 @@ func NewDocumentService(uow domain.UnitOfWork, opt DocumentOptions) *DocumentSer
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &DocumentService{uow: uow, masks: opt.Masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now}
+	if opt.MaxLines <= 0 {
+		opt.MaxLines = domain.DefaultMaxLines
+	}
+	return &DocumentService{uow: uow, masks: opt.Masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now, maxLines: opt.MaxLines}
 }
 
 // today is the current date, midnight UTC.
@@ -97,6 +104,10 @@ func (s *DocumentService) Create(ctx context.Context, actor domain.Principal, t 
 // several purchase orders in one).
 func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, actor domain.Principal, t domain.DocType, in domain.DraftInput) (*domain.Document, error) {
 	now, today := stamp(s.now()), s.today()
+	if err := s.checkLineCount(len(in.Lines)); err != nil {
+		return nil, err
+	}
+	in.MaxLines = s.maxLines
 	lines := slices.Clone(in.Lines)
 	v := &domain.ValidationError{}
 	if err := fillProductLines(ctx, r, "lines", lines, v); err != nil {
@@ -108,6 +119,9 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 		return nil, err
 	}
 	if err := checkThirdParty(ctx, r, d); err != nil {
+		return nil, err
+	}
+	if err := checkContact(ctx, r, d); err != nil {
 		return nil, err
 	}
 	d.CreatedAt, d.UpdatedAt = now, now
@@ -201,6 +215,7 @@ func (s *DocumentService) List(ctx context.Context, f domain.DocumentFilter, q d
 // Edit changes a draft; Lines, when given, replace every line.
 func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id int64, p domain.DraftPatch) (*domain.Document, error) {
 	now := stamp(s.now())
+	p.MaxLines = s.maxLines
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
 		d, err := lockOf(ctx, r, types, id)
 		if err != nil {
@@ -208,6 +223,11 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 		}
 		if err := d.Can(domain.ActEdit); err != nil {
 			return nil, err // a validated document is a conflict whatever the patch says
+		}
+		if p.Lines != nil {
+			if err := s.checkLineCount(len(*p.Lines)); err != nil {
+				return nil, err
+			}
 		}
 		v := &domain.ValidationError{}
 		if p.Lines != nil {
@@ -222,6 +242,11 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 		}
 		if p.ThirdPartyID != nil {
 			if err := checkThirdParty(ctx, r, d); err != nil {
+				return nil, err
+			}
+		}
+		if p.ThirdPartyID != nil || p.ContactID != nil {
+			if err := checkContact(ctx, r, d); err != nil {
 				return nil, err
 			}
 		}

@@ -42,13 +42,15 @@ type Config struct {
 	HTTPReadTimeout       time.Duration `envconfig:"HTTP_READ_TIMEOUT" default:"30s"`
 	HTTPWriteTimeout      time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"45s"`
 	HTTPIdleTimeout       time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"120s"`
-	HTTPBodyLimit         string        `envconfig:"HTTP_BODY_LIMIT" default:"2M"`
-	HTTPMaxHeaderBytes    string        `envconfig:"HTTP_MAX_HEADER_BYTES" default:"64K"`
-	IdempotencyTTL        time.Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h"`
-	TrustedProxies        []string      `envconfig:"TRUSTED_PROXIES"`
-	MetricsToken          string        `envconfig:"METRICS_TOKEN"`
-	PDFMaxConcurrent      int           `envconfig:"PDF_MAX_CONCURRENT" default:"4"`
-	PDFQueueWait          time.Duration `envconfig:"PDF_QUEUE_WAIT" default:"2s"`
+	// HTTPBodyLimit takes a document of DOLIGO_MAX_DOCUMENT_LINES lines:
+	// 5,000 lines with descriptions of a few hundred characters are 1–3 MB.
+	HTTPBodyLimit      string        `envconfig:"HTTP_BODY_LIMIT" default:"8M"`
+	HTTPMaxHeaderBytes string        `envconfig:"HTTP_MAX_HEADER_BYTES" default:"64K"`
+	IdempotencyTTL     time.Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h"`
+	TrustedProxies     []string      `envconfig:"TRUSTED_PROXIES"`
+	MetricsToken       string        `envconfig:"METRICS_TOKEN"`
+	PDFMaxConcurrent   int           `envconfig:"PDF_MAX_CONCURRENT" default:"4"`
+	PDFQueueWait       time.Duration `envconfig:"PDF_QUEUE_WAIT" default:"2s"`
 
 	JWTSecret        string        `envconfig:"JWT_SECRET"`
 	JWTIssuer        string        `envconfig:"JWT_ISSUER" default:"doligo"`
@@ -90,6 +92,7 @@ type Config struct {
 	DefaultWarehouseID int64  `envconfig:"DEFAULT_WAREHOUSE_ID" default:"0"`
 
 	DefaultCurrency      string `envconfig:"DEFAULT_CURRENCY" default:"EUR"`
+	MaxDocumentLines     int    `envconfig:"MAX_DOCUMENT_LINES" default:"5000"`
 	NumberMaskProposal   string `envconfig:"NUMBER_MASK_PROPOSAL" default:"PR{yy}{mm}-{0000}"`
 	NumberMaskOrder      string `envconfig:"NUMBER_MASK_ORDER" default:"CO{yy}{mm}-{0000}"`
 	NumberMaskInvoice    string `envconfig:"NUMBER_MASK_INVOICE" default:"FA{yy}{mm}-{0000}"`
@@ -109,6 +112,11 @@ type Config struct {
 	CompanyPhone   string `envconfig:"COMPANY_PHONE"`
 	PaymentTerms   string `envconfig:"PAYMENT_TERMS"`
 }
+
+// maxDocumentLines bounds DOLIGO_MAX_DOCUMENT_LINES: a document's PDF must
+// render within DOLIGO_TASK_TIMEOUT and its JSON fit the body limit; 5,000
+// lines render in a few seconds (docs/benchmarks.md), 20,000 still in time.
+const maxDocumentLines = 20000
 
 // Load reads the environment, rejects unknown DOLIGO_ variables (a typo must not
 // silently fall back to a default) and checks every value.
@@ -206,6 +214,9 @@ func (c *Config) validate() error {
 		bad("PDF_QUEUE_WAIT", "must not be negative, got %s", c.PDFQueueWait)
 	} else if c.PDFQueueWait+c.TaskTimeout >= c.HTTPWriteTimeout {
 		bad("PDF_QUEUE_WAIT", "plus DOLIGO_TASK_TIMEOUT (%s) must stay under DOLIGO_HTTP_WRITE_TIMEOUT (%s) so a PDF that waited can still be written, got %s", c.TaskTimeout, c.HTTPWriteTimeout, c.PDFQueueWait)
+	}
+	if c.MaxDocumentLines < 1 || c.MaxDocumentLines > maxDocumentLines {
+		bad("MAX_DOCUMENT_LINES", "must be between 1 and %d, got %d", maxDocumentLines, c.MaxDocumentLines)
 	}
 	if c.PDFMaxConcurrent < 1 || c.PDFMaxConcurrent > 256 {
 		bad("PDF_MAX_CONCURRENT", "must be between 1 and 256, got %d", c.PDFMaxConcurrent)

@@ -8,8 +8,8 @@ import (
 
 // FromDomain is the view of a domain document for printing: the issuer
 // block and payment terms come from configuration, the customer from the
-// document's third party.
-func FromDomain(d *domain.Document, customer *domain.ThirdParty, company Party, paymentTerms string) Document {
+// document's third party, the contact and source document from links.
+func FromDomain(d *domain.Document, customer *domain.ThirdParty, links domain.DocumentLinks, company Party, paymentTerms string) Document {
 	out := Document{
 		Kind:     Kind(d.Type),
 		Ref:      d.DisplayRef(),
@@ -27,6 +27,7 @@ func FromDomain(d *domain.Document, customer *domain.ThirdParty, company Party, 
 		AmountDue:    d.AmountDue(),
 		PaymentTerms: paymentTerms,
 	}
+	fromLinks(&out, d, links)
 	if d.DueDate != nil {
 		out.DueDate = *d.DueDate
 	}
@@ -58,9 +59,9 @@ func NewRenderer(issuer Party, paymentTerms string) *Renderer {
 	return &Renderer{issuer: issuer, paymentTerms: paymentTerms}
 }
 
-// Render writes d, addressed to customer, as a PDF in the language negotiated
+// Render writes d, addressed to customer (and links' contact), as a PDF in the language negotiated
 // from lang; like the package's Render it stops with ctx's error once ctx is
 // done.
-func (r *Renderer) Render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error) {
-	return Render(ctx, FromDomain(d, customer, r.issuer, r.paymentTerms), lang)
+func (r *Renderer) Render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, links domain.DocumentLinks, lang string) ([]byte, error) {
+	return Render(ctx, FromDomain(d, customer, links, r.issuer, r.paymentTerms), lang)
 }

@@ -20,7 +20,7 @@ func TestFromDomain(t *testing.T) {
 		TotalNet: d("25"), TotalVAT: d("4.28"), TotalGross: d("29.28"), AmountPaid: d("9.28"),
 	}
 	customer := &domain.ThirdParty{Name: "João", Address: "Rua 1", TaxID: "123", Email: "j@example.com", Locale: "pt-BR"}
-	v := FromDomain(doc, customer, Party{Name: "Dolibarr-Go"}, "")
+	v := FromDomain(doc, customer, domain.DocumentLinks{}, Party{Name: "Dolibarr-Go"}, "")
 	if v.Kind != Invoice || v.Ref != "(PROV7)" || !v.DueDate.Equal(due) || v.Customer.Name != "João" || len(v.Lines) != 2 {
 		t.Fatalf("view = %+v", v)
 	}
