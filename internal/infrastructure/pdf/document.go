@@ -44,9 +44,6 @@ func (k Kind) partyLabel() string {
 // customers owe it) are printed: not on what it orders from a supplier.
 func (k Kind) hasPaymentTerms() bool { return k != PurchaseOrder }
 
-// hasPayments tells whether the document has amounts paid and due to print.
-func (k Kind) hasPayments() bool { return k == Invoice || k == CreditNote }
-
 // Document is what gets printed: a plain view filled by the caller from the
 // domain entity and the configuration. The renderer computes nothing that
 // the domain owns (totals, rounding); it only writes them.
