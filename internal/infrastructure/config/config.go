@@ -42,15 +42,19 @@ type Config struct {
 	HTTPReadTimeout       time.Duration `envconfig:"HTTP_READ_TIMEOUT" default:"30s"`
 	HTTPWriteTimeout      time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"45s"`
 	HTTPIdleTimeout       time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"120s"`
-	// HTTPBodyLimit takes a document of DOLIGO_MAX_DOCUMENT_LINES lines:
-	// 5,000 lines with descriptions of a few hundred characters are 1–3 MB.
-	HTTPBodyLimit      string        `envconfig:"HTTP_BODY_LIMIT" default:"8M"`
+	// HTTPBodyLimit also bounds the text a PDF render lays out, hence its
+	// memory (docs/benchmarks.md, "Large documents"): 2M takes 5,000 lines
+	// whose descriptions average about 250 characters.
+	HTTPBodyLimit      string        `envconfig:"HTTP_BODY_LIMIT" default:"2M"`
 	HTTPMaxHeaderBytes string        `envconfig:"HTTP_MAX_HEADER_BYTES" default:"64K"`
 	IdempotencyTTL     time.Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h"`
 	TrustedProxies     []string      `envconfig:"TRUSTED_PROXIES"`
 	MetricsToken       string        `envconfig:"METRICS_TOKEN"`
 	PDFMaxConcurrent   int           `envconfig:"PDF_MAX_CONCURRENT" default:"4"`
 	PDFQueueWait       time.Duration `envconfig:"PDF_QUEUE_WAIT" default:"2s"`
+	// APIMemoryLimit is the API's soft limit of the Go runtime's memory
+	// (memory.go); "0" sets none.
+	APIMemoryLimit string `envconfig:"API_MEMORY_LIMIT" default:"550M"`
 
 	JWTSecret        string        `envconfig:"JWT_SECRET"`
 	JWTIssuer        string        `envconfig:"JWT_ISSUER" default:"doligo"`
@@ -214,6 +218,13 @@ func (c *Config) validate() error {
 		bad("PDF_QUEUE_WAIT", "must not be negative, got %s", c.PDFQueueWait)
 	} else if c.PDFQueueWait+c.TaskTimeout >= c.HTTPWriteTimeout {
 		bad("PDF_QUEUE_WAIT", "plus DOLIGO_TASK_TIMEOUT (%s) must stay under DOLIGO_HTTP_WRITE_TIMEOUT (%s) so a PDF that waited can still be written, got %s", c.TaskTimeout, c.HTTPWriteTimeout, c.PDFQueueWait)
+	}
+	if c.APIMemoryLimit != "0" {
+		if n, err := ParseByteSize(c.APIMemoryLimit); err != nil {
+			bad("API_MEMORY_LIMIT", "%v", err)
+		} else if n < 64<<20 {
+			bad("API_MEMORY_LIMIT", "must be 0 (none) or at least 64M, got %s", c.APIMemoryLimit)
+		}
 	}
 	if c.MaxDocumentLines < 1 || c.MaxDocumentLines > maxDocumentLines {
 		bad("MAX_DOCUMENT_LINES", "must be between 1 and %d, got %d", maxDocumentLines, c.MaxDocumentLines)
