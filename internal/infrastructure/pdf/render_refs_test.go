@@ -3,6 +3,7 @@ package pdf
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -171,4 +172,34 @@ func TestCreditNoteNamesItsInvoiceAndIsACredit(t *testing.T) {
 	assertText(t, strings.Join(renderText(t, doc, "en"), "\n"), []string{"TOTAL CREDITED"}, []string{"Amount refunded", "To be refunded", "REFUNDED"})
 	doc.Paid, doc.AmountPaid, doc.AmountDue = true, doc.TotalGross, d("0")
 	assertText(t, strings.Join(renderText(t, doc, "en"), "\n"), []string{"REFUNDED"}, []string{"PAID"})
+}
+
+// The new blocks keep the pagination exact: the PDF has the pages the layout
+// planned, whatever falls at a page break (references, a long note).
+func TestPaginationWithReferencesAndNote(t *testing.T) {
+	for _, kind := range []Kind{Proposal, Invoice, CreditNote} {
+		for _, n := range []int{0, 30, 47, 74, 120} {
+			doc := lookDoc(kind)
+			doc.Lines = manyLines(n)
+			doc.Note = strings.Repeat("Remarque importante sur la livraison et le montage. ", 80)
+			doc.Customer.Address = "Avenida Paulista, 1578\nBela Vista\nSão Paulo/SP\n01310-200\nBrasil\nCaixa postal 42"
+			out, err := Render(context.Background(), doc, "fr")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := layoutPages(t, doc, "fr")
+			if got := checkPDF(t, out); got != want {
+				t.Errorf("%s, %d lines: PDF has %d pages, layout %d", kind, n, got, want)
+			}
+			pages := pdfText(t, out)
+			for i, p := range pages {
+				if !strings.Contains(p, "Page "+strconv.Itoa(i+1)+" sur "+strconv.Itoa(want)) {
+					t.Errorf("%s, %d lines: page %d lacks its number", kind, n, i+1)
+				}
+			}
+			if !strings.Contains(strings.Join(pages, "\n"), "Remarque importante") {
+				t.Errorf("%s, %d lines: note missing", kind, n)
+			}
+		}
+	}
 }
