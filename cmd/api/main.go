@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 
@@ -50,6 +51,9 @@ func run(args []string) error {
 	}
 	switch cmd {
 	case "serve":
+		if n, ok := cfg.APIMemoryLimitBytes(); ok {
+			debug.SetMemoryLimit(n) // DOLIGO_API_MEMORY_LIMIT: parallel PDF renders (config/memory.go)
+		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return serve(ctx, cfg, logging.New(nil, cfg.LogLevel, cfg.LogFormat, "api"), nil)

@@ -52,7 +52,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	catalog := usecase.NewCatalogService(uow, time.Now)
 	thirdParties := usecase.NewThirdPartyService(uow, cfg.ThirdPartyMask(), time.Now)
 	documents := usecase.NewDocumentService(uow, usecase.DocumentOptions{
-		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency, Company: cfg.CompanyDefaults(),
+		Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency, Company: cfg.CompanyDefaults(), MaxLines: cfg.MaxDocumentLines,
 		// Validations move stock as DOLIGO_STOCK_TRIGGER says.
 		Stock: usecase.NewDocumentStock(stock, usecase.DocumentStockOptions{
 			Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID,

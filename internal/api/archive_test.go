@@ -45,7 +45,7 @@ func newOutboxAPI(t *testing.T, dialect string) *outboxAPI {
 		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
 	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs),
 		NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{Company: domain.Company{Name: "Doligo SA"}})), NewJobRoutes(store))
-	render := func(_ context.Context, d *domain.Document, _ *domain.ThirdParty, _ domain.Company, lang string) ([]byte, error) {
+	render := func(_ context.Context, d *domain.Document, _ *domain.ThirdParty, _ domain.DocumentLinks, _ domain.Company, lang string) ([]byte, error) {
 		return []byte("%PDF-1.7 " + d.DisplayRef() + " " + lang), nil
 	}
 	return &outboxAPI{

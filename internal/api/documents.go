@@ -32,6 +32,8 @@ type lineRequest struct {
 // stay; lines, when present, replace every line) on a document resource.
 type documentRequest struct {
 	ThirdPartyID *int64         `json:"thirdparty_id"`
+	CustomerRef  *string        `json:"customer_ref"`
+	ContactID    nullableID     `json:"contact_id"` // null removes it on PATCH
 	Date         DateField      `json:"date"`
 	DueDate      DateField      `json:"due_date"` // null clears it on PATCH
 	Currency     *string        `json:"currency"`
@@ -42,6 +44,7 @@ type documentRequest struct {
 func (r *documentRequest) check(v *domain.ValidationError) {
 	r.Date.Check(v, "date", false)
 	r.DueDate.Check(v, "due_date", true)
+	r.ContactID.Check(v, "contact_id")
 	if r.Lines == nil {
 		return
 	}
@@ -78,10 +81,12 @@ func (r *documentRequest) currency() *string {
 }
 
 func (r *documentRequest) toDraft() domain.DraftInput {
-	return domain.DraftInput{
+	in := domain.DraftInput{
 		ThirdPartyID: valueOr(r.ThirdPartyID, 0), Date: r.Date.Value, DueDate: r.DueDate.Ptr(),
 		Currency: valueOr(r.currency(), ""), Note: valueOr(r.Note, ""), Lines: r.lines(),
 	}
+	r.refsToDraft(&in)
+	return in
 }
 
 func (r *documentRequest) toPatch() domain.DraftPatch {
@@ -93,6 +98,7 @@ func (r *documentRequest) toPatch() domain.DraftPatch {
 		lines := r.lines()
 		p.Lines = &lines
 	}
+	r.refsToPatch(&p)
 	return p
 }
 
@@ -123,6 +129,8 @@ type documentResponse struct {
 	Ref          string         `json:"ref"`
 	Type         string         `json:"type"`
 	ThirdPartyID int64          `json:"thirdparty_id"`
+	CustomerRef  string         `json:"customer_ref"`
+	ContactID    *int64         `json:"contact_id"`
 	Status       string         `json:"status"`
 	Date         string         `json:"date"`
 	DueDate      *string        `json:"due_date"`
@@ -162,6 +170,7 @@ func toDocumentResponse(d *domain.Document) documentResponse {
 	money := func(x decimal.Decimal) string { return domain.FormatMoney(x, d.Currency) }
 	r := documentResponse{
 		ID: d.ID, Ref: d.DisplayRef(), Type: string(d.Type), ThirdPartyID: d.ThirdPartyID, Status: string(d.Status),
+		CustomerRef: d.CustomerRef, ContactID: optPositive(d.ContactID),
 		Date: formatDate(d.Date), DueDate: formatOptDate(d.DueDate), Currency: d.Currency, Note: d.Note,
 		SourceID: optPositive(d.SourceID), Lines: make([]lineResponse, len(d.Lines)), VATBreakdown: []vatResponse{},
 		TotalNet: money(d.TotalNet), TotalVAT: money(d.TotalVAT), TotalGross: money(d.TotalGross),

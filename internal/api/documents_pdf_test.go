@@ -72,12 +72,12 @@ func newSalesAPI(t *testing.T, dialect string, stock usecase.DocumentStockOption
 	docs := usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: config.Defaults().DocumentMasks(), DefaultCurrency: config.Defaults().DefaultCurrency, Stock: usecase.NewDocumentStock(stockSvc, stock)})
 	a := &salesAPI{docs: docs, log: &syncBuffer{}, langs: make(chan string, 100), done: make(chan renderResult, 100)}
 	company := domain.Company{Name: "Doligo Test", Address: "1 rue de la Paix\nParis"}
-	render := func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, _ domain.Company, lang string) ([]byte, error) {
+	render := func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, links domain.DocumentLinks, _ domain.Company, lang string) ([]byte, error) {
 		a.langs <- lang
 		if wrap := a.wrap.Load(); wrap != nil {
 			ctx = (*wrap)(ctx)
 		}
-		out, err := pdf.NewRenderer("").Render(ctx, d, customer, company, lang)
+		out, err := pdf.NewRenderer("").Render(ctx, d, customer, links, company, lang)
 		a.done <- renderResult{out, err}
 		return out, err
 	}
@@ -220,7 +220,7 @@ func TestPDFClientHangsUp(t *testing.T) {
 	}
 	var lines []domain.LineInput
 	price, rate := decimal.RequireFromString("12.5"), decimal.NewFromInt(20)
-	for i := range domain.MaxLines {
+	for i := range 500 { // the limit was 500 lines when this test was written; 5,000 lines: pdf.TestClientDisconnectStopsRendering
 		lines = append(lines, domain.LineInput{
 			Description: fmt.Sprintf("Item %d: %s", i, strings.Repeat("a long description that wraps over several lines ", 6)),
 			Qty:         decimal.NewFromInt(int64(i + 1)), UnitPrice: &price, VATRate: &rate,

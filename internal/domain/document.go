@@ -135,9 +135,14 @@ func (t DocType) Statuses() []DocStatus {
 // Limits of document input. Quantities, prices and rates share the catalog's
 // columns and checks (precision.go); amounts are NUMERIC(24,6).
 const (
-	MaxLines          = 500
+	// DefaultMaxLines is the default of DOLIGO_MAX_DOCUMENT_LINES, the most
+	// lines a document may hold; the use case passes the configured value in
+	// DraftInput.MaxLines and DraftPatch.MaxLines.
+	DefaultMaxLines   = 5000
 	MaxDescriptionLen = 4000
 	MaxNoteLen        = 10000
+	// MaxCustomerRefLen bounds the customer's own reference of a document.
+	MaxCustomerRefLen = 128
 )
 
 var (
@@ -214,9 +219,12 @@ func (in *LineInput) FillFromProduct(p ProductLineDefaults) {
 
 // buildLines checks inputs and turns them into lines (totals not yet
 // computed). Field names are "lines[i].field".
-func buildLines(v *ValidationError, in []LineInput) []Line {
-	if len(in) > MaxLines {
-		v.Add("lines", "must hold at most %d lines", MaxLines)
+func buildLines(v *ValidationError, in []LineInput, maxLines int) []Line {
+	if maxLines <= 0 {
+		maxLines = DefaultMaxLines
+	}
+	if len(in) > maxLines {
+		v.Add("lines", "must hold at most %d lines", maxLines)
 		return nil
 	}
 	lines := make([]Line, len(in))
@@ -271,6 +279,8 @@ type Document struct {
 	Status       DocStatus
 	ThirdPartyID int64      // the customer, or the supplier on the buy side
 	SupplierRef  string     // buy side: the supplier's own number of the document; "" elsewhere
+	CustomerRef  string     // sales side: the customer's own reference (its order number…), printed; "" if none
+	ContactID    int64      // a contact of the third party the document is for, printed; 0 if none
 	Date         time.Time  // midnight UTC; the number's period comes from it
 	DueDate      *time.Time // proposals: end of validity; orders: delivery; invoices: payment
 	Currency     string
@@ -365,12 +375,17 @@ func (d *Document) VATBreakdown() []VATAmount {
 // DraftInput is the content of a new draft.
 type DraftInput struct {
 	ThirdPartyID int64
-	SupplierRef  string    // buy side only
+	SupplierRef  string // buy side only
+	CustomerRef  string
+	ContactID    int64     // 0: none
 	Date         time.Time // zero: today
 	DueDate      *time.Time
 	Currency     string // "": the configured default
 	Note         string
 	Lines        []LineInput
+	// MaxLines is the configured limit of lines (DOLIGO_MAX_DOCUMENT_LINES);
+	// 0: DefaultMaxLines.
+	MaxLines int
 }
 
 // NewDraft builds a draft of the given type, its totals computed. today is
@@ -378,6 +393,7 @@ type DraftInput struct {
 func NewDraft(t DocType, in DraftInput, today time.Time, currency string, createdBy int64) (*Document, error) {
 	d := &Document{
 		Type: t, Status: StatusDraft, ThirdPartyID: in.ThirdPartyID, SupplierRef: in.SupplierRef, Date: in.Date, DueDate: in.DueDate,
+		CustomerRef: in.CustomerRef, ContactID: in.ContactID,
 		Currency: in.Currency, Note: in.Note, AmountPaid: decimal.Zero, CreatedBy: createdBy,
 	}
 	if d.Date.IsZero() {
@@ -394,7 +410,7 @@ func NewDraft(t DocType, in DraftInput, today time.Time, currency string, create
 	if d.ThirdPartyID <= 0 {
 		v.Add(t.PartyField(), "is required")
 	}
-	d.Lines = buildLines(v, in.Lines)
+	d.Lines = buildLines(v, in.Lines, in.MaxLines)
 	d.checkHeader(v)
 	if len(v.Fields) == 0 {
 		d.Recompute(v)
@@ -409,6 +425,7 @@ func (d *Document) checkHeader(v *ValidationError) {
 	}
 	checkLen(v, "note", d.Note, MaxNoteLen)
 	d.checkSupplierRef(v)
+	d.checkCustomerRef(v)
 }
 
 // DraftPatch is a partial update of a draft; nil fields stay as they are and
@@ -416,12 +433,16 @@ func (d *Document) checkHeader(v *ValidationError) {
 type DraftPatch struct {
 	ThirdPartyID *int64
 	SupplierRef  *string // buy side only
+	CustomerRef  *string
+	ContactID    *int64 // 0 (or ClearContact) removes the contact
+	ClearContact bool
 	Date         *time.Time
 	DueDate      *time.Time
 	ClearDueDate bool
 	Currency     *string
 	Note         *string
 	Lines        *[]LineInput
+	MaxLines     int // as in DraftInput
 }
 
 // Edit applies p to a draft and recomputes the totals; ErrConflict when the
@@ -440,6 +461,15 @@ func (d *Document) Edit(p DraftPatch) error {
 	}
 	if p.SupplierRef != nil {
 		d.SupplierRef = *p.SupplierRef
+	}
+	if p.CustomerRef != nil {
+		d.CustomerRef = *p.CustomerRef
+	}
+	if p.ClearContact {
+		d.ContactID = 0
+	}
+	if p.ContactID != nil {
+		d.ContactID = *p.ContactID
 	}
 	if p.Date != nil {
 		// A due date the client does not set keeps its terms: it moves with the date.
@@ -464,7 +494,7 @@ func (d *Document) Edit(p DraftPatch) error {
 	if p.Lines != nil {
 		// Deduction lines are not the client's to write (their prices are
 		// negative): they stay, after the new lines.
-		d.Lines = append(buildLines(v, *p.Lines), d.deductionLines()...)
+		d.Lines = append(buildLines(v, *p.Lines, p.MaxLines), d.deductionLines()...)
 	}
 	d.checkHeader(v)
 	if len(v.Fields) == 0 {
@@ -561,6 +591,7 @@ func (d *Document) Convert(a Action, today time.Time, createdBy int64) (*Documen
 	n := &Document{
 		Type: conv.to, Status: StatusDraft, ThirdPartyID: d.ThirdPartyID, Date: today, Currency: d.Currency,
 		Note: d.Note, SourceID: d.ID, AmountPaid: decimal.Zero, CreatedBy: createdBy,
+		CustomerRef: d.CustomerRef, ContactID: d.ContactID,
 		Lines: make([]Line, len(d.Lines)),
 	}
 	if conv.to.settles() {
@@ -615,6 +646,9 @@ type DocumentFilter struct {
 type DocumentReader interface {
 	// Get returns the document with its lines, or a NotFound problem.
 	Get(ctx context.Context, id int64) (*Document, error)
+	// GetHeader is Get without the lines (Lines is empty): what another
+	// document prints of it.
+	GetHeader(ctx context.Context, id int64) (*Document, error)
 	// List returns one page with every document's lines, in a number of
 	// queries that does not depend on the page size.
 	List(ctx context.Context, f DocumentFilter, q ListQuery) (Page[*Document], error)

@@ -209,7 +209,7 @@ func checkTemplateLines(v *ValidationError, in []LineInput) {
 			lines[i].FillFromProduct(ProductLineDefaults{})
 		}
 	}
-	buildLines(v, lines)
+	buildLines(v, lines, 0) // the default limit: the configured one applies again at each generation
 }
 
 // InvoiceTemplatePatch is a partial update; nil fields stay as they are.

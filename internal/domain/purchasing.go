@@ -49,7 +49,7 @@ func (in ReceptionInput) Check() *ValidationError {
 	if in.WarehouseID <= 0 {
 		v.Add("warehouse_id", "is required")
 	}
-	checkLineCount(v, len(in.Lines), MaxLines)
+	checkLineCount(v, len(in.Lines), DefaultMaxLines)
 	for i, l := range in.Lines {
 		if l.OrderLineID <= 0 {
 			v.Add(lineField(i, "order_line_id"), "is required")

@@ -15,13 +15,14 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// RenderPDF writes a document, addressed to its customer and issued by the
-// company (read for this rendering, logo included), as a PDF in a language
-// (a tag or an Accept-Language value, which the renderer negotiates to the
-// closest one it has). Once ctx is done it must return ctx's error and no
-// bytes: a client that hangs up stops the rendering. Both mains pass
+// RenderPDF writes a document, addressed to its customer (and the contact in
+// links), naming the document it was made from, and issued by the company
+// (read for this rendering, logo included), as a PDF in a language (a tag or
+// an Accept-Language value, which the renderer negotiates to the closest one
+// it has). Once ctx is done it must return ctx's error and no bytes: a client
+// that hangs up stops the rendering. Both mains pass
 // infrastructure/pdf.Renderer's Render.
-type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, company domain.Company, lang string) ([]byte, error)
+type RenderPDF func(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, links domain.DocumentLinks, company domain.Company, lang string) ([]byte, error)
 
 // ArchiveOptions configure an ArchiveService.
 type ArchiveOptions struct {
@@ -266,7 +267,11 @@ func (s *ArchiveService) renderFile(ctx context.Context, d *domain.Document, cus
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.render(ctx, d, customer, company, lang)
+	links, err := s.links(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.render(ctx, d, customer, links, company, lang)
 	if err != nil {
 		return nil, fmt.Errorf("render %s %d: %w", d.Type, d.ID, err)
 	}

@@ -26,7 +26,7 @@ import (
 // was given, and the size of its logo.
 type countingRenderer struct{ n atomic.Int64 }
 
-func (r *countingRenderer) render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, company domain.Company, lang string) ([]byte, error) {
+func (r *countingRenderer) render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, _ domain.DocumentLinks, company domain.Company, lang string) ([]byte, error) {
 	return fmt.Appendf(nil, "%%PDF-fake %s [issuer=%s logo=%d] %s %s #%d", d.DisplayRef(), company.Name, len(company.Logo),
 		customer.Name, lang, r.n.Add(1)), ctx.Err()
 }

@@ -36,6 +36,9 @@ type DocumentOptions struct {
 	// Company is the configuration's company (config.CompanyDefaults): its
 	// default payment terms apply where the database stores none.
 	Company domain.Company
+	// MaxLines is the most lines a document may hold
+	// (DOLIGO_MAX_DOCUMENT_LINES); 0: domain.DefaultMaxLines.
+	MaxLines int
 }
 
 // DocumentService runs the commercial chain: proposals, orders, invoices and
@@ -48,6 +51,7 @@ type DocumentService struct {
 	stock    DocumentStockMover
 	now      func() time.Time
 	company  domain.Company
+	maxLines int
 }
 
 // NewDocumentService returns a DocumentService writing through uow.
@@ -64,7 +68,10 @@ func NewDocumentService(uow domain.UnitOfWork, opt DocumentOptions) *DocumentSer
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &DocumentService{uow: uow, masks: opt.Masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now, company: opt.Company}
+	if opt.MaxLines <= 0 {
+		opt.MaxLines = domain.DefaultMaxLines
+	}
+	return &DocumentService{uow: uow, masks: opt.Masks, currency: opt.DefaultCurrency, stock: opt.Stock, now: opt.Now, company: opt.Company, maxLines: opt.MaxLines}
 }
 
 // today is the current date, midnight UTC.
@@ -101,6 +108,10 @@ func (s *DocumentService) Create(ctx context.Context, actor domain.Principal, t 
 // several purchase orders in one).
 func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, actor domain.Principal, t domain.DocType, in domain.DraftInput) (*domain.Document, error) {
 	now, today := stamp(s.now()), s.today()
+	if err := s.checkLineCount(len(in.Lines)); err != nil {
+		return nil, err
+	}
+	in.MaxLines = s.maxLines
 	lines := slices.Clone(in.Lines)
 	v := &domain.ValidationError{}
 	if err := fillProductLines(ctx, r, "lines", lines, v); err != nil {
@@ -118,6 +129,9 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 		if err := s.dueByTerms(ctx, r.Readers(), d); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkContact(ctx, r, d); err != nil {
+		return nil, err
 	}
 	d.CreatedAt, d.UpdatedAt = now, now
 	return d, r.Documents.Create(ctx, d)
@@ -210,6 +224,7 @@ func (s *DocumentService) List(ctx context.Context, f domain.DocumentFilter, q d
 // Edit changes a draft; Lines, when given, replace every line.
 func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id int64, p domain.DraftPatch) (*domain.Document, error) {
 	now := stamp(s.now())
+	p.MaxLines = s.maxLines
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
 		d, err := lockOf(ctx, r, types, id)
 		if err != nil {
@@ -217,6 +232,11 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 		}
 		if err := d.Can(domain.ActEdit); err != nil {
 			return nil, err // a validated document is a conflict whatever the patch says
+		}
+		if p.Lines != nil {
+			if err := s.checkLineCount(len(*p.Lines)); err != nil {
+				return nil, err
+			}
 		}
 		v := &domain.ValidationError{}
 		if p.Lines != nil {
@@ -235,6 +255,11 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 				return nil, err
 			}
 			if err := s.followTerms(ctx, r.Readers(), &before, d, p); err != nil {
+				return nil, err
+			}
+		}
+		if p.ThirdPartyID != nil || p.ContactID != nil {
+			if err := checkContact(ctx, r, d); err != nil {
 				return nil, err
 			}
 		}

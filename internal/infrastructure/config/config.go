@@ -42,13 +42,19 @@ type Config struct {
 	HTTPReadTimeout       time.Duration `envconfig:"HTTP_READ_TIMEOUT" default:"30s"`
 	HTTPWriteTimeout      time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"45s"`
 	HTTPIdleTimeout       time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"120s"`
-	HTTPBodyLimit         string        `envconfig:"HTTP_BODY_LIMIT" default:"2M"`
-	HTTPMaxHeaderBytes    string        `envconfig:"HTTP_MAX_HEADER_BYTES" default:"64K"`
-	IdempotencyTTL        time.Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h"`
-	TrustedProxies        []string      `envconfig:"TRUSTED_PROXIES"`
-	MetricsToken          string        `envconfig:"METRICS_TOKEN"`
-	PDFMaxConcurrent      int           `envconfig:"PDF_MAX_CONCURRENT" default:"4"`
-	PDFQueueWait          time.Duration `envconfig:"PDF_QUEUE_WAIT" default:"2s"`
+	// HTTPBodyLimit also bounds the text a PDF render lays out, hence its
+	// memory (docs/benchmarks.md, "Large documents"): 2M takes 5,000 lines
+	// whose descriptions average about 250 characters.
+	HTTPBodyLimit      string        `envconfig:"HTTP_BODY_LIMIT" default:"2M"`
+	HTTPMaxHeaderBytes string        `envconfig:"HTTP_MAX_HEADER_BYTES" default:"64K"`
+	IdempotencyTTL     time.Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h"`
+	TrustedProxies     []string      `envconfig:"TRUSTED_PROXIES"`
+	MetricsToken       string        `envconfig:"METRICS_TOKEN"`
+	PDFMaxConcurrent   int           `envconfig:"PDF_MAX_CONCURRENT" default:"4"`
+	PDFQueueWait       time.Duration `envconfig:"PDF_QUEUE_WAIT" default:"2s"`
+	// APIMemoryLimit is the API's soft limit of the Go runtime's memory
+	// (memory.go); "0" sets none.
+	APIMemoryLimit string `envconfig:"API_MEMORY_LIMIT" default:"550M"`
 
 	JWTSecret        string        `envconfig:"JWT_SECRET"`
 	JWTIssuer        string        `envconfig:"JWT_ISSUER" default:"doligo"`
@@ -93,6 +99,7 @@ type Config struct {
 	DefaultWarehouseID int64  `envconfig:"DEFAULT_WAREHOUSE_ID" default:"0"`
 
 	DefaultCurrency      string `envconfig:"DEFAULT_CURRENCY" default:"EUR"`
+	MaxDocumentLines     int    `envconfig:"MAX_DOCUMENT_LINES" default:"5000"`
 	NumberMaskProposal   string `envconfig:"NUMBER_MASK_PROPOSAL" default:"PR{yy}{mm}-{0000}"`
 	NumberMaskOrder      string `envconfig:"NUMBER_MASK_ORDER" default:"CO{yy}{mm}-{0000}"`
 	NumberMaskInvoice    string `envconfig:"NUMBER_MASK_INVOICE" default:"FA{yy}{mm}-{0000}"`
@@ -118,6 +125,11 @@ type Config struct {
 	PaymentTermsDays int    `envconfig:"PAYMENT_TERMS_DAYS" default:"30"`
 	CompanyLogoLimit string `envconfig:"COMPANY_LOGO_MAX_SIZE" default:"1M"`
 }
+
+// maxDocumentLines bounds DOLIGO_MAX_DOCUMENT_LINES: a document's PDF must
+// render within DOLIGO_TASK_TIMEOUT and its JSON fit the body limit; 5,000
+// lines render in a few seconds (docs/benchmarks.md), 20,000 still in time.
+const maxDocumentLines = 20000
 
 // Load reads the environment, rejects unknown DOLIGO_ variables (a typo must not
 // silently fall back to a default) and checks every value.
@@ -216,6 +228,16 @@ func (c *Config) validate() error {
 		bad("PDF_QUEUE_WAIT", "must not be negative, got %s", c.PDFQueueWait)
 	} else if c.PDFQueueWait+c.TaskTimeout >= c.HTTPWriteTimeout {
 		bad("PDF_QUEUE_WAIT", "plus DOLIGO_TASK_TIMEOUT (%s) must stay under DOLIGO_HTTP_WRITE_TIMEOUT (%s) so a PDF that waited can still be written, got %s", c.TaskTimeout, c.HTTPWriteTimeout, c.PDFQueueWait)
+	}
+	if c.APIMemoryLimit != "0" {
+		if n, err := ParseByteSize(c.APIMemoryLimit); err != nil {
+			bad("API_MEMORY_LIMIT", "%v", err)
+		} else if n < 64<<20 {
+			bad("API_MEMORY_LIMIT", "must be 0 (none) or at least 64M, got %s", c.APIMemoryLimit)
+		}
+	}
+	if c.MaxDocumentLines < 1 || c.MaxDocumentLines > maxDocumentLines {
+		bad("MAX_DOCUMENT_LINES", "must be between 1 and %d, got %d", maxDocumentLines, c.MaxDocumentLines)
 	}
 	if c.PDFMaxConcurrent < 1 || c.PDFMaxConcurrent > 256 {
 		bad("PDF_MAX_CONCURRENT", "must be between 1 and 256, got %d", c.PDFMaxConcurrent)

@@ -28,6 +28,8 @@ type documentModel struct {
 	// before: the unique index (thirdparty_id, doc_type, supplier_ref_key)
 	// holds validated supplier documents only (NULLs never collide).
 	SupplierRefKey *string
+	CustomerRef    string
+	ContactID      *int64
 	DocDate        time.Time
 	DueDate        *time.Time
 	Currency       string
@@ -98,6 +100,7 @@ func toDocumentModel(d *domain.Document) documentModel {
 	m := documentModel{
 		ID: d.ID, DocType: string(d.Type), Status: string(d.Status), ThirdPartyID: d.ThirdPartyID, SupplierRef: d.SupplierRef,
 		DocDate: dateOnly(d.Date), DueDate: optDate(d.DueDate), Currency: d.Currency, Note: d.Note,
+		CustomerRef: d.CustomerRef, ContactID: optID(d.ContactID),
 		SourceID: optID(d.SourceID), TotalNet: d.TotalNet, TotalVAT: d.TotalVAT, TotalGross: d.TotalGross,
 		AmountPaid: d.AmountPaid, CreatedBy: d.CreatedBy,
 		CreatedAt: dbTime(d.CreatedAt), UpdatedAt: dbTime(d.UpdatedAt), ValidatedAt: optTime(d.ValidatedAt),
@@ -114,7 +117,7 @@ func toDocumentModel(d *domain.Document) documentModel {
 func (m documentModel) document() *domain.Document {
 	d := &domain.Document{
 		ID: m.ID, Type: domain.DocType(m.DocType), Status: domain.DocStatus(m.Status), ThirdPartyID: m.ThirdPartyID,
-		SupplierRef: m.SupplierRef, Date: dateOnly(m.DocDate), DueDate: optDate(m.DueDate), Currency: m.Currency, Note: m.Note,
+		SupplierRef: m.SupplierRef, CustomerRef: m.CustomerRef, Date: dateOnly(m.DocDate), DueDate: optDate(m.DueDate), Currency: m.Currency, Note: m.Note,
 		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross, AmountPaid: m.AmountPaid,
 		CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
 		Lines: []domain.Line{},
@@ -124,6 +127,9 @@ func (m documentModel) document() *domain.Document {
 	}
 	if m.SourceID != nil {
 		d.SourceID = *m.SourceID
+	}
+	if m.ContactID != nil {
+		d.ContactID = *m.ContactID
 	}
 	if m.ValidatedAt != nil {
 		t := m.ValidatedAt.UTC()
@@ -171,7 +177,14 @@ func documentWriteError(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// insertLines writes every line of d in one INSERT and sets their IDs.
+// lineBatch is how many lines one INSERT carries: 13 values a row keeps a
+// batch under SQLite's 32766 host parameters and far under the 65535 of
+// PostgreSQL and MySQL, so a document of DOLIGO_MAX_DOCUMENT_LINES lines is
+// a few statements, never one per line.
+const lineBatch = 1000
+
+// insertLines writes the lines of d in INSERTs of lineBatch rows and sets
+// their IDs.
 func (r *documentRepo) insertLines(ctx context.Context, d *domain.Document) error {
 	if len(d.Lines) == 0 {
 		return nil
@@ -185,7 +198,7 @@ func (r *documentRepo) insertLines(ctx context.Context, d *domain.Document) erro
 			DownPaymentID: optID(l.DownPaymentID),
 		}
 	}
-	if err := r.db.WithContext(ctx).Create(&rows).Error; err != nil {
+	if err := r.db.WithContext(ctx).CreateInBatches(&rows, lineBatch).Error; err != nil {
 		return documentWriteError(fmt.Sprintf("write lines of document %d", d.ID), err)
 	}
 	for i := range rows {
@@ -196,6 +209,14 @@ func (r *documentRepo) insertLines(ctx context.Context, d *domain.Document) erro
 
 func (r *documentRepo) Get(ctx context.Context, id int64) (*domain.Document, error) {
 	return r.take(ctx, r.db.WithContext(ctx), id)
+}
+
+func (r *documentRepo) GetHeader(ctx context.Context, id int64) (*domain.Document, error) {
+	var m documentModel
+	if err := takeOne(r.db.WithContext(ctx).Where("id = ?", id), &m, "document", id); err != nil {
+		return nil, err
+	}
+	return m.document(), nil
 }
 
 func (r *documentRepo) Lock(ctx context.Context, id int64) (*domain.Document, error) {
@@ -229,6 +250,7 @@ func (r *documentRepo) Update(ctx context.Context, d *domain.Document) error {
 	err := r.db.WithContext(ctx).Model(&documentModel{}).Where("id = ?", d.ID).Updates(map[string]any{
 		"ref": m.Ref, "status": m.Status, "thirdparty_id": m.ThirdPartyID, "doc_date": m.DocDate,
 		"supplier_ref": m.SupplierRef, "supplier_ref_key": m.SupplierRefKey,
+		"customer_ref": m.CustomerRef, "contact_id": m.ContactID,
 		"due_date": m.DueDate, "currency": m.Currency, "note": m.Note,
 		"total_net": m.TotalNet, "total_vat": m.TotalVAT, "total_gross": m.TotalGross, "amount_paid": m.AmountPaid,
 		"updated_at": m.UpdatedAt, "validated_at": m.ValidatedAt,

@@ -22,3 +22,14 @@ func BenchmarkRender50Pages(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRender5000Lines is the largest invoice DOLIGO_MAX_DOCUMENT_LINES
+// allows by default (docs/benchmarks.md, "Large documents").
+func BenchmarkRender5000Lines(b *testing.B) {
+	doc := sampleDoc(Invoice, manyLines(5000))
+	for b.Loop() {
+		if _, err := Render(context.Background(), doc, "fr"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package pdf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -96,7 +97,14 @@ func (c *pauseCtx) Err() error {
 // CT-03: a client that closes the connection in the middle of a large PDF
 // stops the rendering; the goroutine that rendered ends, and nothing is written.
 func TestClientDisconnectStopsRendering(t *testing.T) {
-	huge := sampleDoc(Invoice, manyLines(3000)) // about 60 pages
+	// About 60 pages, and the largest invoice DOLIGO_MAX_DOCUMENT_LINES
+	// allows by default (about 100 pages).
+	for _, n := range []int{3000, 5000} {
+		t.Run(fmt.Sprintf("%d lines", n), func(t *testing.T) { clientDisconnectStopsRendering(t, sampleDoc(Invoice, manyLines(n))) })
+	}
+}
+
+func clientDisconnectStopsRendering(t *testing.T, huge Document) {
 	for _, tc := range []struct {
 		phase string
 		at    int64

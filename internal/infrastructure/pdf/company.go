@@ -56,11 +56,11 @@ func NewRenderer(paymentTerms string) *Renderer {
 	return &Renderer{paymentTerms: paymentTerms}
 }
 
-// Render writes d, addressed to customer and issued by company, as a PDF in
-// the language negotiated from lang; like the package's Render it stops with
-// ctx's error once ctx is done.
-func (r *Renderer) Render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, company domain.Company, lang string) ([]byte, error) {
-	doc := FromDomain(d, customer, CompanyParty(company), r.paymentTerms)
+// Render writes d, addressed to customer (and links' contact) and issued by
+// company, as a PDF in the language negotiated from lang; like the package's
+// Render it stops with ctx's error once ctx is done.
+func (r *Renderer) Render(ctx context.Context, d *domain.Document, customer *domain.ThirdParty, links domain.DocumentLinks, company domain.Company, lang string) ([]byte, error) {
+	doc := FromDomain(d, customer, links, CompanyParty(company), r.paymentTerms)
 	withCompany(&doc, company, customer)
 	return Render(ctx, doc, lang)
 }
@@ -76,7 +76,7 @@ func (r *renderer) termsText() string {
 	}
 	switch {
 	case r.doc.Kind == CreditNote:
-	case r.doc.Kind == Invoice && !r.doc.DueDate.IsZero():
+	case r.doc.Kind.asksPayment() && !r.doc.DueDate.IsZero():
 		days := int(r.doc.DueDate.Sub(r.doc.Date).Hours()+12) / 24
 		if days <= 0 {
 			parts = append(parts, fill("payment_terms.due_on_receipt", 0))
@@ -106,7 +106,7 @@ func (r *renderer) companyFooter(p *pager) {
 	is := r.doc.Issuer
 	small := style{size: 7.5, color: &muted}
 	var blocks [][]sizedRow
-	if r.doc.Kind == Invoice && is.IBAN != "" {
+	if r.doc.Kind.asksPayment() && is.IBAN != "" {
 		c := r.newCell(grid, 0)
 		r.add(c, r.loc.T("bank_details"), style{size: 9, bold: true, color: &accent})
 		bank := r.loc.T("iban") + " " + groupIBAN(is.IBAN)

@@ -35,28 +35,24 @@ func withSampleCompany(doc Document, c domain.Company, customer *domain.ThirdPar
 	return doc
 }
 
-func renderText(t *testing.T, doc Document, lang string) string {
+// renderJoined renders doc in lang and returns the text of all its pages.
+func renderJoined(t *testing.T, doc Document, lang string) string {
 	t.Helper()
-	out, err := Render(context.Background(), doc, lang)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPDF(t, out)
-	return strings.Join(pdfText(t, out), "\n")
+	return strings.Join(renderText(t, doc, lang), "\n")
 }
 
 // An invoice prints the bank details, the registration ids and the legal
 // notice; a proposal all but the bank details (nothing to pay yet).
 func TestCompanyFooter(t *testing.T) {
 	c := sampleCompany()
-	inv := renderText(t, withSampleCompany(sampleDoc(Invoice, threeLines()), c, &domain.ThirdParty{}), "en")
+	inv := renderJoined(t, withSampleCompany(sampleDoc(Invoice, threeLines()), c, &domain.ThirdParty{}), "en")
 	for _, s := range []string{"Bank details", "IBAN FR14 2004 1010 0505 0001 3M02 606 · BIC BNPAFRPPXXX",
 		"SIRET 732 829 320 00074", "RCS Paris B 732 829 320", "SAS au capital de 10 000 €", "Doligo Conseil SAS", "Tax ID: FR40303265045"} {
 		if !strings.Contains(inv, s) {
 			t.Errorf("invoice: %q missing:\n%s", s, inv)
 		}
 	}
-	prop := renderText(t, withSampleCompany(sampleDoc(Proposal, threeLines()), c, &domain.ThirdParty{}), "fr")
+	prop := renderJoined(t, withSampleCompany(sampleDoc(Proposal, threeLines()), c, &domain.ThirdParty{}), "fr")
 	if strings.Contains(prop, "FR14") || strings.Contains(prop, "Coordonnées bancaires") {
 		t.Errorf("a proposal prints the bank details:\n%s", prop)
 	}
@@ -66,7 +62,7 @@ func TestCompanyFooter(t *testing.T) {
 		}
 	}
 	// Nothing set, nothing printed.
-	bare := renderText(t, withSampleCompany(sampleDoc(Invoice, threeLines()), domain.Company{Name: "Bare"}, &domain.ThirdParty{}), "en")
+	bare := renderJoined(t, withSampleCompany(sampleDoc(Invoice, threeLines()), domain.Company{Name: "Bare"}, &domain.ThirdParty{}), "en")
 	if strings.Contains(bare, "Bank details") || strings.Contains(bare, "IBAN") {
 		t.Errorf("bank details printed without an IBAN:\n%s", bare)
 	}
@@ -99,7 +95,7 @@ func TestPaymentTermsFollowTheDueDate(t *testing.T) {
 			}
 			doc.Issuer.PaymentTermsDays = tc.terms
 			doc.PaymentTerms = "By bank transfer."
-			text := strings.Join(strings.Fields(renderText(t, doc, tc.lang)), " ")
+			text := strings.Join(strings.Fields(renderJoined(t, doc, tc.lang)), " ")
 			if !strings.Contains(text, tc.want+" By bank transfer.") {
 				t.Errorf("%q (then the configured text) missing:\n%s", tc.want, text)
 			}
@@ -137,7 +133,7 @@ func TestRendererPrintsTheCompanyLogo(t *testing.T) {
 	customer := &domain.ThirdParty{Name: "Customer"}
 	c := sampleCompany()
 	c.Logo = logo.Bytes()
-	out, err := NewRenderer("").Render(context.Background(), doc, customer, c, "en")
+	out, err := NewRenderer("").Render(context.Background(), doc, customer, domain.DocumentLinks{}, c, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +141,7 @@ func TestRendererPrintsTheCompanyLogo(t *testing.T) {
 		t.Errorf("images with the stored logo = %s, want [37x23]", got)
 	}
 	c.Logo = nil
-	out, err = NewRenderer("").Render(context.Background(), doc, customer, c, "en")
+	out, err = NewRenderer("").Render(context.Background(), doc, customer, domain.DocumentLinks{}, c, "en")
 	if err != nil {
 		t.Fatal(err)
 	}

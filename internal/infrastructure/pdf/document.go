@@ -73,6 +73,29 @@ type Document struct {
 	AmountPaid, AmountDue          decimal.Decimal // printed for invoices and credit notes only
 
 	PaymentTerms string // empty: the language's default text
+
+	// What the customer matches the document with, each printed when set.
+	Note        string  // free text of the document, printed under the totals
+	CustomerRef string  // the customer's own reference (its purchase order number)
+	Contact     Contact // the person at the customer it is addressed to; zero: none
+	Source      Source  // the document it was made from; zero: none
+	// Paid marks a settled invoice (PAID) or a credit note refunded in full.
+	Paid bool
+}
+
+// Contact is the person a document is addressed to.
+type Contact struct {
+	Name     string
+	Position string
+	Email    string
+	Phone    string
+}
+
+// Source is the document another was made from: the proposal of an order,
+// the order of an invoice, the invoice a credit note corrects.
+type Source struct {
+	Kind Kind
+	Ref  string
 }
 
 // Party is a name-and-address block.
@@ -103,3 +126,7 @@ type VATAmount struct {
 	Base   decimal.Decimal // net amount taxed at Rate
 	Amount decimal.Decimal
 }
+
+// asksPayment tells whether the document is an invoice the customer pays:
+// an invoice or a down-payment invoice (due date, bank details, PAID mark).
+func (k Kind) asksPayment() bool { return k == Invoice || k == DownPayment }

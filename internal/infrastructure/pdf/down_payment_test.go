@@ -79,7 +79,7 @@ func TestRenderDownPaymentAndDeduction(t *testing.T) {
 				{"down-payment", dp, tc.dpWant, tc.dpNot},
 				{"final", final, tc.finWant, tc.finNotAny},
 			} {
-				out, err := r.Render(context.Background(), doc.d, customer, domain.Company{Name: "Dolibarr-Go"}, tc.lang)
+				out, err := r.Render(context.Background(), doc.d, customer, domain.DocumentLinks{}, domain.Company{Name: "Dolibarr-Go"}, tc.lang)
 				if err != nil {
 					t.Fatal(err)
 				}

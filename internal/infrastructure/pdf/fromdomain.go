@@ -4,8 +4,9 @@ import "github.com/doligo/doligo/internal/domain"
 
 // FromDomain is the view of a domain document for printing: the issuer
 // block and payment terms text as given, the customer from the document's
-// third party. Renderer.Render adds the rest of the company (withCompany).
-func FromDomain(d *domain.Document, customer *domain.ThirdParty, company Party, paymentTerms string) Document {
+// third party, the contact and source document from links. Renderer.Render
+// adds the rest of the company (withCompany).
+func FromDomain(d *domain.Document, customer *domain.ThirdParty, links domain.DocumentLinks, company Party, paymentTerms string) Document {
 	out := Document{
 		Kind:     Kind(d.Type),
 		Ref:      d.DisplayRef(),
@@ -23,6 +24,7 @@ func FromDomain(d *domain.Document, customer *domain.ThirdParty, company Party, 
 		AmountDue:    d.AmountDue(),
 		PaymentTerms: paymentTerms,
 	}
+	fromLinks(&out, d, links)
 	if d.DueDate != nil {
 		out.DueDate = *d.DueDate
 	}

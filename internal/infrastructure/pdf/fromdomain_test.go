@@ -20,7 +20,7 @@ func TestFromDomain(t *testing.T) {
 		TotalNet: d("25"), TotalVAT: d("4.28"), TotalGross: d("29.28"), AmountPaid: d("9.28"),
 	}
 	customer := &domain.ThirdParty{Name: "João", Address: "Rua 1", TaxID: "123", Email: "j@example.com", Locale: "pt-BR"}
-	v := FromDomain(doc, customer, Party{Name: "Dolibarr-Go"}, "")
+	v := FromDomain(doc, customer, domain.DocumentLinks{}, Party{Name: "Dolibarr-Go"}, "")
 	if v.Kind != Invoice || v.Ref != "(PROV7)" || !v.DueDate.Equal(due) || v.Customer.Name != "João" || len(v.Lines) != 2 {
 		t.Fatalf("view = %+v", v)
 	}
@@ -33,5 +33,29 @@ func TestFromDomain(t *testing.T) {
 	}
 	if text := strings.Join(pdfText(t, out), "\n"); !strings.Contains(text, "BRL 20,00") || !strings.Contains(text, "(PROV7)") {
 		t.Errorf("amount due or provisional ref missing:\n%s", text)
+	}
+}
+
+// The note, the customer's reference, the contact, the source document and
+// the settled status reach the printed view.
+func TestFromDomainLinks(t *testing.T) {
+	doc := &domain.Document{
+		ID: 9, Type: domain.DocCreditNote, Ref: "AV2612-0001", Status: domain.StatusPaid, Currency: "EUR",
+		Note: "Retour de marchandise", CustomerRef: "PO-7781", ContactID: 3, SourceID: 4,
+		TotalGross: d("12"), AmountPaid: d("12"),
+	}
+	links := domain.DocumentLinks{
+		Source:  &domain.Document{ID: 4, Type: domain.DocInvoice, Ref: "FA2612-0001"},
+		Contact: &domain.Contact{ID: 3, FirstName: "Joana", LastName: "Ribeiro", Position: "Compradora", Email: "j@example.com"},
+	}
+	v := FromDomain(doc, &domain.ThirdParty{Name: "João"}, links, Party{Name: "Dolibarr-Go"}, "")
+	if v.Note != doc.Note || v.CustomerRef != "PO-7781" || !v.Paid ||
+		v.Source != (Source{Kind: Invoice, Ref: "FA2612-0001"}) ||
+		v.Contact != (Contact{Name: "Joana Ribeiro", Position: "Compradora", Email: "j@example.com"}) {
+		t.Fatalf("view = %+v", v)
+	}
+	doc.Status, doc.AmountPaid = domain.StatusValidated, d("0")
+	if v := FromDomain(doc, &domain.ThirdParty{}, domain.DocumentLinks{}, Party{}, ""); v.Paid || v.Source != (Source{}) || v.Contact != (Contact{}) {
+		t.Errorf("view without links = %+v", v)
 	}
 }

@@ -313,6 +313,13 @@ func (r *renderer) add(c *cell, txt string, s style) { r.addMax(c, txt, s, 0) }
 // addMax is add keeping at most maxLines lines (0: all), the last one ending
 // with "…": a block such as an address must not outgrow the page.
 func (r *renderer) addMax(c *cell, txt string, s style, maxLines int) {
+	for _, ln := range r.capLines(c, txt, s, maxLines) {
+		c.addLine(ln, s)
+	}
+}
+
+// capLines is txt wrapped to the cell, at most maxLines lines (0: all).
+func (r *renderer) capLines(c *cell, txt string, s style, maxLines int) []string {
 	width := colWidth(c.size) - 2*(padX+c.inset)
 	m := r.metricsOf(s)
 	lines := m.wrap(txt, s.size, width)
@@ -325,9 +332,7 @@ func (r *renderer) addMax(c *cell, txt string, s style, maxLines int) {
 		}
 		lines[maxLines-1] = last
 	}
-	for _, ln := range lines {
-		c.addLine(ln, s)
-	}
+	return lines
 }
 
 // addFigure writes a number on one line, in a smaller size if it would not
@@ -413,9 +418,10 @@ func (r *renderer) header(title string) ([]core.Row, float64) {
 	if !r.doc.Date.IsZero() {
 		r.add(info, r.loc.T("date")+": "+r.loc.Date(r.doc.Date), right)
 	}
-	if !r.doc.DueDate.IsZero() {
+	if r.showsDueDate() {
 		r.add(info, r.loc.T("due_date."+string(r.doc.Kind))+": "+r.loc.Date(r.doc.DueDate), right)
 	}
+	r.settledMark(info)
 
 	const logoMM = 18.0
 	logoCell := &cell{size: logoSize, height: logoMM}
@@ -464,8 +470,11 @@ var tableCols = []struct {
 }
 
 func (r *renderer) body(p *pager) error {
-	rw, h := r.customerBlock()
-	p.add(rw, h)
+	rows, heights := r.customerRows()
+	for i, rw := range rows {
+		p.add(rw, heights[i])
+	}
+	r.references(p)
 	p.add(spacer(6), 6)
 
 	note := r.newCell(grid, 0)
@@ -498,7 +507,7 @@ func (r *renderer) body(p *pager) error {
 	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	rows, heights := r.totals()
+	rows, heights = r.totals()
 	total := 0.0
 	for _, h := range heights {
 		total += h
@@ -508,38 +517,12 @@ func (r *renderer) body(p *pager) error {
 	for i, rw := range rows {
 		p.add(rw, heights[i])
 	}
-	if r.doc.Kind.hasPaymentTerms() {
+	r.note(p)
+	if r.printsPaymentTerms() {
 		r.paymentTerms(p)
 	}
 	r.companyFooter(p)
 	return nil
-}
-
-func (r *renderer) customerBlock() (core.Row, float64) {
-	cust := r.newCell(52, 2)
-	cust.bg = &panel
-	cust.gap(1)
-	r.add(cust, strings.ToUpper(r.loc.T(r.doc.Kind.partyLabel())), style{size: 7, bold: true, color: &accent})
-	cust.gap(0.5)
-	r.addMax(cust, r.doc.Customer.Name, style{size: 10.5, bold: true, color: &ink}, 2)
-	r.addParty(cust, r.doc.Customer, style{size: 8.5, color: &ink})
-	cust.gap(1)
-
-	// Beside it, what the reader looks for first: what is owed, or the total.
-	label, amount := r.loc.T("total_gross"), r.doc.TotalGross
-	if r.doc.Kind.hasPayments() {
-		label, amount = r.loc.T("amount_due"), r.doc.AmountDue
-	}
-	sum := r.newCell(42, 2)
-	sum.bg = &accent
-	sum.gap(1)
-	r.add(sum, strings.ToUpper(label), style{size: 7, bold: true, color: &white, align: align.Right})
-	sum.gap(0.5)
-	r.addFigure(sum, r.loc.Money(amount, r.doc.Currency), style{size: 14, bold: true, color: &white, align: align.Right})
-	if !r.doc.DueDate.IsZero() {
-		r.add(sum, r.loc.T("due_date."+string(r.doc.Kind))+": "+r.loc.Date(r.doc.DueDate), style{size: 8, color: &white, align: align.Right})
-	}
-	return makeRow(0, nil, cust, r.newCell(grid-52-42, 0), sum)
 }
 
 func (r *renderer) tableHeader() (core.Row, float64) {
@@ -616,21 +599,7 @@ func (r *renderer) totals() ([]core.Row, []float64) {
 		labelSize, valueSize        = 24, 18
 	)
 	vat := r.doc.VAT
-	type entry struct {
-		label, value string
-		strong       bool
-	}
-	cur := r.doc.Currency
-	entries := []entry{
-		{r.loc.T("total_net"), r.loc.Money(r.doc.TotalNet, cur), false},
-		{r.loc.T("total_vat"), r.loc.Money(r.doc.TotalVAT, cur), false},
-		{r.loc.T("total_gross"), r.loc.Money(r.doc.TotalGross, cur), true},
-	}
-	if r.doc.Kind.hasPayments() {
-		entries = append(entries,
-			entry{r.loc.T("amount_paid"), r.loc.Money(r.doc.AmountPaid, cur), false},
-			entry{r.loc.T("amount_due"), r.loc.Money(r.doc.AmountDue, cur), true})
-	}
+	entries := r.totalEntries()
 
 	small := style{size: 7.5, bold: true, color: &accent}
 	plain := style{size: 8.5, color: &ink}
