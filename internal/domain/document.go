@@ -64,6 +64,7 @@ const (
 	ActUnpay      Action = "delete a payment of"
 	ActCancel     Action = "cancel"
 	ActReceive    Action = "receive goods of"
+	ActShip       Action = "ship goods of"
 )
 
 var (
@@ -80,9 +81,13 @@ var lifecycle = map[DocType]map[Action][]DocStatus{
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
 		ActAccept: {StatusValidated}, ActRefuse: {StatusValidated}, ActOrder: {StatusAccepted},
 	},
+	// An order ships once validated, before or after it is invoiced: with
+	// DOLIGO_STOCK_TRIGGER=shipment its goods leave only with its shipments,
+	// so an order invoiced first must still be able to ship.
 	DocOrder: {
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
 		ActInvoice: {StatusValidated},
+		ActShip:    {StatusValidated, StatusInvoiced},
 	},
 	DocInvoice: {
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
@@ -155,6 +160,9 @@ type Line struct {
 	// QtyReceived is what receptions brought in of a purchase order line;
 	// zero on every other document.
 	QtyReceived decimal.Decimal
+	// QtyShipped is what shipments sent of a customer order line; zero on
+	// every other document.
+	QtyShipped decimal.Decimal
 }
 
 // compute sets the line's totals by the rounding rule of docs/architecture.md:
@@ -548,6 +556,7 @@ func (d *Document) Convert(a Action, today time.Time, createdBy int64) (*Documen
 	}
 	for i, l := range d.Lines {
 		l.ID = 0
+		l.QtyShipped = decimal.Zero // the order's shipping, not the new document's
 		n.Lines[i] = l
 	}
 	n.Recompute(&ValidationError{}) // same lines, same currency: same totals, within bounds
@@ -613,6 +622,9 @@ type DocumentRepository interface {
 	Lock(ctx context.Context, id int64) (*Document, error)
 	// Update stores the header (status, ref, totals, amounts, dates…).
 	Update(ctx context.Context, d *Document) error
+	// SaveShipped stores the qty_shipped of the given lines of d and d's
+	// updated_at: what a shipment changes.
+	SaveShipped(ctx context.Context, d *Document, lines []Line) error
 	// SaveReceived stores the qty_received of the given lines of d (lines
 	// are otherwise frozen once it is validated) with d's status and
 	// updated_at: what a reception changes.
