@@ -58,10 +58,11 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 			Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID,
 		}),
 	})
+	renderer := pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms)
 	// PDFs rendered in the request (GET …/pdf), archived PDFs and sending by
 	// e-mail: the API lists, serves and enqueues; the worker archives and sends.
 	archive := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
-		Render: pdf.NewRenderer(pdf.Party(cfg.Issuer()), cfg.PaymentTerms).Render, CompanyName: cfg.CompanyName,
+		Render: renderer.Render, CompanyName: cfg.CompanyName,
 	})
 	// One gate for every PDF rendered in a request, whatever its route.
 	renders := api.NewRenderSlots(api.RenderLimits{
@@ -70,6 +71,11 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	mrp := usecase.NewMRPService(uow, stock, time.Now)
 	// Receptions of purchase orders receive through the one stock writer.
 	purchase := usecase.NewPurchaseService(uow, stock, usecase.PurchaseOptions{ReceptionMask: cfg.ReceptionMask()})
+	// Shipments of orders send through the one stock writer when the trigger
+	// is shipment; their delivery notes render with the documents' issuer.
+	shipments := usecase.NewShipmentService(uow, stock, usecase.ShipmentOptions{
+		Mask: cfg.ShipmentMask(), Trigger: domain.StockTrigger(cfg.StockTrigger), Render: renderer.RenderShipment,
+	})
 
 	return api.NewServer(api.Options{
 		Log:            log,
@@ -85,6 +91,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewProductRoutes(catalog, stock), api.NewWarehouseRoutes(catalog), api.NewStockRoutes(stock),
 		api.NewThirdPartyRoutes(thirdParties), api.NewDocumentRoutes(documents),
 		api.NewPurchaseRoutes(documents, purchase), api.NewSupplierInvoiceRoutes(documents),
+		api.NewShipmentRoutes(shipments, renders),
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(db), cfg.DefaultCurrency, time.Now),

@@ -107,6 +107,8 @@ type lineResponse struct {
 	TotalNet        string `json:"total_net"`
 	TotalVAT        string `json:"total_vat"`
 	TotalGross      string `json:"total_gross"`
+	// QtyShipped is what shipments sent of an order's line; orders only.
+	QtyShipped *string `json:"qty_shipped,omitempty"`
 }
 
 type vatResponse struct {
@@ -172,6 +174,10 @@ func toDocumentResponse(d *domain.Document) documentResponse {
 			Qty: Qty(l.Qty), UnitPrice: unitPrice(l.UnitPrice, d.Currency),
 			DiscountPercent: Qty(l.DiscountPercent), VATRate: Qty(l.VATRate),
 			TotalNet: money(l.TotalNet), TotalVAT: money(l.TotalVAT), TotalGross: money(l.TotalGross),
+		}
+		if d.Type == domain.DocOrder {
+			shipped := Qty(l.QtyShipped)
+			r.Lines[i].QtyShipped = &shipped
 		}
 	}
 	for _, v := range d.VATBreakdown() {

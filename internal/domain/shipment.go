@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -158,4 +159,20 @@ type ShipmentRepository interface {
 // ShipmentLabel names a shipment on its ledger rows.
 func ShipmentLabel(sh *Shipment, order *Document) string {
 	return fmt.Sprintf("Shipment %s (order %s)", sh.Ref, order.DisplayRef())
+}
+
+// PDFFileName is the delivery note's file name: its ref with anything but
+// letters, digits, '-', '.' and '_' replaced.
+func (sh *Shipment) PDFFileName() string {
+	ref := sh.Ref
+	if ref == "" {
+		ref = fmt.Sprintf("shipment-%d", sh.ID)
+	}
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' {
+			return r
+		}
+		return '_'
+	}, ref)
+	return strings.Trim(safe, "_") + ".pdf"
 }

@@ -2,6 +2,10 @@ package usecase
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -14,8 +18,17 @@ import (
 // orderTypes is the resource of customer orders: one type.
 var orderTypes = []domain.DocType{domain.DocOrder}
 
+// RenderShipmentPDF writes the delivery note of a shipment of order, addressed
+// to customer, as a PDF in a language (negotiated by the renderer as for
+// RenderPDF). Once ctx is done it must return ctx's error and no bytes. The
+// API passes infrastructure/pdf.Renderer's RenderShipment.
+type RenderShipmentPDF func(ctx context.Context, sh *domain.Shipment, order *domain.Document, customer *domain.ThirdParty, lang string) ([]byte, error)
+
 // ShipmentOptions configure a ShipmentService.
 type ShipmentOptions struct {
+	// Render makes the delivery notes (GET /shipments/{id}/pdf); nil in a
+	// process that renders none.
+	Render RenderShipmentPDF
 	// Mask numbers shipments (DOLIGO_NUMBER_MASK_SHIPMENT).
 	Mask domain.NumberMask
 	// Trigger is DOLIGO_STOCK_TRIGGER: shipments move stock only when it is
@@ -33,6 +46,7 @@ type ShipmentService struct {
 	stock   *StockService
 	mask    domain.NumberMask
 	trigger domain.StockTrigger
+	render  RenderShipmentPDF
 	now     func() time.Time
 }
 
@@ -49,7 +63,7 @@ func NewShipmentService(uow domain.UnitOfWork, stock *StockService, opt Shipment
 	if opt.Trigger == "" {
 		opt.Trigger = domain.StockOnInvoice
 	}
-	return &ShipmentService{uow: uow, stock: stock, mask: opt.Mask, trigger: opt.Trigger, now: opt.Now}
+	return &ShipmentService{uow: uow, stock: stock, mask: opt.Mask, trigger: opt.Trigger, render: opt.Render, now: opt.Now}
 }
 
 // Ship records a shipment of goods of order orderID, in one unit of work:
@@ -236,4 +250,42 @@ func (s *ShipmentService) Shipments(ctx context.Context, f domain.ShipmentFilter
 	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Shipment], error) {
 		return r.Shipments.List(ctx, f)
 	})
+}
+
+// PDF renders the delivery note of shipment id under ctx, outside any
+// transaction: the shipment, its order (for the ordered quantities, the
+// descriptions and the order's number) and the customer are read first, in
+// documentLang(lang, customer, readerLang). The file is not archived: a
+// shipment never changes, so it renders the same whenever asked.
+func (s *ShipmentService) PDF(ctx context.Context, id int64, lang, readerLang string) (*domain.ArchivedFile, error) {
+	if s.render == nil {
+		return nil, errors.New("this process renders no delivery notes")
+	}
+	var sh *domain.Shipment
+	var order *domain.Document
+	var customer *domain.ThirdParty
+	err := s.uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
+		var err error
+		if sh, err = r.Shipments.Get(ctx, id); err != nil {
+			return err
+		}
+		if order, err = r.Documents.Get(ctx, sh.OrderID); err != nil {
+			return err
+		}
+		customer, err = r.ThirdParties.Get(ctx, sh.ThirdPartyID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	lang = documentLang(lang, customer, readerLang)
+	out, err := s.render(ctx, sh, order, customer, lang)
+	if err != nil {
+		return nil, fmt.Errorf("render shipment %d: %w", sh.ID, err)
+	}
+	sum := sha256.Sum256(out)
+	return &domain.ArchivedFile{
+		OwnerID: sh.ID, Lang: lang, Filename: sh.PDFFileName(), ContentType: domain.ContentTypePDF,
+		Size: int64(len(out)), SHA256: hex.EncodeToString(sum[:]), Content: out, CreatedAt: stamp(s.now()),
+	}, nil
 }

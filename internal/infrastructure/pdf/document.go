@@ -21,11 +21,14 @@ const (
 	CreditNote Kind = "credit_note"
 	// PurchaseOrder is addressed to a supplier and carries no payment terms.
 	PurchaseOrder Kind = "purchase_order"
+	// Shipment is the delivery note of a shipment of an order: quantities
+	// ordered and delivered, no prices (delivery.go).
+	Shipment Kind = "shipment"
 )
 
 func (k Kind) valid() bool {
 	switch k {
-	case Proposal, Order, Invoice, CreditNote, PurchaseOrder:
+	case Proposal, Order, Invoice, CreditNote, PurchaseOrder, Shipment:
 		return true
 	}
 	return false
@@ -42,7 +45,7 @@ func (k Kind) partyLabel() string {
 
 // hasPaymentTerms tells whether the company's payment terms (what its
 // customers owe it) are printed: not on what it orders from a supplier.
-func (k Kind) hasPaymentTerms() bool { return k != PurchaseOrder }
+func (k Kind) hasPaymentTerms() bool { return k != PurchaseOrder && k != Shipment }
 
 // hasPayments tells whether the document has amounts paid and due to print.
 func (k Kind) hasPayments() bool { return k == Invoice || k == CreditNote }
@@ -70,6 +73,10 @@ type Document struct {
 	AmountPaid, AmountDue          decimal.Decimal // printed for invoices and credit notes only
 
 	PaymentTerms string // empty: the language's default text
+
+	// The order a delivery note (Shipment) delivers: printed in the header.
+	OrderRef  string
+	OrderDate time.Time
 }
 
 // Party is a name-and-address block.
@@ -89,6 +96,9 @@ type Line struct {
 	DiscountPercent decimal.Decimal
 	VATRate         decimal.Decimal // percent: 20 means 20 %
 	Net, VAT, Gross decimal.Decimal
+	// Ordered is the order line's quantity, on a delivery note, where Qty is
+	// what this shipment delivers of it.
+	Ordered decimal.Decimal
 }
 
 // VATAmount is one rate of the VAT breakdown.

@@ -416,6 +416,9 @@ func (r *renderer) header(title string) ([]core.Row, float64) {
 	if !r.doc.DueDate.IsZero() {
 		r.add(info, r.loc.T("due_date."+string(r.doc.Kind))+": "+r.loc.Date(r.doc.DueDate), right)
 	}
+	if r.doc.OrderRef != "" {
+		r.addMax(info, r.loc.T("order_ref")+": "+r.doc.OrderRef, right, 1)
+	}
 
 	const logoMM = 18.0
 	logoCell := &cell{size: logoSize, height: logoMM}
@@ -464,6 +467,9 @@ var tableCols = []struct {
 }
 
 func (r *renderer) body(p *pager) error {
+	if r.doc.Kind == Shipment {
+		return r.deliveryBody(p)
+	}
 	rw, h := r.customerBlock()
 	p.add(rw, h)
 	p.add(spacer(6), 6)
