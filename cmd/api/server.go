@@ -95,6 +95,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(db), cfg.DefaultCurrency, time.Now),
+		api.NewShipmentReportRoutes(gormdb.NewShipmentReports(db), cfg.DefaultCurrency),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),
 		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),

@@ -46,7 +46,8 @@ func newShipmentAPI(t *testing.T, dialect string) *shipmentAPI {
 		Log: zerolog.Nop(), Auth: commercialAuth{},
 		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
 	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs), NewStockRoutes(stock),
-		NewShipmentRoutes(ships, NewRenderSlots(RenderLimits{MaxConcurrent: 2, QueueWait: time.Minute})))
+		NewShipmentRoutes(ships, NewRenderSlots(RenderLimits{MaxConcurrent: 2, QueueWait: time.Minute})),
+		NewShipmentReportRoutes(gormdb.NewShipmentReports(db.DB), "EUR"))
 	return &shipmentAPI{commercialAPI: &commercialAPI{e: e, db: db}, catalog: usecase.NewCatalogService(uow, time.Now), stock: stock}
 }
 
@@ -181,6 +182,16 @@ func TestShipmentsAPI(t *testing.T) {
 			wantProblem(t, a.call("GET", "/api/v1/shipments/999999/pdf", ""), http.StatusNotFound, "not-found")
 			wantProblem(t, a.call("GET", "/api/v1/shipments/"+id(sh)+"/pdf?lang=x!", ""), http.StatusUnprocessableEntity, "validation")
 
+			// Shipped, not invoiced: the product line (the free-text one
+			// names no product).
+			report := a.json(t, http.StatusOK, "GET", "/api/v1/reports/shipped-not-invoiced?thirdparty_id="+cust, "")
+			if items := report["items"].([]any); len(items) != 1 || items[0].(map[string]any)["order_line_id"] != float64(mustInt(t, l0)) ||
+				items[0].(map[string]any)["qty_to_invoice"] != "3" || items[0].(map[string]any)["amount"] != "9.00" ||
+				items[0].(map[string]any)["customer"] != "ACME" || items[0].(map[string]any)["product_ref"] != "BOLT" ||
+				report["totals"].(map[string]any)["amount"] != "9.00" {
+				t.Fatalf("shipped not invoiced %v", report)
+			}
+
 			// Invoicing under the shipment trigger moves no stock; the
 			// invoiced order still ships what is left.
 			inv := a.json(t, http.StatusCreated, "POST", "/api/v1/orders/"+orderID+"/invoice", "")
@@ -193,6 +204,34 @@ func TestShipmentsAPI(t *testing.T) {
 			}
 			a.json(t, http.StatusCreated, "POST", path, body(wh, l0, "1"))
 			wantProblem(t, a.call("POST", path, body(wh, l0, "2")), http.StatusConflict, "insufficient-stock")
+			if report := a.json(t, http.StatusOK, "GET", "/api/v1/reports/shipped-not-invoiced", ""); len(report["items"].([]any)) != 0 {
+				t.Fatalf("shipped not invoiced after invoicing %v", report)
+			}
+		})
+	}
+}
+
+func TestShippedNotInvoicedAPI(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			db := testdb.Migrated(t, d)
+			e := NewServer(Options{Log: zerolog.Nop(), Auth: commercialAuth{}},
+				NewShipmentReportRoutes(gormdb.NewShipmentReports(db.DB), "EUR"))
+			a := &commercialAPI{e: e, db: db}
+			// The figures are TestShippedNotInvoicedReport's (gormdb); here the
+			// wire shape, the parameters and the permission.
+			got := a.json(t, http.StatusOK, "GET", "/api/v1/reports/shipped-not-invoiced", "", "Authorization", "Bearer accountant")
+			if items := got["items"].([]any); len(items) != 0 || got["currency"] != "EUR" ||
+				got["totals"].(map[string]any)["amount"] != "0.00" || got["totals"].(map[string]any)["lines"] != float64(0) {
+				t.Fatalf("empty report %v", got)
+			}
+			if got := a.json(t, http.StatusOK, "GET", "/api/v1/reports/shipped-not-invoiced?currency=jpy&thirdparty_id=3", ""); got["currency"] != "JPY" || got["totals"].(map[string]any)["amount"] != "0" {
+				t.Fatalf("in JPY %v", got)
+			}
+			if f := wantProblem(t, a.call("GET", "/api/v1/reports/shipped-not-invoiced?currency=XXY&thirdparty_id=0", ""), http.StatusUnprocessableEntity, "validation"); strings.Join(f, " ") != "thirdparty_id currency" {
+				t.Fatalf("bad parameters: %v", f)
+			}
+			wantProblem(t, a.call("GET", "/api/v1/reports/shipped-not-invoiced", "", "Authorization", "Bearer warehouse"), http.StatusForbidden, "forbidden")
 		})
 	}
 }
