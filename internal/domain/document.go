@@ -622,9 +622,6 @@ type DocumentRepository interface {
 	Lock(ctx context.Context, id int64) (*Document, error)
 	// Update stores the header (status, ref, totals, amounts, dates…).
 	Update(ctx context.Context, d *Document) error
-	// SaveShipped stores the qty_shipped of the given lines of d and d's
-	// updated_at: what a shipment changes.
-	SaveShipped(ctx context.Context, d *Document, lines []Line) error
 	// SaveReceived stores the qty_received of the given lines of d (lines
 	// are otherwise frozen once it is validated) with d's status and
 	// updated_at: what a reception changes.

@@ -151,9 +151,12 @@ type ShipmentRepository interface {
 	// Create inserts the shipment and its lines and sets their IDs; an
 	// empty Ref is stored as none, until Number.
 	Create(ctx context.Context, sh *Shipment) error
-	// Number stores sh.Ref and sets label on the ledger rows movementIDs
-	// (those of the shipment, which name it).
-	Number(ctx context.Context, sh *Shipment, label string, movementIDs []int64) error
+	// Number is the shipment's final write, once numbered: it stores
+	// sh.Ref, sets label on the ledger rows movementIDs (those of the
+	// shipment, which name it), and stores the qty_shipped of the lines
+	// shipped of order and the order's updated_at (lines are otherwise
+	// frozen once it is validated).
+	Number(ctx context.Context, sh *Shipment, order *Document, shipped []Line, label string, movementIDs []int64) error
 }
 
 // ShipmentLabel names a shipment on its ledger rows.

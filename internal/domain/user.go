@@ -105,7 +105,7 @@ var permissionCatalogue = []Permission{
 	{PermSupplierInvoicesWrite, "Create, change and delete draft supplier invoices; draft one from a purchase order or a supplier credit note"},
 	{PermSupplierInvoicesValidate, "Validate (number) supplier invoices and supplier credit notes"},
 	{PermSupplierPaymentsWrite, "Record and delete payments to suppliers (of supplier invoices and credit notes)"},
-	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging, purchases, payables aging, shipped not invoiced"},
+	{PermReportsRead, "Read the reports: sales, top customers, stock valuation, receivables aging, purchases, payables aging"},
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
 	{PermJobsAdmin, "Retry dead background jobs"},

@@ -74,9 +74,9 @@ func NewShipmentService(uow domain.UnitOfWork, stock *StockService, opt Shipment
 // shipment, not yet numbered → with the shipment trigger, StockService
 // debits the stocked lines from the shipment's warehouse (levels locked in
 // the global (product_id, warehouse_id) order; 409 insufficient-stock) →
-// store the lines' qty_shipped → take the shipment's number last (the
-// sequence row, shared by every shipment, stays locked until commit:
-// gapless) and set it on the shipment and the labels of its ledger rows.
+// take the shipment's number last (the sequence row, shared by every
+// shipment, stays locked until commit: gapless) → one final write: the ref,
+// the labels of its ledger rows, the lines' qty_shipped.
 // Any error rolls everything back, the number included.
 //
 // Under the other triggers a shipment moves no stock: the validation the
@@ -134,19 +134,10 @@ func (s *ShipmentService) Ship(ctx context.Context, actor domain.Principal, orde
 				return nil, err
 			}
 		}
-		var changed []domain.Line
-		for _, l := range d.Lines {
-			if !l.QtyShipped.Equal(before[l.ID]) {
-				changed = append(changed, l)
-			}
-		}
-		d.UpdatedAt = now
-		if err := r.Documents.SaveShipped(ctx, d, changed); err != nil {
-			return nil, err
-		}
 		// The number last: the sequence row is shared by every shipment, and
 		// stays locked from here to the commit (gapless; a rollback gives the
-		// number back). The ledger rows, written above, are labelled with it.
+		// number back). One final write then stores it with the ledger rows'
+		// labels, which name it, and the order lines' qty_shipped.
 		n, err := r.Numbering.Next(ctx, domain.ShipmentSequence, s.mask.Period(in.Date))
 		if err != nil {
 			return nil, err
@@ -156,7 +147,14 @@ func (s *ShipmentService) Ship(ctx context.Context, actor domain.Principal, orde
 		for i, m := range moves {
 			ids[i] = m.ID
 		}
-		if err := r.Shipments.Number(ctx, sh, domain.ShipmentLabel(sh, d), ids); err != nil {
+		var changed []domain.Line
+		for _, l := range d.Lines {
+			if !l.QtyShipped.Equal(before[l.ID]) {
+				changed = append(changed, l)
+			}
+		}
+		d.UpdatedAt = now
+		if err := r.Shipments.Number(ctx, sh, d, changed, domain.ShipmentLabel(sh, d), ids); err != nil {
 			return nil, err
 		}
 		return sh, nil

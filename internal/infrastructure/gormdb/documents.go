@@ -246,67 +246,54 @@ func (r *documentRepo) Update(ctx context.Context, d *domain.Document) error {
 }
 
 // SaveReceived writes the qty_received of the given lines and the header's
-// status and updated_at (saveLineQty).
+// status and updated_at in one round trip on PostgreSQL (one statement: a
+// data-modifying WITH) and MySQL (one multi-statement command, arguments
+// interpolated and escaped by the driver as in SaveLevelsAndMovements). A
+// reception runs this under the order's row lock, which covers the lines, so
+// every round trip saved is time the next reception of the order does not
+// wait (docs/benchmarks.md, "Receptions"). SQLite: one UPDATE per line, then
+// the header.
 func (r *documentRepo) SaveReceived(ctx context.Context, d *domain.Document, lines []domain.Line) error {
-	return r.saveLineQty(ctx, d, lines, "qty_received", func(l domain.Line) decimal.Decimal { return l.QtyReceived })
-}
-
-// SaveShipped writes the qty_shipped of the given lines and the header's
-// status and updated_at (saveLineQty).
-func (r *documentRepo) SaveShipped(ctx context.Context, d *domain.Document, lines []domain.Line) error {
-	return r.saveLineQty(ctx, d, lines, "qty_shipped", func(l domain.Line) decimal.Decimal { return l.QtyShipped })
-}
-
-// saveLineQty writes column (qty_received or qty_shipped, a constant) of the
-// given lines, as qty gives it, and the header's status and updated_at in
-// one round trip on PostgreSQL (one statement: a data-modifying WITH) and
-// MySQL (one multi-statement command, arguments interpolated and escaped by
-// the driver as in SaveLevelsAndMovements). A reception or shipment runs
-// this under the order's row lock, which covers the lines, so every round
-// trip saved is time the next one of the order does not wait
-// (docs/benchmarks.md, "Receptions"). SQLite: one UPDATE per line, then the
-// header.
-func (r *documentRepo) saveLineQty(ctx context.Context, d *domain.Document, lines []domain.Line, column string, qty func(domain.Line) decimal.Decimal) error {
 	m := toDocumentModel(d)
 	var q strings.Builder
 	var args []any
 	switch {
 	case r.dialect == sqldialect.Postgres && len(lines) > 0:
-		q.WriteString("WITH l AS (UPDATE commercial_document_lines AS t SET " + column + " = v.q FROM (VALUES ")
+		q.WriteString("WITH l AS (UPDATE commercial_document_lines AS t SET qty_received = v.q FROM (VALUES ")
 		for i, l := range lines {
 			if i > 0 {
 				q.WriteString(", ")
 			}
 			q.WriteString("(CAST(? AS BIGINT), CAST(? AS NUMERIC))")
-			args = append(args, l.ID, qty(l))
+			args = append(args, l.ID, l.QtyReceived)
 		}
 		q.WriteString(") AS v (id, q) WHERE t.id = v.id AND t.document_id = ?) ")
 		args = append(args, d.ID)
 		q.WriteString("UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?")
 		args = append(args, m.Status, m.UpdatedAt, d.ID)
 		if err := r.db.WithContext(ctx).Exec(q.String(), args...).Error; err != nil {
-			return fmt.Errorf("record the %s on document %d: %w", column, d.ID, err)
+			return fmt.Errorf("record the quantities received on document %d: %w", d.ID, err)
 		}
 		return nil
 	case r.dialect == sqldialect.MySQL:
 		for _, l := range lines {
-			q.WriteString("UPDATE commercial_document_lines SET " + column + " = ? WHERE id = ? AND document_id = ?;\n")
-			args = append(args, qty(l), l.ID, d.ID)
+			q.WriteString("UPDATE commercial_document_lines SET qty_received = ? WHERE id = ? AND document_id = ?;\n")
+			args = append(args, l.QtyReceived, l.ID, d.ID)
 		}
 		q.WriteString("UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?")
 		args = append(args, m.Status, m.UpdatedAt, d.ID)
 		// The *sql.Tx of the unit of work, beneath GORM, which would not
 		// pass a multi-statement command through unchanged.
 		if _, err := r.db.WithContext(ctx).Statement.ConnPool.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("record the %s on document %d: %w", column, d.ID, err)
+			return fmt.Errorf("record the quantities received on document %d: %w", d.ID, err)
 		}
 		return nil
 	}
 	for _, l := range lines {
 		err := r.db.WithContext(ctx).Model(&documentLineModel{}).
-			Where("id = ? AND document_id = ?", l.ID, d.ID).Update(column, qty(l)).Error
+			Where("id = ? AND document_id = ?", l.ID, d.ID).Update("qty_received", l.QtyReceived).Error
 		if err != nil {
-			return fmt.Errorf("record the %s of line %d of document %d: %w", column, l.ID, d.ID, err)
+			return fmt.Errorf("record the quantity received of line %d of document %d: %w", l.ID, d.ID, err)
 		}
 	}
 	err := r.db.WithContext(ctx).Model(&documentModel{}).Where("id = ?", d.ID).

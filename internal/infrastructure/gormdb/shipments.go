@@ -3,12 +3,14 @@ package gormdb
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
@@ -77,22 +79,72 @@ func (r *shipmentRepo) Create(ctx context.Context, sh *domain.Shipment) error {
 	return nil
 }
 
-// Number sets the shipment's ref, and the label of its ledger rows (ids
-// movementIDs), which name it: one statement on PostgreSQL (a data-modifying
-// WITH), two elsewhere. It runs while the shared numbering row of shipments
-// is locked.
-func (r *shipmentRepo) Number(ctx context.Context, sh *domain.Shipment, label string, movementIDs []int64) error {
+// Number is the shipment's final write, after its number: its ref, the
+// label of its ledger rows (ids movementIDs, which name it), the qty_shipped
+// of the order's lines shipped and the order's updated_at. One round trip on
+// PostgreSQL (data-modifying WITHs) and MySQL (a multi-statement command,
+// arguments interpolated and escaped by the driver as in
+// SaveLevelsAndMovements): it runs while the shared numbering row of
+// shipments is locked, so every round trip saved is time every other
+// shipment waits. SQLite: one statement after the other.
+func (r *shipmentRepo) Number(ctx context.Context, sh *domain.Shipment, order *domain.Document, shipped []domain.Line, label string, movementIDs []int64) error {
 	var err error
-	switch {
-	case len(movementIDs) == 0:
-		err = r.db.WithContext(ctx).Model(&shipmentModel{}).Where("id = ?", sh.ID).Update("ref", sh.Ref).Error
-	case r.dialect == sqldialect.Postgres:
-		err = r.db.WithContext(ctx).Exec("WITH m AS (UPDATE stock_movements SET label = ? WHERE id IN ?) "+
-			"UPDATE shipments SET ref = ? WHERE id = ?", label, movementIDs, sh.Ref, sh.ID).Error
+	switch r.dialect {
+	case sqldialect.Postgres:
+		var q strings.Builder
+		var args []any
+		q.WriteString("WITH d AS (UPDATE commercial_documents SET updated_at = ? WHERE id = ?)")
+		args = append(args, dbTime(order.UpdatedAt), order.ID)
+		if len(movementIDs) > 0 {
+			q.WriteString(", m AS (UPDATE stock_movements SET label = ? WHERE id IN ?)")
+			args = append(args, label, movementIDs)
+		}
+		if len(shipped) > 0 {
+			q.WriteString(", l AS (UPDATE commercial_document_lines AS t SET qty_shipped = v.q FROM (VALUES ")
+			for i, l := range shipped {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(CAST(? AS BIGINT), CAST(? AS NUMERIC))")
+				args = append(args, l.ID, l.QtyShipped)
+			}
+			q.WriteString(") AS v (id, q) WHERE t.id = v.id AND t.document_id = ?)")
+			args = append(args, order.ID)
+		}
+		q.WriteString(" UPDATE shipments SET ref = ? WHERE id = ?")
+		args = append(args, sh.Ref, sh.ID)
+		err = r.db.WithContext(ctx).Exec(q.String(), args...).Error
+	case sqldialect.MySQL:
+		q := "UPDATE shipments SET ref = ? WHERE id = ?;\nUPDATE commercial_documents SET updated_at = ? WHERE id = ?"
+		args := []any{sh.Ref, sh.ID, dbTime(order.UpdatedAt), order.ID}
+		if len(movementIDs) > 0 {
+			q += ";\nUPDATE stock_movements SET label = ? WHERE id IN (" + sqlbind.List(len(movementIDs)) + ")"
+			args = append(args, label)
+			for _, id := range movementIDs {
+				args = append(args, id)
+			}
+		}
+		for _, l := range shipped {
+			q += ";\nUPDATE commercial_document_lines SET qty_shipped = ? WHERE id = ? AND document_id = ?"
+			args = append(args, l.QtyShipped, l.ID, order.ID)
+		}
+		// The *sql.Tx of the unit of work, beneath GORM, which would not
+		// pass a multi-statement command through unchanged.
+		_, err = r.db.WithContext(ctx).Statement.ConnPool.ExecContext(ctx, q, args...)
 	default:
-		err = r.db.WithContext(ctx).Model(&stockMovementModel{}).Where("id IN ?", movementIDs).Update("label", label).Error
+		db := r.db.WithContext(ctx)
+		err = db.Model(&shipmentModel{}).Where("id = ?", sh.ID).Update("ref", sh.Ref).Error
 		if err == nil {
-			err = r.db.WithContext(ctx).Model(&shipmentModel{}).Where("id = ?", sh.ID).Update("ref", sh.Ref).Error
+			err = db.Model(&documentModel{}).Where("id = ?", order.ID).Update("updated_at", dbTime(order.UpdatedAt)).Error
+		}
+		if err == nil && len(movementIDs) > 0 {
+			err = db.Model(&stockMovementModel{}).Where("id IN ?", movementIDs).Update("label", label).Error
+		}
+		for _, l := range shipped {
+			if err != nil {
+				break
+			}
+			err = db.Model(&documentLineModel{}).Where("id = ? AND document_id = ?", l.ID, order.ID).Update("qty_shipped", l.QtyShipped).Error
 		}
 	}
 	if err != nil {
