@@ -123,6 +123,9 @@ func TestShipmentsAPI(t *testing.T) {
 			if f := wantProblem(t, a.call("POST", path, `{"warehouse_id": `+wh+`, "date": "2026-02-30", "lines": [{"order_line_id": `+l0+`, "qty": 1}]}`), http.StatusUnprocessableEntity, "validation"); strings.Join(f, " ") != "date" {
 				t.Fatalf("a bad date: %v", f)
 			}
+			if f := wantProblem(t, a.call("POST", path, `{"warehouse_id": `+wh+`, "date": "2026-11-19", "lines": [{"order_line_id": `+l0+`, "qty": 1}]}`), http.StatusUnprocessableEntity, "validation"); strings.Join(f, " ") != "date" {
+				t.Fatalf("a date before the order's: %v", f)
+			}
 			if f := wantProblem(t, a.call("POST", path, body(wh, "999999", "1")), http.StatusUnprocessableEntity, "validation"); strings.Join(f, " ") != "lines[0].order_line_id" {
 				t.Fatalf("foreign line: %v", f)
 			}

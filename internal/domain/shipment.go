@@ -82,7 +82,8 @@ type Shipment struct {
 // invoiced before or after its goods leave), so what was shipped is read from
 // the lines. It returns the shipment's lines (in the input's order) without
 // touching d when anything is wrong: an order that cannot ship (a draft) is
-// 409 illegal-transition, a line that is not the order's is 422 naming it,
+// 409 illegal-transition, a line that is not the order's or a date before
+// the order's is 422 naming it,
 // and shipping more than ordered minus shipped (lines naming the same order
 // line add up) is 409 over-shipment.
 func (d *Document) Ship(in ShipmentInput) ([]ShipmentLine, error) {
@@ -97,6 +98,9 @@ func (d *Document) Ship(in ShipmentInput) ([]ShipmentLine, error) {
 		index[l.ID] = i
 	}
 	v := &ValidationError{}
+	if !in.Date.IsZero() && in.Date.Before(d.Date) {
+		v.Add("date", "must not be before the order's date, %s", d.Date.Format(time.DateOnly))
+	}
 	want := map[int64]decimal.Decimal{}
 	out := make([]ShipmentLine, 0, len(in.Lines))
 	for i, sl := range in.Lines {

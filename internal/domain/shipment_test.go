@@ -49,6 +49,14 @@ func TestShip(t *testing.T) {
 	if f := fieldsOf(err); len(f) != 2 || f[0] != "warehouse_id" || f[1] != "lines[1].qty" {
 		t.Fatalf("invalid input: %v", err)
 	}
+	_, err = d.Ship(ShipmentInput{WarehouseID: 1, Date: d.Date.AddDate(0, 0, -1), Lines: []ShipmentLineInput{{OrderLineID: 10, Qty: dec("1")}}})
+	if f := fieldsOf(err); len(f) != 1 || f[0] != "date" || !d.Lines[0].QtyShipped.Equal(dec("4")) {
+		t.Fatalf("a date before the order's: %v", err)
+	}
+	if _, err := d.Ship(ShipmentInput{WarehouseID: 1, Date: d.Date, Lines: []ShipmentLineInput{{OrderLineID: 10, Qty: dec("0.5")}}}); err != nil {
+		t.Fatalf("shipping on the order's date: %v", err)
+	}
+	d.Lines[0].QtyShipped = dec("4")
 	_, err = d.Ship(ShipmentInput{WarehouseID: 1, Lines: []ShipmentLineInput{{OrderLineID: 99, Qty: dec("1")}}})
 	if f := fieldsOf(err); len(f) != 1 || f[0] != "lines[0].order_line_id" {
 		t.Fatalf("foreign line: %v", err)
