@@ -118,7 +118,7 @@ func (r *renderer) deliveryBlock() (core.Row, float64) {
 	ord := r.newCell(42, 2)
 	ord.bg = &accent
 	ord.gap(1)
-	r.add(ord, strings.ToUpper(r.loc.T("doc.order")), style{size: 7, bold: true, color: &white, align: align.Right})
+	r.add(ord, strings.ToUpper(r.loc.T("order_ref")), style{size: 7, bold: true, color: &white, align: align.Right})
 	ord.gap(0.5)
 	r.addFigure(ord, r.doc.OrderRef, style{size: 14, bold: true, color: &white, align: align.Right})
 	if !r.doc.OrderDate.IsZero() {
