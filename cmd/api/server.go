@@ -58,10 +58,11 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 			Trigger: domain.StockTrigger(cfg.StockTrigger), DefaultWarehouseID: cfg.DefaultWarehouseID,
 		}),
 	})
+	renderer := pdf.NewRenderer(cfg.PaymentTerms)
 	// PDFs rendered in the request (GET …/pdf), archived PDFs and sending by
 	// e-mail: the API lists, serves and enqueues; the worker archives and sends.
 	archive := usecase.NewArchiveService(uow, usecase.ArchiveOptions{
-		Render: pdf.NewRenderer(cfg.PaymentTerms).Render, Company: cfg.CompanyDefaults(),
+		Render: renderer.Render, Company: cfg.CompanyDefaults(),
 	})
 	// One gate for every PDF rendered in a request, whatever its route.
 	renders := api.NewRenderSlots(api.RenderLimits{
@@ -70,6 +71,12 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 	mrp := usecase.NewMRPService(uow, stock, time.Now)
 	// Receptions of purchase orders receive through the one stock writer.
 	purchase := usecase.NewPurchaseService(uow, stock, usecase.PurchaseOptions{ReceptionMask: cfg.ReceptionMask()})
+	// Shipments of orders send through the one stock writer when the trigger
+	// is shipment; their delivery notes render with the documents' issuer.
+	shipments := usecase.NewShipmentService(uow, stock, usecase.ShipmentOptions{
+		Mask: cfg.ShipmentMask(), Trigger: domain.StockTrigger(cfg.StockTrigger), Render: renderer.RenderShipment,
+		Company: cfg.CompanyDefaults(),
+	})
 
 	return api.NewServer(api.Options{
 		Log:            log,
@@ -86,10 +93,12 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewThirdPartyRoutes(thirdParties), api.NewDocumentRoutes(documents),
 		api.NewDownPaymentRoutes(documents),
 		api.NewPurchaseRoutes(documents, purchase), api.NewSupplierInvoiceRoutes(documents),
+		api.NewShipmentRoutes(shipments, renders),
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewSalesBreakdownRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
 		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(db), cfg.DefaultCurrency, time.Now),
+		api.NewShipmentReportRoutes(gormdb.NewShipmentReports(db), cfg.DefaultCurrency),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(db)),
 		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),

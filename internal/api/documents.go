@@ -115,6 +115,8 @@ type lineResponse struct {
 	TotalGross      string `json:"total_gross"`
 	// DownPaymentID names the down payment a final invoice's deduction line deducts.
 	DownPaymentID *int64 `json:"down_payment_id,omitempty"`
+	// QtyShipped is what shipments sent of an order's line; orders only.
+	QtyShipped *string `json:"qty_shipped,omitempty"`
 }
 
 type vatResponse struct {
@@ -184,6 +186,10 @@ func toDocumentResponse(d *domain.Document) documentResponse {
 			DiscountPercent: Qty(l.DiscountPercent), VATRate: Qty(l.VATRate),
 			TotalNet: money(l.TotalNet), TotalVAT: money(l.TotalVAT), TotalGross: money(l.TotalGross),
 			DownPaymentID: optPositive(l.DownPaymentID),
+		}
+		if d.Type == domain.DocOrder {
+			shipped := Qty(l.QtyShipped)
+			r.Lines[i].QtyShipped = &shipped
 		}
 	}
 	for _, v := range d.VATBreakdown() {

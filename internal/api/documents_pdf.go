@@ -50,34 +50,41 @@ var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$`)
 
 func (h *DocumentPDFRoutes) pdf(res docResource) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := idParam(c, res.entity)
-		if err != nil {
-			return err
-		}
-		lang := strings.TrimSpace(c.QueryParam("lang"))
-		if lang != "" && !langTag.MatchString(lang) {
-			return domain.Invalid("lang", "must be a language tag such as en, fr or pt-BR")
-		}
-		ctx := c.Request().Context()
-		rctx, release, err := h.slots.acquire(c)
-		var f *domain.ArchivedFile
-		if err == nil {
-			f, err = h.pdfs.PDF(rctx, res.types, id, lang, c.Request().Header.Get("Accept-Language"))
-			release()
-		}
-		if err != nil {
-			if errors.Is(ctx.Err(), context.Canceled) {
-				// The client hung up: the rendering (or the read or the
-				// wait for a slot before it) stopped and there is no one to
-				// answer. Not a server
-				// failure, so no error line and nothing written.
-				c.Response().Status = StatusClientClosedRequest
-				zerolog.Ctx(ctx).Info().Err(err).Int64("document_id", id).Msg("client closed the connection: PDF not rendered")
-				return nil
-			}
-			return err
-		}
-		c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+f.Filename+`"`)
-		return c.Blob(http.StatusOK, f.ContentType, f.Content)
+		return servePDF(c, h.slots, res.entity, func(ctx context.Context, id int64, lang, readerLang string) (*domain.ArchivedFile, error) {
+			return h.pdfs.PDF(ctx, res.types, id, lang, readerLang)
+		})
 	}
+}
+
+// servePDF answers GET …/{id}/pdf of an entity: ?lang= checked, a render
+// slot taken, the file rendered by render under the request's context.
+func servePDF(c echo.Context, slots *RenderSlots, entity string, render func(ctx context.Context, id int64, lang, readerLang string) (*domain.ArchivedFile, error)) error {
+	id, err := idParam(c, entity)
+	if err != nil {
+		return err
+	}
+	lang := strings.TrimSpace(c.QueryParam("lang"))
+	if lang != "" && !langTag.MatchString(lang) {
+		return domain.Invalid("lang", "must be a language tag such as en, fr or pt-BR")
+	}
+	ctx := c.Request().Context()
+	rctx, release, err := slots.acquire(c)
+	var f *domain.ArchivedFile
+	if err == nil {
+		f, err = render(rctx, id, lang, c.Request().Header.Get("Accept-Language"))
+		release()
+	}
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// The client hung up: the rendering (or the read or the wait
+			// for a slot before it) stopped and there is no one to answer.
+			// Not a server failure, so no error line and nothing written.
+			c.Response().Status = StatusClientClosedRequest
+			zerolog.Ctx(ctx).Info().Err(err).Str("entity", entity).Int64("id", id).Msg("client closed the connection: PDF not rendered")
+			return nil
+		}
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+f.Filename+`"`)
+	return c.Blob(http.StatusOK, f.ContentType, f.Content)
 }

@@ -66,6 +66,8 @@ const (
 	ActReceive    Action = "receive goods of"
 	// ActDownPayment draws a down-payment invoice on an order (down_payment.go).
 	ActDownPayment Action = "take a down payment on"
+	// ActShip sends goods of an order (shipments.go).
+	ActShip Action = "ship goods of"
 )
 
 var (
@@ -82,10 +84,14 @@ var lifecycle = map[DocType]map[Action][]DocStatus{
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
 		ActAccept: {StatusValidated}, ActRefuse: {StatusValidated}, ActOrder: {StatusAccepted},
 	},
+	// An order ships once validated, before or after it is invoiced: with
+	// DOLIGO_STOCK_TRIGGER=shipment its goods leave only with its shipments,
+	// so an order invoiced first must still be able to ship.
 	DocOrder: {
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
 		ActInvoice:     {StatusValidated},
 		ActDownPayment: {StatusValidated},
+		ActShip:        {StatusValidated, StatusInvoiced},
 	},
 	DocInvoice: {
 		ActEdit: draftOnly, ActDelete: draftOnly, ActValidate: draftOnly,
@@ -170,6 +176,9 @@ type Line struct {
 	// DownPaymentID, on a final invoice, marks a deduction line: the
 	// down-payment invoice it deducts (down_payment.go); 0 on every other line.
 	DownPaymentID int64
+	// QtyShipped is what shipments sent of a customer order line; zero on
+	// every other document.
+	QtyShipped decimal.Decimal
 }
 
 // compute sets the line's totals by the rounding rule of docs/architecture.md:
@@ -600,6 +609,7 @@ func (d *Document) Convert(a Action, today time.Time, createdBy int64) (*Documen
 	}
 	for i, l := range d.Lines {
 		l.ID = 0
+		l.QtyShipped = decimal.Zero // the order's shipping, not the new document's
 		n.Lines[i] = l
 	}
 	n.Recompute(&ValidationError{}) // same lines, same currency: same totals, within bounds

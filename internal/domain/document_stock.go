@@ -20,15 +20,20 @@ const (
 	StockOnOrder StockTrigger = "order"
 	// StockNever makes validations move no stock.
 	StockNever StockTrigger = "none"
+	// StockOnShipment debits when goods of an order are shipped (from the
+	// shipment's warehouse); no validation debits, invoices included.
+	StockOnShipment StockTrigger = "shipment"
 )
 
 // StockTriggers lists the triggers, the default first.
-func StockTriggers() []StockTrigger { return []StockTrigger{StockOnInvoice, StockOnOrder, StockNever} }
+func StockTriggers() []StockTrigger {
+	return []StockTrigger{StockOnInvoice, StockOnOrder, StockNever, StockOnShipment}
+}
 
 // Valid reports whether t is one of StockTriggers.
 func (t StockTrigger) Valid() bool {
 	switch t {
-	case StockOnInvoice, StockOnOrder, StockNever:
+	case StockOnInvoice, StockOnOrder, StockNever, StockOnShipment:
 		return true
 	}
 	return false

@@ -28,7 +28,7 @@ const (
 // that name one; a feature adding an origin adds it here.
 func OriginTypes() []string {
 	return []string{OriginManual, OriginTransfer, OriginInventory, OriginManufacturing,
-		OriginOrder, OriginInvoice, OriginCreditNote, OriginReception}
+		OriginOrder, OriginInvoice, OriginCreditNote, OriginReception, OriginShipment}
 }
 
 // Origin names the document that caused a movement; ID is 0 when there is none.

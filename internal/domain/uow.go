@@ -21,6 +21,7 @@ type Repositories struct {
 	Payments     PaymentRepository
 	Numbering    NumberingRepository
 	Receptions   ReceptionRepository // goods received on purchase orders
+	Shipments    ShipmentRepository  // goods sent on customer orders
 
 	InvoiceTemplates InvoiceTemplateRepository // recurring invoices and the periods they generated
 
@@ -55,6 +56,7 @@ type Readers struct {
 	Documents    DocumentReader
 	Payments     PaymentReader
 	Receptions   ReceptionReader
+	Shipments    ShipmentReader
 
 	InvoiceTemplates InvoiceTemplateReader
 
@@ -78,7 +80,7 @@ func (r Repositories) Readers() Readers {
 		Products: r.Products, Warehouses: r.Warehouses, Stock: r.Stock, Movements: r.Movements,
 		SupplierPrices: r.SupplierPrices, StockNeeds: r.StockNeeds,
 		ThirdParties: r.ThirdParties, Contacts: r.Contacts, Documents: r.Documents, Payments: r.Payments,
-		Receptions: r.Receptions, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
+		Receptions: r.Receptions, Shipments: r.Shipments, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
 		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
 	}

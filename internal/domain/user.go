@@ -51,6 +51,10 @@ const (
 	PermPurchaseOrdersSend     = "purchase_orders:send"
 	PermReceptionsWrite        = "receptions:write"
 
+	// Shipments of customer orders (delivery notes).
+	PermShipmentsRead  = "shipments:read"
+	PermShipmentsWrite = "shipments:write"
+
 	// The buy side: what suppliers bill us, and paying them.
 	PermSupplierInvoicesRead     = "supplier_invoices:read"
 	PermSupplierInvoicesWrite    = "supplier_invoices:write"
@@ -95,6 +99,8 @@ var permissionCatalogue = []Permission{
 	{PermInvoicesValidate, "Validate (number) invoices and credit notes, which may move stock"},
 	{PermInvoicesSend, "E-mail an invoice with its PDF"},
 	{PermPaymentsWrite, "Record and delete payments of invoices"},
+	{PermShipmentsRead, "List and read shipments of orders and their delivery notes (PDF)"},
+	{PermShipmentsWrite, "Ship goods of a validated order from a warehouse, which moves stock when DOLIGO_STOCK_TRIGGER is shipment"},
 	{PermPurchaseOrdersRead, "List and read purchase orders, their PDFs and their receptions"},
 	{PermPurchaseOrdersWrite, "Create, change and delete draft purchase orders; cancel purchase orders that received nothing"},
 	{PermPurchaseOrdersValidate, "Validate (number) purchase orders"},
@@ -104,7 +110,7 @@ var permissionCatalogue = []Permission{
 	{PermSupplierInvoicesWrite, "Create, change and delete draft supplier invoices; draft one from a purchase order or a supplier credit note"},
 	{PermSupplierInvoicesValidate, "Validate (number) supplier invoices and supplier credit notes"},
 	{PermSupplierPaymentsWrite, "Record and delete payments to suppliers (of supplier invoices and credit notes)"},
-	{PermReportsRead, "Read the reports: sales (by period, product and customer), top customers, stock valuation, receivables aging, purchases, payables aging"},
+	{PermReportsRead, "Read the reports: sales (by period, product and customer), top customers, stock valuation, receivables aging, shipped not invoiced, purchases, payables aging"},
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
 	{PermJobsAdmin, "Retry dead background jobs"},
@@ -162,6 +168,7 @@ var builtinRoles = []Role{
 		PermProposalsRead, PermProposalsWrite, PermProposalsValidate, PermProposalsSend,
 		PermOrdersRead, PermOrdersWrite, PermOrdersValidate, PermOrdersSend,
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesSend,
+		PermShipmentsRead,
 		PermDocumentsRead, PermJobsRead,
 	}},
 	{Name: RoleWarehouse, Description: "Products, stock and manufacturing", Permissions: []string{
@@ -170,7 +177,7 @@ var builtinRoles = []Role{
 		PermSupplierPricesRead, PermSupplierPricesWrite,
 		PermStockRead, PermStockWrite,
 		PermMRPRead, PermMRPWrite, PermMRPProduce,
-		PermOrdersRead,
+		PermOrdersRead, PermShipmentsRead, PermShipmentsWrite,
 		PermPurchaseOrdersRead, PermReceptionsWrite,
 	}},
 	{Name: RoleAccountant, Description: "Invoices, supplier invoices, payments and reports", Permissions: []string{
@@ -182,7 +189,7 @@ var builtinRoles = []Role{
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermSupplierPricesRead, PermStockRead, PermMRPRead,
-		PermProposalsRead, PermOrdersRead, PermInvoicesRead, PermSupplierInvoicesRead,
+		PermProposalsRead, PermOrdersRead, PermShipmentsRead, PermInvoicesRead, PermSupplierInvoicesRead,
 		PermReportsRead, PermDocumentsRead,
 	}},
 	{Name: RoleBuyer, Description: "Suppliers, purchase orders, receptions and supplier invoices", Permissions: []string{

@@ -34,6 +34,10 @@ type DocumentStockOptions struct {
 //     its own quantities of what the invoice debited, less what earlier credit
 //     notes of the invoice returned — whatever the trigger, since it undoes a
 //     debit that happened;
+//   - trigger shipment: no validation debits, invoices included; the
+//     order's shipments do (ShipmentService.Ship), and an invoice made from
+//     an order whose shipments debited does not debit again whatever the
+//     trigger;
 //   - trigger none: validations debit nothing.
 //
 // Services and products with track_stock=false are skipped.
@@ -63,7 +67,10 @@ func (s *DocumentStock) MoveOnValidation(ctx context.Context, r domain.Repositor
 			return nil
 		}
 	case domain.DocInvoice:
-		if s.trigger == domain.StockNever {
+		// With the shipment trigger the goods leave with the order's
+		// shipments, never at invoicing (a direct invoice included: stock
+		// leaves only when something is shipped).
+		if s.trigger == domain.StockNever || s.trigger == domain.StockOnShipment {
 			return nil
 		}
 		if debited, err := s.orderDebited(ctx, r, d); err != nil || debited {
@@ -78,7 +85,8 @@ func (s *DocumentStock) MoveOnValidation(ctx context.Context, r domain.Repositor
 }
 
 // orderDebited reports whether the invoice was made from an order whose
-// validation took the goods out of stock.
+// validation, or whose shipments (DOLIGO_STOCK_TRIGGER=shipment then), took
+// the goods out of stock.
 func (s *DocumentStock) orderDebited(ctx context.Context, r domain.Repositories, inv *domain.Document) (bool, error) {
 	if inv.SourceID == 0 {
 		return false, nil
@@ -86,7 +94,10 @@ func (s *DocumentStock) orderDebited(ctx context.Context, r domain.Repositories,
 	moves, err := r.Movements.List(ctx, domain.MovementFilter{
 		ListQuery: domain.ListQuery{Limit: 1}, OriginType: domain.OriginOrder, OriginID: inv.SourceID,
 	})
-	return moves.Total > 0, err
+	if err != nil || moves.Total > 0 {
+		return moves.Total > 0, err
+	}
+	return r.Shipments.OrderStockMoved(ctx, inv.SourceID)
 }
 
 // stockedQty sums the quantities of d's lines per product, keeping only the

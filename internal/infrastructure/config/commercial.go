@@ -8,7 +8,7 @@ import (
 
 // numberMasks pairs each numbering-mask variable (without the prefix) with
 // its value and the document type it numbers ("" for third-party codes and
-// receptions); printed says whether its numbers appear on paper, where two
+// receptions and shipments); printed says whether its numbers appear on paper, where two
 // kinds may not share a mask.
 func (c *Config) numberMasks() []struct {
 	name, mask string
@@ -26,6 +26,7 @@ func (c *Config) numberMasks() []struct {
 		{"NUMBER_MASK_CREDIT_NOTE", c.NumberMaskCreditNote, domain.DocCreditNote, true},
 		{"NUMBER_MASK_PURCHASE_ORDER", c.NumberMaskPurchaseOrder, domain.DocPurchaseOrder, true},
 		{"NUMBER_MASK_RECEPTION", c.NumberMaskReception, "", true},
+		{"NUMBER_MASK_SHIPMENT", c.NumberMaskShipment, "", true},
 		{"NUMBER_MASK_SUPPLIER_INVOICE", c.NumberMaskSupplierInvoice, domain.DocSupplierInvoice, true},
 		{"NUMBER_MASK_SUPPLIER_CREDIT_NOTE", c.NumberMaskSupplierCreditNote, domain.DocSupplierCreditNote, true},
 		{"NUMBER_MASK_DOWN_PAYMENT", c.NumberMaskDownPayment, domain.DocDownPayment, true},
@@ -69,6 +70,11 @@ func (c Config) DocumentMasks() map[domain.DocType]domain.NumberMask {
 // ReceptionMask returns the mask of reception numbers; Load has checked it.
 func (c Config) ReceptionMask() domain.NumberMask {
 	return domain.MustNumberMask(c.NumberMaskReception)
+}
+
+// ShipmentMask returns the mask of shipment numbers; Load has checked it.
+func (c Config) ShipmentMask() domain.NumberMask {
+	return domain.MustNumberMask(c.NumberMaskShipment)
 }
 
 // ThirdPartyMask returns the mask of generated third-party codes; Load has

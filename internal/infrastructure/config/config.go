@@ -113,6 +113,8 @@ type Config struct {
 	NumberMaskSupplierCreditNote string `envconfig:"NUMBER_MASK_SUPPLIER_CREDIT_NOTE" default:"SA{yy}{mm}-{0000}"`
 	// Down-payment invoices drawn on orders (Dolibarr's "acomptes": AC).
 	NumberMaskDownPayment string `envconfig:"NUMBER_MASK_DOWN_PAYMENT" default:"AC{yy}{mm}-{0000}"`
+	// Shipments of customer orders (delivery notes).
+	NumberMaskShipment string `envconfig:"NUMBER_MASK_SHIPMENT" default:"SH{yy}{mm}-{0000}"`
 
 	CompanyName    string `envconfig:"COMPANY_NAME" default:"Dolibarr-Go"`
 	CompanyAddress string `envconfig:"COMPANY_ADDRESS"`
@@ -291,7 +293,7 @@ func (c *Config) validate() error {
 		bad("LOG_FORMAT", "%q is not one of json, console", c.LogFormat)
 	}
 	if !domain.StockTrigger(c.StockTrigger).Valid() {
-		bad("STOCK_TRIGGER", "%q is not one of invoice, order, none", c.StockTrigger)
+		bad("STOCK_TRIGGER", "%q is not one of invoice, order, none, shipment", c.StockTrigger)
 	}
 	if c.DefaultWarehouseID < 0 {
 		bad("DEFAULT_WAREHOUSE_ID", "must be a warehouse id, or 0 for none; got %d", c.DefaultWarehouseID)

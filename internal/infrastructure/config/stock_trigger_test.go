@@ -18,8 +18,12 @@ func TestStockTriggerSettings(t *testing.T) {
 	if c, err = load(nil); err != nil || c.StockTrigger != "order" || c.DefaultWarehouseID != 3 {
 		t.Fatalf("set: %+v %v", c, err)
 	}
+	t.Setenv("DOLIGO_STOCK_TRIGGER", "shipment")
+	if c, err = load(nil); err != nil || c.StockTrigger != "shipment" {
+		t.Fatalf("shipment: %+v %v", c, err)
+	}
 	for name, value := range map[string]string{
-		"DOLIGO_STOCK_TRIGGER":        "shipment",
+		"DOLIGO_STOCK_TRIGGER":        "delivery",
 		"DOLIGO_DEFAULT_WAREHOUSE_ID": "-1",
 	} {
 		t.Run(name, func(t *testing.T) {

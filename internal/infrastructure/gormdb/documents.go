@@ -63,6 +63,7 @@ type documentLineModel struct {
 	TotalGross      decimal.Decimal `gorm:"column:total_gross"`
 	QtyReceived     decimal.Decimal // purchase order lines: what receptions brought in
 	DownPaymentID   *int64          // deduction lines of a final invoice: the down payment deducted
+	QtyShipped      decimal.Decimal // customer order lines: what shipments sent
 }
 
 func (documentLineModel) TableName() string { return "commercial_document_lines" }
@@ -143,6 +144,7 @@ func (m documentLineModel) line() domain.Line {
 		ID: m.ID, Description: m.Description, Qty: m.Qty, UnitPrice: m.UnitPrice,
 		DiscountPercent: m.DiscountPercent, VATRate: m.VATRate,
 		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross, QtyReceived: m.QtyReceived,
+		QtyShipped: m.QtyShipped,
 	}
 	if m.ProductID != nil {
 		l.ProductID = *m.ProductID

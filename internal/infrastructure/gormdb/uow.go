@@ -56,6 +56,7 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Payments:     &paymentRepo{db: tx},
 		Numbering:    &numberingRepo{db: tx, dialect: dialect},
 		Receptions:   &receptionRepo{db: tx, dialect: dialect},
+		Shipments:    &shipmentRepo{db: tx, dialect: dialect},
 
 		InvoiceTemplates: &invoiceTemplateRepo{db: tx},
 

@@ -23,11 +23,14 @@ const (
 	PurchaseOrder Kind = "purchase_order"
 	// DownPayment is an invoice for part of an order, paid in advance.
 	DownPayment Kind = "down_payment"
+	// Shipment is the delivery note of a shipment of an order: quantities
+	// ordered and delivered, no prices (delivery.go).
+	Shipment Kind = "shipment"
 )
 
 func (k Kind) valid() bool {
 	switch k {
-	case Proposal, Order, Invoice, CreditNote, PurchaseOrder, DownPayment:
+	case Proposal, Order, Invoice, CreditNote, PurchaseOrder, DownPayment, Shipment:
 		return true
 	}
 	return false
@@ -44,7 +47,7 @@ func (k Kind) partyLabel() string {
 
 // hasPaymentTerms tells whether the company's payment terms (what its
 // customers owe it) are printed: not on what it orders from a supplier.
-func (k Kind) hasPaymentTerms() bool { return k != PurchaseOrder }
+func (k Kind) hasPaymentTerms() bool { return k != PurchaseOrder && k != Shipment }
 
 // hasPayments tells whether the document has amounts paid and due to print.
 func (k Kind) hasPayments() bool { return k == Invoice || k == CreditNote || k == DownPayment }
@@ -74,6 +77,9 @@ type Document struct {
 
 	PaymentTerms string // empty: the language's default text
 
+	// The order a delivery note (Shipment) delivers: printed in the header.
+	OrderRef  string
+	OrderDate time.Time
 	// What the customer matches the document with, each printed when set.
 	Note        string  // free text of the document, printed under the totals
 	CustomerRef string  // the customer's own reference (its purchase order number)
@@ -118,6 +124,9 @@ type Line struct {
 	// Wording, when set, is printed in the document's language instead of
 	// Description (down payments and their deductions, wording.go).
 	Wording *Wording
+	// Ordered is the order line's quantity, on a delivery note, where Qty is
+	// what this shipment delivers of it.
+	Ordered decimal.Decimal
 }
 
 // VATAmount is one rate of the VAT breakdown.

@@ -422,6 +422,9 @@ func (r *renderer) header(title string) ([]core.Row, float64) {
 		r.add(info, r.loc.T("due_date."+string(r.doc.Kind))+": "+r.loc.Date(r.doc.DueDate), right)
 	}
 	r.settledMark(info)
+	if r.doc.OrderRef != "" {
+		r.addMax(info, r.loc.T("order_ref")+": "+r.doc.OrderRef, right, 1)
+	}
 
 	const logoMM = 18.0
 	logoCell := &cell{size: logoSize, height: logoMM}
@@ -470,6 +473,9 @@ var tableCols = []struct {
 }
 
 func (r *renderer) body(p *pager) error {
+	if r.doc.Kind == Shipment {
+		return r.deliveryBody(p)
+	}
 	rows, heights := r.customerRows()
 	for i, rw := range rows {
 		p.add(rw, heights[i])
