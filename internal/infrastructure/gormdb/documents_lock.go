@@ -74,7 +74,7 @@ func (r *documentRepo) lockJoinedPostgres(ctx context.Context, id int64) (*domai
 		" FROM commercial_documents d JOIN commercial_document_lines l ON l.document_id = d.id" +
 		" WHERE d.id = ? ORDER BY l.line_no FOR UPDATE OF d, l"
 	var rows []documentWithLine
-	if err := r.db.WithContext(ctx).Raw(q, id).Scan(&rows).Error; err != nil {
+	if err := rawFind(r.db.WithContext(ctx), &rows, q, id); err != nil {
 		return nil, fmt.Errorf("lock document %d with its lines: %w", id, err)
 	}
 	if len(rows) == 0 {

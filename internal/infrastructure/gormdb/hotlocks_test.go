@@ -10,6 +10,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
@@ -219,4 +220,82 @@ func TestLockWithLinesSeesWhatTheHolderCommitted(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// The locks a reception holds its order's row through take one round trip
+// each on PostgreSQL and MySQL when the rows exist: one statement through
+// GORM (PostgreSQL) or one multi-statement command beneath it (MySQL, not
+// counted), against the two statements or more of the general paths they
+// fall back to. A silent fallback would cost every reception of an order a
+// round trip under its lock (docs/benchmarks.md, "Receptions").
+func TestHotLocksTakeOneRoundTrip(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		if d == sqldialect.SQLite {
+			continue
+		}
+		t.Run(d, func(t *testing.T) {
+			db := testdb.Migrated(t, d)
+			ctx, uow := context.Background(), gormdb.NewUnitOfWork(db.DB)
+			product, ws := stockFixture(t, uow, "HL", 1)
+			err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+				_, _, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: product, WarehouseIDs: ws}})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			order := seedOneLineOrder(t, uow)
+			queries := countQueries(t, db.Gorm)
+			err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+				before := queries.Load()
+				levels, costs, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: product, WarehouseIDs: ws, AllWarehouses: true}})
+				if err != nil {
+					return err
+				}
+				if n := queries.Load() - before; n > 1 || len(levels) != 1 || len(costs) != 1 {
+					t.Errorf("LockLevels of every level with the cost: %d statements, %d levels, %d costs; want 1 round trip, 1, 1", n, len(levels), len(costs))
+				}
+				before = queries.Load()
+				doc, err := r.Documents.LockWithLines(ctx, order)
+				if err != nil {
+					return err
+				}
+				if n := queries.Load() - before; n > 1 || len(doc.Lines) != 1 {
+					t.Errorf("LockWithLines: %d statements, %d lines; want 1 round trip and 1 line", n, len(doc.Lines))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// seedOneLineOrder writes a purchase order of one line and returns its id.
+func seedOneLineOrder(t *testing.T, uow *gormdb.UnitOfWork) int64 {
+	t.Helper()
+	var id int64
+	err := uow.Do(context.Background(), func(ctx context.Context, r domain.Repositories) error {
+		tp := domain.ThirdParty{Name: "Supplier", Code: "HL", IsSupplier: true, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+		if err := r.ThirdParties.Create(ctx, &tp); err != nil {
+			return err
+		}
+		price, vat := decimal.NewFromInt(3), decimal.NewFromInt(20)
+		d, err := domain.NewDraft(domain.DocPurchaseOrder, domain.DraftInput{ThirdPartyID: tp.ID, Lines: []domain.LineInput{
+			{Description: "x", Qty: decimal.NewFromInt(10), UnitPrice: &price, VATRate: &vat}}}, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), "EUR", 1)
+		if err != nil {
+			return err
+		}
+		d.CreatedAt, d.UpdatedAt = time.Now(), time.Now()
+		if err := r.Documents.Create(ctx, d); err != nil {
+			return err
+		}
+		id = d.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

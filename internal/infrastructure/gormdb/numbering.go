@@ -44,9 +44,9 @@ func (r *numberingRepo) Next(ctx context.Context, key, period string) (int64, er
 	switch r.dialect {
 	case sqldialect.Postgres:
 		var v int64
-		err := db.Raw("INSERT INTO numbering_sequences (doc_type, period, last_value) VALUES (?, ?, 1) "+
+		err := rawFind(db, &v, "INSERT INTO numbering_sequences (doc_type, period, last_value) VALUES (?, ?, 1) "+
 			"ON CONFLICT (doc_type, period) DO UPDATE SET last_value = numbering_sequences.last_value + 1 "+
-			"RETURNING last_value", key, period).Scan(&v).Error
+			"RETURNING last_value", key, period)
 		if err != nil {
 			return 0, fmt.Errorf("advance numbering sequence %s/%s: %w", key, period, err)
 		}

@@ -151,7 +151,7 @@ func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) er
 			"SELECT reception_id, id, line_no FROM x")
 	}
 	var rows []createdRow
-	if err := r.db.WithContext(ctx).Raw(q.String(), args...).Scan(&rows).Error; err != nil {
+	if err := rawFind(r.db.WithContext(ctx), &rows, q.String(), args...); err != nil {
 		return err
 	}
 	if len(rows) != max(len(w.rec.Lines), 1) {

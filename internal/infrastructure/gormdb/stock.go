@@ -261,7 +261,7 @@ func (r *stockRepo) saveLevelsAndMovementsPostgres(ctx context.Context, levels [
 	}
 	q.WriteString(" RETURNING id")
 	var ids []int64
-	if err := r.db.WithContext(ctx).Raw(q.String(), args...).Scan(&ids).Error; err != nil {
+	if err := rawFind(r.db.WithContext(ctx), &ids, q.String(), args...); err != nil {
 		return fmt.Errorf("update stock levels and append stock movements: %w", err)
 	}
 	if len(ids) != len(ms) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -36,9 +37,13 @@ func (r *stockRepo) lockCost(ctx context.Context, productID int64) (decimal.Deci
 }
 
 // levelWithCost is a row of lockWithCost on PostgreSQL: a level and the cost
-// price of its product.
+// price of its product. (Its fields are spelt out: GORM leaves an anonymous
+// embedded model's fields unset when it scans a raw query.)
 type levelWithCost struct {
-	stockLevelModel  `gorm:"embedded"`
+	ProductID        int64
+	WarehouseID      int64
+	Qty              decimal.Decimal
+	UpdatedAt        time.Time
 	ProductCostPrice decimal.Decimal
 }
 
@@ -57,12 +62,12 @@ func (r *stockRepo) lockWithCost(ctx context.Context, lk domain.LevelLock) (rows
 		// is not locked: the general path creates the level, and must lock
 		// the product after it.
 		var got []levelWithCost
-		err = r.db.WithContext(ctx).Raw("WITH l AS MATERIALIZED ("+
+		err = rawFind(r.db.WithContext(ctx), &got, "WITH l AS MATERIALIZED ("+
 			"SELECT product_id, warehouse_id, qty, updated_at FROM stock_levels WHERE product_id = ? ORDER BY warehouse_id FOR UPDATE), "+
 			"p AS (SELECT cost_price FROM products WHERE id = ? AND (SELECT count(*) FROM l WHERE warehouse_id IN ?) = ? FOR UPDATE) "+
 			"SELECT l.product_id, l.warehouse_id, l.qty, l.updated_at, p.cost_price AS product_cost_price "+
 			"FROM p CROSS JOIN l ORDER BY l.warehouse_id",
-			lk.ProductID, lk.ProductID, namedOrNone(lk.WarehouseIDs), len(lk.WarehouseIDs)).Scan(&got).Error
+			lk.ProductID, lk.ProductID, namedOrNone(lk.WarehouseIDs), len(lk.WarehouseIDs))
 		if err != nil {
 			return nil, decimal.Zero, false, fmt.Errorf("lock stock levels and cost of product %d: %w", lk.ProductID, err)
 		}
@@ -71,7 +76,7 @@ func (r *stockRepo) lockWithCost(ctx context.Context, lk domain.LevelLock) (rows
 		}
 		rows = make([]stockLevelModel, len(got))
 		for i, g := range got {
-			rows[i] = g.stockLevelModel
+			rows[i] = stockLevelModel{ProductID: g.ProductID, WarehouseID: g.WarehouseID, Qty: g.Qty, UpdatedAt: g.UpdatedAt}
 		}
 		cost = got[0].ProductCostPrice
 	case sqldialect.MySQL:
