@@ -2,7 +2,6 @@ package gormdb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -25,9 +24,9 @@ import (
 // writer of lines does. A document without lines (the join finds nothing)
 // falls back to Lock, which also tells a missing document.
 //
-// MySQL: one multi-statement command, the header's SELECT … FOR UPDATE then
-// the lines' plain SELECT, which under READ COMMITTED reads what was
-// committed when it starts, i.e. after the lock was granted.
+// MySQL: the same join, FOR UPDATE locking the rows of both tables; a
+// locking read returns the latest committed version of each row, and the
+// header — a primary-key lookup, read first — is locked before its lines.
 func (r *documentRepo) LockWithLines(ctx context.Context, id int64) (*domain.Document, error) {
 	var (
 		d   *domain.Document
@@ -35,9 +34,9 @@ func (r *documentRepo) LockWithLines(ctx context.Context, id int64) (*domain.Doc
 	)
 	switch r.dialect {
 	case sqldialect.Postgres:
-		d, err = r.lockJoinedPostgres(ctx, id)
+		d, err = r.lockJoined(ctx, id, "FOR UPDATE OF d, l")
 	case sqldialect.MySQL:
-		d, err = r.lockMultiMySQL(ctx, id)
+		d, err = r.lockJoined(ctx, id, "FOR UPDATE")
 	default:
 		return r.Lock(ctx, id)
 	}
@@ -47,14 +46,14 @@ func (r *documentRepo) LockWithLines(ctx context.Context, id int64) (*domain.Doc
 	return r.Lock(ctx, id)
 }
 
-// documentWithLine is one row of the PostgreSQL join: the header's columns
+// documentWithLine is one row of the join: the header's columns
 // prefixed d_, the line's l_.
 type documentWithLine struct {
 	D documentModel     `gorm:"embedded;embeddedPrefix:d_"`
 	L documentLineModel `gorm:"embedded;embeddedPrefix:l_"`
 }
 
-func (r *documentRepo) lockJoinedPostgres(ctx context.Context, id int64) (*domain.Document, error) {
+func (r *documentRepo) lockJoined(ctx context.Context, id int64, locking string) (*domain.Document, error) {
 	dcols, err := columnsOf(r.db, &documentModel{})
 	if err != nil {
 		return nil, err
@@ -72,7 +71,7 @@ func (r *documentRepo) lockJoinedPostgres(ctx context.Context, id int64) (*domai
 	}
 	q := "SELECT " + strings.Join(sel, ", ") +
 		" FROM commercial_documents d JOIN commercial_document_lines l ON l.document_id = d.id" +
-		" WHERE d.id = ? ORDER BY l.line_no FOR UPDATE OF d, l"
+		" WHERE d.id = ? ORDER BY l.line_no " + locking
 	var rows []documentWithLine
 	if err := rawFind(r.db.WithContext(ctx), &rows, q, id); err != nil {
 		return nil, fmt.Errorf("lock document %d with its lines: %w", id, err)
@@ -85,49 +84,6 @@ func (r *documentRepo) lockJoinedPostgres(ctx context.Context, id int64) (*domai
 		d.Lines = append(d.Lines, row.L.line())
 	}
 	return d, nil
-}
-
-func (r *documentRepo) lockMultiMySQL(ctx context.Context, id int64) (*domain.Document, error) {
-	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
-	// multi-statement command through unchanged.
-	rows, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx,
-		"SELECT * FROM commercial_documents WHERE id = ? FOR UPDATE;\n"+
-			"SELECT * FROM commercial_document_lines WHERE document_id = ? ORDER BY line_no", id, id)
-	if err != nil {
-		return nil, fmt.Errorf("lock document %d with its lines: %w", id, err)
-	}
-	defer rows.Close()
-	d, err := r.scanHeaderThenLines(rows)
-	if err != nil {
-		return nil, fmt.Errorf("lock document %d with its lines: %w", id, err)
-	}
-	return d, nil
-}
-
-// scanHeaderThenLines reads two result sets: the header (none: nil), then
-// its lines.
-func (r *documentRepo) scanHeaderThenLines(rows *sql.Rows) (*domain.Document, error) {
-	if !rows.Next() {
-		return nil, rows.Err()
-	}
-	var m documentModel
-	if err := r.db.ScanRows(rows, &m); err != nil {
-		return nil, err
-	}
-	d := m.document()
-	for rows.Next() { // drain the header's set (one row by primary key)
-	}
-	if !rows.NextResultSet() {
-		return nil, fmt.Errorf("the lines' result set is missing: %v", rows.Err())
-	}
-	for rows.Next() {
-		var l documentLineModel
-		if err := r.db.ScanRows(rows, &l); err != nil {
-			return nil, err
-		}
-		d.Lines = append(d.Lines, l.line())
-	}
-	return d, rows.Err()
 }
 
 // columnsOf returns the column names of a model, as GORM maps them.
