@@ -161,6 +161,9 @@ func NewDownPayment(order *Document, in DownPaymentInput, existing []DownPayment
 	d := &Document{
 		Type: DocDownPayment, Status: StatusDraft, ThirdPartyID: order.ThirdPartyID, Date: today, DueDate: &due,
 		Currency: order.Currency, SourceID: order.ID, AmountPaid: decimal.Zero, CreatedBy: createdBy,
+		// What the customer matches it with, as for every document made
+		// from another.
+		CustomerRef: order.CustomerRef, ContactID: order.ContactID,
 	}
 	for _, s := range splitGross(order, amount) {
 		d.Lines = append(d.Lines, Line{Description: desc, Qty: decimal.NewFromInt(1), UnitPrice: s.net, DiscountPercent: decimal.Zero, VATRate: s.rate})

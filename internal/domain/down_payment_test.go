@@ -44,6 +44,7 @@ func validated(t *testing.T, d *Document, id int64, ref string) *Document {
 // proportion to their gross totals, one line per rate, VAT per line.
 func TestDownPaymentPercentOneLinePerRate(t *testing.T) {
 	o := validatedOrder(t, line("1", "100", "0", "20"), line("1", "50", "0", "5.5"), line("2", "10", "0", "20"))
+	o.CustomerRef, o.ContactID = "PO-77", 5
 	// 20 %: net 120, VAT 24, gross 144; 5.5 %: 50 + 2.75 = 52.75; total 196.75.
 	dp, err := NewDownPayment(o, DownPaymentInput{Percent: pdec("30")}, nil, day, 7)
 	if err != nil {
@@ -57,7 +58,8 @@ func TestDownPaymentPercentOneLinePerRate(t *testing.T) {
 	if got := totalsOf(dp); got != "51.00/8.03/59.03" {
 		t.Fatalf("totals %s", got)
 	}
-	if dp.Type != DocDownPayment || dp.Status != StatusDraft || dp.SourceID != o.ID || dp.ThirdPartyID != o.ThirdPartyID {
+	if dp.Type != DocDownPayment || dp.Status != StatusDraft || dp.SourceID != o.ID || dp.ThirdPartyID != o.ThirdPartyID ||
+		dp.CustomerRef != "PO-77" || dp.ContactID != 5 {
 		t.Fatalf("header %+v", dp)
 	}
 	if dp.Lines[0].Description != "Down payment 30 % of order CO2612-0001" {
