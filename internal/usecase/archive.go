@@ -261,13 +261,18 @@ func (s *ArchiveService) renderFile(ctx context.Context, d *domain.Document, cus
 	if s.render == nil {
 		return nil, errors.New("this process renders no PDFs")
 	}
-	company, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Company, error) {
-		return companyWithLogo(ctx, r, s.company)
+	// What the PDF prints besides the document, in one read: the issuer
+	// (logo included) and the document's source and contact.
+	var company domain.Company
+	var links domain.DocumentLinks
+	err := s.uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
+		var err error
+		if company, err = companyWithLogo(ctx, r, s.company); err != nil {
+			return err
+		}
+		links, err = linksOf(ctx, r, d)
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	links, err := s.links(ctx, d)
 	if err != nil {
 		return nil, err
 	}

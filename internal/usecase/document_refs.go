@@ -29,27 +29,21 @@ func checkContact(ctx context.Context, r domain.Repositories, d *domain.Document
 	return err
 }
 
-// links reads what d's PDF names besides d: the header of its source
+// linksOf reads what d's PDF names besides d: the header of its source
 // document and its contact. A contact deleted since prints nothing.
-func (s *ArchiveService) links(ctx context.Context, d *domain.Document) (domain.DocumentLinks, error) {
+func linksOf(ctx context.Context, r domain.Readers, d *domain.Document) (domain.DocumentLinks, error) {
 	var l domain.DocumentLinks
-	if d.SourceID == 0 && d.ContactID == 0 {
-		return l, nil
+	var err error
+	if d.SourceID != 0 {
+		if l.Source, err = r.Documents.GetHeader(ctx, d.SourceID); err != nil {
+			return l, err
+		}
 	}
-	err := s.uow.Read(ctx, func(ctx context.Context, r domain.Readers) error {
-		var err error
-		if d.SourceID != 0 {
-			if l.Source, err = r.Documents.GetHeader(ctx, d.SourceID); err != nil {
-				return err
-			}
+	if d.ContactID != 0 {
+		l.Contact, err = r.Contacts.Get(ctx, d.ThirdPartyID, d.ContactID)
+		if errors.Is(err, domain.ErrNotFound) {
+			l.Contact, err = nil, nil
 		}
-		if d.ContactID != 0 {
-			l.Contact, err = r.Contacts.Get(ctx, d.ThirdPartyID, d.ContactID)
-			if errors.Is(err, domain.ErrNotFound) {
-				l.Contact, err = nil, nil
-			}
-		}
-		return err
-	})
+	}
 	return l, err
 }
