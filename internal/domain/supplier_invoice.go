@@ -67,20 +67,23 @@ func ErrDuplicateSupplierRef(t DocType, ref string) error {
 		ref, t)
 }
 
-// ErrAlreadyInvoiced refuses to draft a second supplier invoice from a
-// purchase order.
-func ErrAlreadyInvoiced(po *Document, inv *Document) error {
-	return Conflictf("already-invoiced", "purchase order %s already has supplier invoice %s (%s): delete the draft or invoice later receptions by hand",
-		po.DisplayRef(), inv.DisplayRef(), inv.Status)
+// ErrAlreadyInvoiced refuses to draft a supplier invoice from a purchase
+// order whose received quantities are all on its supplier invoices already.
+func ErrAlreadyInvoiced(po *Document, last *Document) error {
+	return Conflictf("already-invoiced", "everything received on purchase order %s is already invoiced (last: supplier invoice %s, %s): receive more first",
+		po.DisplayRef(), last.DisplayRef(), last.Status)
 }
 
-// SupplierInvoiceFromOrder drafts the supplier invoice of a purchase order's
-// received quantities: one line per order line received (qty = received,
+// SupplierInvoiceFromOrder drafts the supplier invoice of what a purchase
+// order received and its supplier invoices made so far (made: drafts
+// included, so two drafts never bill the same goods) do not bill yet: one
+// line per order line with something left (qty = received − invoiced,
 // price, discount and VAT rate of the order line), dated today, linked to
-// the order. A draft order is 409 illegal-transition, one with nothing
-// received 409 nothing-received. That the order is invoiced once is for the
-// caller to check (ErrAlreadyInvoiced).
-func SupplierInvoiceFromOrder(po *Document, today time.Time, createdBy int64) (*Document, error) {
+// the order (leftToInvoice says how invoiced lines are matched to order
+// lines). So an order received in two parts is invoiced in two parts. A draft order is 409 illegal-transition, one with nothing
+// received 409 nothing-received, one whose receptions are all invoiced 409
+// already-invoiced.
+func SupplierInvoiceFromOrder(po *Document, made []*Document, today time.Time, createdBy int64) (*Document, error) {
 	if po.Type != DocPurchaseOrder {
 		return nil, fmt.Errorf("%s is not a purchase order: %w", po.Type, ErrInvalid)
 	}
@@ -93,19 +96,73 @@ func SupplierInvoiceFromOrder(po *Document, today time.Time, createdBy int64) (*
 		Currency: po.Currency, Note: po.Note, SourceID: po.ID, AmountPaid: decimal.Zero, CreatedBy: createdBy,
 		Lines: []Line{},
 	}
-	for _, l := range po.Lines {
-		if !l.QtyReceived.IsPositive() {
+	left := leftToInvoice(po.Lines, made)
+	anyReceived := false
+	for i, l := range po.Lines {
+		anyReceived = anyReceived || l.QtyReceived.IsPositive()
+		if !left[i].IsPositive() {
 			continue
 		}
 		inv.Lines = append(inv.Lines, Line{
-			ProductID: l.ProductID, Description: l.Description, Qty: l.QtyReceived,
+			ProductID: l.ProductID, Description: l.Description, Qty: left[i],
 			UnitPrice: l.UnitPrice, DiscountPercent: l.DiscountPercent, VATRate: l.VATRate,
 		})
 	}
-	if len(inv.Lines) == 0 {
+	switch {
+	case !anyReceived:
 		return nil, Conflictf("nothing-received", "purchase order %s has nothing received to invoice", po.DisplayRef())
+	case len(inv.Lines) == 0:
+		return nil, ErrAlreadyInvoiced(po, made[len(made)-1])
 	}
 	v := &ValidationError{}
-	inv.Recompute(v) // received ≤ ordered: within the order's bounds
+	inv.Recompute(v) // left to invoice ≤ received ≤ ordered: within the order's bounds
 	return inv, v.OrNil()
+}
+
+// leftToInvoice returns, for each order line, what it received that the
+// invoices made do not bill. Invoice lines carry no order line id, so an
+// invoiced quantity is matched first to the order's lines of the same
+// product at the same price and discount (the lines it was drafted from,
+// which bill the same money), in line order, each taking up to what it
+// received; what is left of it (a draft whose price was edited) then to any
+// line of the product with something left. Quantities billed beyond what
+// was received are ignored.
+func leftToInvoice(lines []Line, made []*Document) []decimal.Decimal {
+	type key struct {
+		product         int64
+		price, discount string
+	}
+	keyOf := func(l Line) key {
+		return key{l.ProductID, l.UnitPrice.String(), l.DiscountPercent.String()}
+	}
+	byKey := map[key]decimal.Decimal{}
+	for _, m := range made {
+		for _, l := range m.Lines {
+			byKey[keyOf(l)] = byKey[keyOf(l)].Add(l.Qty)
+		}
+	}
+	left := make([]decimal.Decimal, len(lines))
+	for i, l := range lines {
+		left[i] = l.QtyReceived
+	}
+	take := func(i int, from *decimal.Decimal) {
+		n := decimal.Max(decimal.Min(left[i], *from), decimal.Zero)
+		left[i], *from = left[i].Sub(n), from.Sub(n)
+	}
+	for i, l := range lines {
+		k := keyOf(l)
+		v := byKey[k]
+		take(i, &v)
+		byKey[k] = v
+	}
+	byProduct := map[int64]decimal.Decimal{}
+	for k, v := range byKey {
+		byProduct[k.product] = byProduct[k.product].Add(v)
+	}
+	for i, l := range lines {
+		v := byProduct[l.ProductID]
+		take(i, &v)
+		byProduct[l.ProductID] = v
+	}
+	return left
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -89,7 +90,7 @@ func TestSupplierInvoiceFromOrder(t *testing.T) {
 		{ProductID: 1, Description: "bolts", Qty: dec("10"), UnitPrice: dec("2.5"), DiscountPercent: dec("10"), VATRate: dec("20"), QtyReceived: dec("4")},
 		{ProductID: 2, Description: "nuts", Qty: dec("5"), UnitPrice: dec("1"), VATRate: dec("20"), QtyReceived: decimal.Zero},
 	}}
-	inv, err := SupplierInvoiceFromOrder(po, day, 9)
+	inv, err := SupplierInvoiceFromOrder(po, nil, day, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,14 +105,52 @@ func TestSupplierInvoiceFromOrder(t *testing.T) {
 	}
 	var p *Problem
 	po.Lines[0].QtyReceived = decimal.Zero
-	if _, err := SupplierInvoiceFromOrder(po, day, 9); !errors.As(err, &p) || p.Code != "nothing-received" {
+	if _, err := SupplierInvoiceFromOrder(po, nil, day, 9); !errors.As(err, &p) || p.Code != "nothing-received" {
 		t.Fatalf("nothing received: %v", err)
 	}
 	po.Status = StatusDraft
-	if _, err := SupplierInvoiceFromOrder(po, day, 9); !errors.As(err, &p) || p.Code != "illegal-transition" {
+	if _, err := SupplierInvoiceFromOrder(po, nil, day, 9); !errors.As(err, &p) || p.Code != "illegal-transition" {
 		t.Fatalf("draft order: %v", err)
 	}
-	if _, err := SupplierInvoiceFromOrder(&Document{Type: DocOrder}, day, 9); !errors.Is(err, ErrInvalid) {
+	if _, err := SupplierInvoiceFromOrder(&Document{Type: DocOrder}, nil, day, 9); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a sales order: %v", err)
+	}
+}
+
+// An order received in two parts is invoiced in two parts: the second
+// invoice bills what the first (a draft counts) does not, line by line at
+// each line's price; when nothing is left it is 409 already-invoiced.
+func TestSupplierInvoiceFromOrderInParts(t *testing.T) {
+	po := &Document{ID: 8, Type: DocPurchaseOrder, Status: StatusPartiallyReceived, Ref: "PO2611-0001", ThirdPartyID: 4, Currency: "EUR", Lines: []Line{
+		{ProductID: 1, Description: "bolts", Qty: dec("10"), UnitPrice: dec("2"), VATRate: dec("20"), QtyReceived: dec("4")},
+		{ProductID: 2, Description: "nuts", Qty: dec("5"), UnitPrice: dec("1"), VATRate: dec("20"), QtyReceived: dec("5")},
+		{ProductID: 1, Description: "bolts, again", Qty: dec("3"), UnitPrice: dec("3"), VATRate: dec("20"), QtyReceived: dec("1")},
+	}}
+	first, err := SupplierInvoiceFromOrder(po, nil, day, 9)
+	if err != nil || len(first.Lines) != 3 {
+		t.Fatalf("first: %v %+v", err, first)
+	}
+	po.Lines[0].QtyReceived, po.Lines[2].QtyReceived = dec("10"), dec("3") // the rest came in
+	second, err := SupplierInvoiceFromOrder(po, []*Document{first}, day, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range second.Lines {
+		got = append(got, l.Description+" "+l.Qty.String()+" × "+l.UnitPrice.String())
+	}
+	if want := []string{"bolts 6 × 2", "bolts, again 2 × 3"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("second invoice lines %q, want %q", got, want)
+	}
+	// A first invoice edited to bill more bolts than the first line received:
+	// the excess is taken from the next bolts line.
+	first.Lines[0].Qty = dec("11")
+	third, err := SupplierInvoiceFromOrder(po, []*Document{first}, day, 9)
+	if err != nil || len(third.Lines) != 1 || third.Lines[0].Description != "bolts, again" || third.Lines[0].Qty.String() != "1" {
+		t.Fatalf("after an over-billing first invoice: %v %+v", err, third)
+	}
+	var p *Problem
+	if _, err := SupplierInvoiceFromOrder(po, []*Document{first, second}, day, 9); !errors.As(err, &p) || p.Code != "already-invoiced" {
+		t.Fatalf("all invoiced: %v", err)
 	}
 }

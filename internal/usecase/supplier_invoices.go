@@ -7,10 +7,10 @@ import (
 )
 
 // InvoicePurchaseOrder drafts the supplier invoice of purchase order id's
-// received quantities (domain.SupplierInvoiceFromOrder). An order is
-// invoiced once: while a supplier invoice made from it exists (draft or
-// validated) a second is 409 already-invoiced. The order is locked first, so
-// two concurrent calls draft one invoice and answer one 409.
+// received quantities that its supplier invoices (drafts included) do not
+// bill yet (domain.SupplierInvoiceFromOrder). The order is locked first, so
+// two concurrent calls draft one invoice and answer one 409
+// already-invoiced.
 func (s *DocumentService) InvoicePurchaseOrder(ctx context.Context, actor domain.Principal, id int64) (*domain.Document, error) {
 	now, today := stamp(s.now()), s.today()
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
@@ -18,15 +18,11 @@ func (s *DocumentService) InvoicePurchaseOrder(ctx context.Context, actor domain
 		if err != nil {
 			return nil, err
 		}
-		made, err := r.Documents.List(ctx, domain.DocumentFilter{Types: []domain.DocType{domain.DocSupplierInvoice}, SourceID: po.ID},
-			domain.ListQuery{Limit: 1})
+		made, err := documentsOf(ctx, r.Readers(), domain.DocumentFilter{Types: []domain.DocType{domain.DocSupplierInvoice}, SourceID: po.ID})
 		if err != nil {
 			return nil, err
 		}
-		if len(made.Items) > 0 {
-			return nil, domain.ErrAlreadyInvoiced(po, made.Items[0])
-		}
-		inv, err := domain.SupplierInvoiceFromOrder(po, today, actor.UserID)
+		inv, err := domain.SupplierInvoiceFromOrder(po, made, today, actor.UserID)
 		if err != nil {
 			return nil, err
 		}
@@ -36,4 +32,20 @@ func (s *DocumentService) InvoicePurchaseOrder(ctx context.Context, actor domain
 		inv.CreatedAt, inv.UpdatedAt = now, now
 		return inv, r.Documents.Create(ctx, inv)
 	})
+}
+
+// documentsOf returns every document f matches, with their lines, a page
+// at a time (the documents made from one order: a handful).
+func documentsOf(ctx context.Context, r domain.Readers, f domain.DocumentFilter) ([]*domain.Document, error) {
+	var all []*domain.Document
+	for q := (domain.ListQuery{Limit: 100}); ; q.Offset += q.Limit {
+		page, err := r.Documents.List(ctx, f, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if len(page.Items) < q.Limit {
+			return all, nil
+		}
+	}
 }

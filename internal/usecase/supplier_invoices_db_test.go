@@ -319,8 +319,25 @@ func TestInvoicePurchaseOrder(t *testing.T) {
 			if err := e.docs.Delete(ctx, supplierInvoices, inv.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.docs.InvoicePurchaseOrder(ctx, e.actor, po.ID); err != nil {
+			first, err := e.docs.InvoicePurchaseOrder(ctx, e.actor, po.ID)
+			if err != nil {
 				t.Fatalf("after deleting the draft: %v", err)
+			}
+			// The rest comes in: a second invoice bills it, and only it.
+			if err := e.db.Gorm.Exec("UPDATE commercial_document_lines SET qty_received = qty WHERE document_id = ?", po.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			second, err := e.docs.InvoicePurchaseOrder(ctx, e.actor, po.ID)
+			if err != nil {
+				t.Fatalf("invoicing the second reception: %v", err)
+			}
+			// 17 received at 11.25 net: 67.50 on the first, the rest on the second
+			// (the order's lines are interchangeable: same price, no product).
+			if first.TotalNet.String() != "67.5" || second.TotalNet.String() != "123.75" || second.SourceID != po.ID {
+				t.Fatalf("first %s, second %s: %+v", first.TotalNet, second.TotalNet, second.Lines)
+			}
+			if _, err := e.docs.InvoicePurchaseOrder(ctx, e.actor, po.ID); conflictCode(err) != "already-invoiced" {
+				t.Fatalf("all received invoiced: %v", err)
 			}
 
 			draftPO := e.purchaseOrder(t, sup, domain.StatusDraft, "", [2]string{"1", "0"})
