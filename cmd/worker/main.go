@@ -114,10 +114,27 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	if err != nil {
 		return err
 	}
+	wake := make(chan struct{}, 1)
 	sender, err := mailer.NewSender(mailer.Config{
 		Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
 		From: cfg.SMTPFrom, TLS: cfg.SMTPTLS, Timeout: cfg.TaskTimeout,
 		BreakerFailures: uint32(cfg.SMTPBreakerFailures), BreakerOpen: cfg.SMTPBreakerOpen, Log: log,
+		// The server is back: the e-mails that waited for it (deferred, or
+		// retrying after a refused connection) go now, not at their run_at.
+		OnRecover: func() {
+			wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			n, err := store.Wake(wctx, domain.JobKindEmailSend)
+			if err != nil {
+				log.Error().Err(err).Msg("could not wake the e-mail jobs after the SMTP server came back")
+				return
+			}
+			log.Info().Int64("jobs", n).Msg("SMTP server back: waiting e-mail jobs woken")
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -131,7 +148,6 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 	if err != nil {
 		return err
 	}
-	wake := make(chan struct{}, 1)
 	// The worker renders the PDFs pdf.render jobs ask for and archives them,
 	// and loads (or renders) those e-mails attach.
 	uow := gormdb.NewUnitOfWork(db)

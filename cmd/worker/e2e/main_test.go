@@ -138,7 +138,7 @@ next:
 	return 0, false
 }
 
-func enqueueEmails(t *testing.T, db *testdb.DB, n int) map[int64]string {
+func enqueueEmails(t testing.TB, db *testdb.DB, n int) map[int64]string {
 	t.Helper()
 	requestIDs := map[int64]string{}
 	for i := range n {
@@ -163,7 +163,7 @@ type jobRow struct {
 	Leased                     bool
 }
 
-func jobs(t *testing.T, db *testdb.DB) map[int64]jobRow {
+func jobs(t testing.TB, db *testdb.DB) map[int64]jobRow {
 	t.Helper()
 	rows, err := db.SQL.QueryContext(ctx, `SELECT id, state, locked_by, last_error, attempt,
 		lease_token IS NOT NULL OR locked_until IS NOT NULL FROM jobs`)

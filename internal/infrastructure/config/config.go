@@ -76,7 +76,7 @@ type Config struct {
 	SMTPTLS      string `envconfig:"SMTP_TLS" default:"none"`
 
 	SMTPBreakerFailures int           `envconfig:"SMTP_BREAKER_FAILURES" default:"5"`
-	SMTPBreakerOpen     time.Duration `envconfig:"SMTP_BREAKER_OPEN" default:"30s"`
+	SMTPBreakerOpen     time.Duration `envconfig:"SMTP_BREAKER_OPEN" default:"5s"`
 
 	WorkerHTTPAddr    string        `envconfig:"WORKER_HTTP_ADDR" default:":8081"`
 	WorkerConcurrency int           `envconfig:"WORKER_CONCURRENCY" default:"8"`

@@ -41,12 +41,16 @@ func templates(t *testing.T) *mailer.Templates {
 	return tm
 }
 
-func newSender(t *testing.T, sink *smtpsink.Sink, failures uint32, open time.Duration) (*mailer.Sender, *prometheus.Registry) {
+func newSender(t *testing.T, sink *smtpsink.Sink, failures uint32, open time.Duration, onRecover ...func()) (*mailer.Sender, *prometheus.Registry) {
 	t.Helper()
-	s, err := mailer.NewSender(mailer.Config{
+	cfg := mailer.Config{
 		Host: sink.Host, Port: sink.Port, From: "Doligo <billing@example.com>", TLS: mailer.TLSNone,
 		Timeout: 30 * time.Second, BreakerFailures: failures, BreakerOpen: open, Log: zerolog.Nop(),
-	})
+	}
+	for _, f := range onRecover {
+		cfg.OnRecover = f
+	}
+	s, err := mailer.NewSender(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,32 +235,52 @@ func TestSendFailureKinds(t *testing.T) {
 }
 
 // While the server refuses connections the breaker opens after the
-// configured failures; then jobs are deferred without a connection, until a
-// trial send after the open period finds the server back.
+// configured failures; the send that opens it, the sends while it is open and
+// a failed trial send are deferred (their jobs spend no attempt), until a
+// trial send after the open period finds the server back and OnRecover runs.
 func TestBreakerDefersJobsWhileTheServerIsDown(t *testing.T) {
 	sink := smtpsink.Start(t)
-	s, reg := newSender(t, sink, 2, 100*time.Millisecond)
+	recovered := make(chan struct{}, 10)
+	s, reg := newSender(t, sink, 2, 100*time.Millisecond, func() { recovered <- struct{}{} })
 	sink.Refuse(true)
-	for i := range 2 {
-		err := s.Send(context.Background(), message(int64(i), "a@example.org"))
-		var deferred *domain.JobDeferredError
-		if err == nil || errors.Is(err, domain.ErrJobPermanent) || errors.As(err, &deferred) {
-			t.Fatalf("send %d to a refusing server: %v, want a retryable failure", i, err)
-		}
+	var deferred *domain.JobDeferredError
+	err := s.Send(context.Background(), message(0, "a@example.org"))
+	if err == nil || errors.Is(err, domain.ErrJobPermanent) || errors.As(err, &deferred) {
+		t.Fatalf("first send to a refusing server: %v, want a retryable failure", err)
+	}
+	err = s.Send(context.Background(), message(1, "a@example.org"))
+	if !errors.As(err, &deferred) || !errors.Is(err, mailer.ErrCircuitOpen) {
+		t.Fatalf("the send that opens the breaker: %v, want deferred", err)
 	}
 	if st := breakerState(t, reg); st != 2 {
 		t.Fatalf("breaker state %v after 2 failures, want open (2)", st)
 	}
-	err := s.Send(context.Background(), message(3, "a@example.org"))
-	var deferred *domain.JobDeferredError
-	if !errors.As(err, &deferred) || deferred.After < 100*time.Millisecond {
-		t.Fatalf("send while open: %v, want deferred for at least the open period", err)
+	err = s.Send(context.Background(), message(3, "a@example.org"))
+	if !errors.As(err, &deferred) || deferred.After < 50*time.Millisecond {
+		t.Fatalf("send while open: %v, want deferred until the trial", err)
 	}
 	if n := sink.Refused(); n != 2 {
 		t.Fatalf("%d connections, want 2: an open breaker must not connect", n)
 	}
-	sink.Refuse(false)
+	// A trial send while the server is still down: deferred too.
 	guard := time.Now().Add(30 * time.Second) // a hang guard
+	for sink.Refused() == 2 {
+		err = s.Send(context.Background(), message(3, "a@example.org"))
+		if !errors.As(err, &deferred) {
+			t.Fatalf("send while down: %v, want deferred", err)
+		}
+		if time.Now().After(guard) {
+			t.Fatal("the breaker never let a trial send through")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st := breakerState(t, reg); st != 2 {
+		t.Fatalf("breaker state %v after a failed trial, want open (2)", st)
+	}
+	if len(recovered) != 0 {
+		t.Fatal("OnRecover ran while the server was down")
+	}
+	sink.Refuse(false)
 	for {
 		err = s.Send(context.Background(), message(3, "a@example.org"))
 		if !errors.As(err, &deferred) {
@@ -272,6 +296,11 @@ func TestBreakerDefersJobsWhileTheServerIsDown(t *testing.T) {
 	}
 	if st := breakerState(t, reg); st != 0 {
 		t.Fatalf("breaker state %v after a good trial, want closed", st)
+	}
+	select {
+	case <-recovered:
+	case <-time.After(20 * time.Second): // a hang guard
+		t.Fatal("OnRecover did not run when the breaker closed")
 	}
 }
 

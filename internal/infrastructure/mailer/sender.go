@@ -17,6 +17,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,7 +52,11 @@ type Config struct {
 	BreakerFailures uint32
 	// …for BreakerOpen, after which one trial send decides whether it closes.
 	BreakerOpen time.Duration
-	Log         zerolog.Logger
+	// OnRecover, when set, runs in its own goroutine each time the breaker
+	// closes again (a trial send went through): the worker wakes the e-mail
+	// jobs that waited for the server.
+	OnRecover func()
+	Log       zerolog.Logger
 }
 
 // ErrCircuitOpen is returned without contacting the server while the breaker
@@ -71,6 +76,9 @@ type Sender struct {
 	cfg    Config
 	domain string // of the sender address
 	cb     *gobreaker.CircuitBreaker[struct{}]
+	// openUntil is when the breaker, last opened, lets a trial send through
+	// (Unix nanoseconds): deferred jobs come back then, not sooner.
+	openUntil atomic.Int64
 }
 
 // NewSender checks cfg and returns a sender with a closed breaker.
@@ -103,8 +111,12 @@ func NewSender(cfg Config) (*Sender, error) {
 		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
 		OnStateChange: func(_ string, from, to gobreaker.State) {
 			ev := cfg.Log.Info()
-			if to == gobreaker.StateOpen {
+			switch {
+			case to == gobreaker.StateOpen:
+				s.openUntil.Store(time.Now().Add(cfg.BreakerOpen).UnixNano())
 				ev = cfg.Log.Warn()
+			case to == gobreaker.StateClosed && cfg.OnRecover != nil:
+				go cfg.OnRecover()
 			}
 			ev.Str("from", from.String()).Str("to", to.String()).Dur("open_for", cfg.BreakerOpen).Msg("smtp circuit breaker changed state")
 		},
@@ -132,25 +144,39 @@ func (s *Sender) RegisterMetrics(reg prometheus.Registerer) {
 }
 
 // Send delivers m (usecase.EmailSender), or fails with a
-// *domain.JobDeferredError wrapping ErrCircuitOpen (the breaker is open:
-// nothing was tried), an error wrapping both domain.ErrJobPermanent and
-// ErrRejected (sending it again cannot succeed), or another error (worth
-// retrying).
+// *domain.JobDeferredError wrapping ErrCircuitOpen (the server is down and the
+// breaker open: nothing was tried, or the send that failed opened it or was
+// its trial), an error wrapping both domain.ErrJobPermanent and ErrRejected
+// (sending it again cannot succeed), or another error (worth retrying).
+//
+// So an outage costs jobs at most the BreakerFailures − 1 attempts that come
+// before the breaker opens, however long it lasts: the failure that opens it
+// and every failed trial send are the server's, not the message's, and a job
+// that made them waits like the others instead of moving towards dead.
 func (s *Sender) Send(ctx context.Context, m domain.EmailMessage) error {
 	msg, err := s.build(m)
 	if err == nil {
 		_, err = s.cb.Execute(func() (struct{}, error) { return struct{}{}, s.send(ctx, msg) })
 	}
 	switch {
-	case errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests):
-		// Spread the returns over half an open period, so that they do not
-		// all meet the breaker's single trial send at once.
-		open := s.cfg.BreakerOpen
-		return &domain.JobDeferredError{After: open + rand.N(open/2+1), Reason: fmt.Errorf("%w (%w)", ErrCircuitOpen, err)}
+	case err == nil:
+		return nil
 	case errors.Is(err, ErrRejected):
 		return fmt.Errorf("%w: %w", domain.ErrJobPermanent, err)
+	case errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) ||
+		!errors.Is(err, context.Canceled) && s.cb.State() == gobreaker.StateOpen:
+		return &domain.JobDeferredError{After: s.untilTrial(), Reason: fmt.Errorf("%w (%w)", ErrCircuitOpen, err)}
 	}
 	return err
+}
+
+// untilTrial is how long a deferred job waits: until the breaker lets its
+// trial send through, plus a spread of up to half an open period so that the
+// returns do not all meet that single trial at once. When the trial goes
+// through, OnRecover brings the rest back at once.
+func (s *Sender) untilTrial() time.Duration {
+	open := s.cfg.BreakerOpen
+	return max(time.Until(time.Unix(0, s.openUntil.Load())), 0) + rand.N(open/2+1)
 }
 
 func (s *Sender) build(m domain.EmailMessage) (*mail.Msg, error) {

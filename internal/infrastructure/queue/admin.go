@@ -153,3 +153,26 @@ func (s *Store) DepthByKind(ctx context.Context) ([]KindDepth, error) {
 	}
 	return out, rows.Err()
 }
+
+// Wake makes every available job of kind that waits for a later run_at (a
+// retry's backoff, a deferral) runnable now, and wakes the idle workers as an
+// enqueue does. The worker calls it for e-mail when its SMTP circuit breaker
+// closes again: the server is back, so what waited for it need wait no more.
+// It returns how many jobs it woke.
+func (s *Store) Wake(ctx context.Context, kind string) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET run_at = {now}
+		WHERE kind = ? AND state = 'available' AND run_at > {now}`), kind)
+	if err != nil {
+		return 0, fmt.Errorf("wake %s jobs: %w", kind, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("wake %s jobs: %w", kind, err)
+	}
+	if n > 0 && s.dialect.name == sqldialect.Postgres {
+		if _, err := s.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, kind); err != nil {
+			return n, fmt.Errorf("notify workers of %s jobs: %w", kind, err)
+		}
+	}
+	return n, nil
+}

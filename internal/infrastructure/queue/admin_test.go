@@ -156,3 +156,51 @@ func TestListAndDepthByKind(t *testing.T) {
 		})
 	}
 }
+
+// Wake makes the waiting jobs of one kind runnable now — retried and
+// deferred alike — and leaves other kinds, running and finished jobs alone.
+func TestWake(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		s, kind, other := newStore(t, db), kindOf(t), kindOf(t)+".other"
+		retried := enqueue(t, db, domain.NewJob{Kind: kind, MaxAttempts: 3})
+		deferred := enqueue(t, db, domain.NewJob{Kind: kind, MaxAttempts: 3})
+		running := enqueue(t, db, domain.NewJob{Kind: kind, MaxAttempts: 3})
+		elsewhere := enqueue(t, db, domain.NewJob{Kind: other, MaxAttempts: 3})
+		jobs := claim(t, s, kind, 3, time.Minute)
+		byID := map[int64]domain.Job{}
+		for _, j := range jobs {
+			byID[j.ID] = j
+		}
+		if err := s.Retry(ctx, byID[retried], time.Hour, "421 try later"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Release(ctx, byID[deferred], time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		o := claim(t, s, other, 1, time.Minute)[0]
+		if err := s.Retry(ctx, o, time.Hour, "421 try later"); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t, s, kind, 3, time.Minute); len(got) != 0 {
+			t.Fatalf("claimed %v before the wake: the retry and deferral wait an hour", ids(got))
+		}
+		n, err := s.Wake(ctx, kind)
+		if err != nil || n != 2 {
+			t.Fatalf("woke %d jobs (%v), want the retried and the deferred one", n, err)
+		}
+		got := ids(claim(t, s, kind, 3, time.Minute))
+		slices.Sort(got)
+		if want := []int64{retried, deferred}; !slices.Equal(got, want) {
+			t.Fatalf("claimed %v after the wake, want %v", got, want)
+		}
+		if r := readRow(t, db, running); r.State != domain.JobRunning {
+			t.Fatalf("the running job is %+v", r)
+		}
+		if got := claim(t, s, other, 1, time.Minute); len(got) != 0 {
+			t.Fatalf("another kind's job %d was woken", elsewhere)
+		}
+		if n, err := s.Wake(ctx, kind); err != nil || n != 0 {
+			t.Fatalf("a second wake woke %d (%v)", n, err)
+		}
+	})
+}
