@@ -17,9 +17,15 @@ import (
 // Every list and report answers CSV: the OpenAPI merge documents text/csv on
 // each GET whose JSON answer has items[], and each of those routes, asked
 // with Accept: text/csv on the whole API, answers 200 CSV with a header row
-// (a list added with its JSON answer only fails here).
+// (a list added with its JSON answer only fails here), on every dialect.
 func TestEveryListAnswersCSV(t *testing.T) {
-	base, _ := startAPI(t, testConfig(t, "sqlite", testdb.Fresh(t, "sqlite")))
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) { everyListAnswersCSV(t, d) })
+	}
+}
+
+func everyListAnswersCSV(t *testing.T, dialect string) {
+	base, _ := startAPI(t, testConfig(t, dialect, testdb.Fresh(t, dialect)))
 	s, b := call(t, "POST", base+"/api/v1/auth/login", "", `{"login":"admin","password":"first-admin-pw"}`)
 	var tok struct {
 		AccessToken string `json:"access_token"`
