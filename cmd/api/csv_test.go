@@ -153,6 +153,22 @@ func everyListAnswersCSV(t *testing.T, dialect string) {
 		sort.Strings(header)
 		if strings.Join(header, ",") != strings.Join(scalar, ",") {
 			t.Errorf("GET %s: CSV columns %q, JSON item fields %q", url, header, scalar)
+			continue
+		}
+		for i, item := range js.Items { // and the values are the JSON's, unquoted, null empty
+			for c, name := range recs[0] {
+				want := string(item[name])
+				var str string
+				switch {
+				case want == "null":
+					want = ""
+				case json.Unmarshal(item[name], &str) == nil:
+					want = str
+				}
+				if got := recs[i+1][c]; got != want {
+					t.Errorf("GET %s: row %d, %s is %q in CSV, %q in JSON", url, i+1, name, got, want)
+				}
+			}
 		}
 		checked++
 	}

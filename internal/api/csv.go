@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
@@ -35,6 +36,12 @@ const MIMETextCSV = "text/csv; charset=utf-8"
 // csvFlushRows is how many rows are written between two flushes to the
 // client: a slow export shows progress, and the buffers stay small.
 const csvFlushRows = 500
+
+// csvStallTimeout replaces the server's write timeout (DOLIGO_HTTP_WRITE_TIMEOUT,
+// a bound on the whole response) for an export, whose length has no bound:
+// it is moved forward at every flush, so an export is cut only when its
+// client stops reading for that long.
+const csvStallTimeout = 30 * time.Second
 
 // wantsCSV reports whether the request asks for CSV: Accept names text/csv
 // with a non-zero quality that is not below application/json's. Anything
@@ -94,6 +101,7 @@ func respondItems[T any](c echo.Context, items []T, body any) error {
 func writeCSV[T, D any](c echo.Context, seq iter.Seq2[T, error], conv func(T) D) error {
 	cols := csvColumnsOf(reflect.TypeFor[D]())
 	w := c.Response()
+	rc := http.NewResponseController(w) // echo's Response unwraps to the connection
 	cw := csv.NewWriter(w) // LF line ends: a value's own line breaks go out byte for byte (UseCRLF would rewrite them)
 	started := false
 	open := func() {
@@ -104,6 +112,7 @@ func writeCSV[T, D any](c echo.Context, seq iter.Seq2[T, error], conv func(T) D)
 			name = "export"
 		}
 		w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		_ = rc.SetWriteDeadline(time.Now().Add(csvStallTimeout)) // not every writer has one (tests' recorders)
 		w.WriteHeader(http.StatusOK)
 		header := make([]string, len(cols))
 		for i, col := range cols {
@@ -130,7 +139,8 @@ func writeCSV[T, D any](c echo.Context, seq iter.Seq2[T, error], conv func(T) D)
 		_ = cw.Write(record)
 		if n++; n%csvFlushRows == 0 {
 			cw.Flush()
-			w.Flush()
+			_ = rc.Flush()
+			_ = rc.SetWriteDeadline(time.Now().Add(csvStallTimeout))
 		}
 	}
 	if !started {
