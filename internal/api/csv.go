@@ -102,7 +102,9 @@ func writeCSV[T, D any](c echo.Context, seq iter.Seq2[T, error], conv func(T) D)
 	cols := csvColumnsOf(reflect.TypeFor[D]())
 	w := c.Response()
 	rc := http.NewResponseController(w) // echo's Response unwraps to the connection
-	cw := csv.NewWriter(w)              // LF line ends: a value's own line breaks go out byte for byte (UseCRLF would rewrite them)
+	// LF line ends: a value's own line breaks go out byte for byte (UseCRLF
+	// would rewrite them).
+	cw := csv.NewWriter(w)
 	started := false
 	open := func() {
 		started = true
