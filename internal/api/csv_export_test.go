@@ -93,7 +93,7 @@ func TestCSVExportsMatchJSON(t *testing.T) {
 			}
 			a.ok(t, http.StatusCreated, "POST", "/api/v1/products", `{"ref": "OTHER", "label": "Table"}`)
 
-			for _, q := range []string{"?q=csv&sort=-unit_price", "?q=csv&sort=ref&limit=3&offset=2", "?sort=-ref", ""} {
+			for _, q := range []string{"?q=csv&sort=-unit_price", "?q=csv&sort=ref&limit=3&offset=2", "?q=csv&offset=4", "?sort=-ref", ""} {
 				recs := a.csv(t, "/api/v1/products"+q)
 				js := a.ok(t, http.StatusOK, "GET", "/api/v1/products"+q, "")
 				for _, col := range []string{"id", "ref", "label", "unit_price", "cost_price", "min_stock", "track_stock", "created_at"} {

@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -288,7 +289,10 @@ func listPage[M, T any](filtered func() *gorm.DB, q domain.ListQuery, cols map[s
 		order = append(order, clause.OrderByColumn{Column: clause.Column{Name: "id"}, Desc: desc})
 	}
 	limit := q.Limit
-	if limit <= 0 {
+	switch {
+	case limit <= 0 && q.Offset > 0:
+		limit = math.MaxInt // MySQL has no OFFSET without LIMIT (GORM would write one)
+	case limit <= 0:
 		limit = -1 // GORM: no LIMIT
 	}
 	sorted := func() *gorm.DB { return filtered().Order(clause.OrderBy{Columns: order}).Limit(limit).Offset(q.Offset) }
