@@ -97,7 +97,7 @@ func (h *ArchiveRoutes) files(res docResource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, NewList(page, q, toArchivedFileResponse))
+		return respondList(c, page, q, toArchivedFileResponse)
 	}
 }
 

@@ -134,7 +134,7 @@ func (h *BOMRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toBOMResponse))
+	return respondList(c, page, q, toBOMResponse)
 }
 
 func (h *BOMRoutes) create(c echo.Context) error {

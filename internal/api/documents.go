@@ -330,9 +330,18 @@ func (h *DocumentRoutes) Routes(r *Router) {
 // …/{id}/payments/{payment_id} on the resource: reading them takes its read
 // permission, recording and deleting them write.
 func paymentRoutes(r *Router, svc paymentService, res docResource, write string) {
-	r.GET(res.path+"/:id/payments", res.read, jsonByID(res.entity, func(ctx context.Context, id int64) ([]*domain.Payment, error) {
-		return svc.Payments(ctx, res.types, id)
-	}, toPaymentsResponse))
+	r.GET(res.path+"/:id/payments", res.read, func(c echo.Context) error {
+		id, err := idParam(c, res.entity)
+		if err != nil {
+			return err
+		}
+		ps, err := svc.Payments(c.Request().Context(), res.types, id)
+		if err != nil {
+			return err
+		}
+		out := toPaymentsResponse(ps)
+		return respondItems(c, out.Items, out)
+	})
 	r.POST(res.path+"/:id/payments", write, addPayment(svc, res))
 	r.DELETE(res.path+"/:id/payments/:payment_id", write, deletePayment(svc, res))
 }
@@ -379,7 +388,7 @@ func listDocuments[T any](svc documentLister, res docResource, party string, to 
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, NewList(page, q, to))
+		return respondList(c, page, q, to)
 	}
 }
 

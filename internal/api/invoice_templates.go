@@ -165,7 +165,7 @@ func (h *InvoiceTemplateRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toInvoiceTemplateResponse))
+	return respondList(c, page, q, toInvoiceTemplateResponse)
 }
 
 func (h *InvoiceTemplateRoutes) create(c echo.Context) error {

@@ -25,9 +25,14 @@ type ListResponse[T any] struct {
 
 // ParseList reads ?limit=&offset=&sort=field|-field&q= and checks the sort
 // field against the list's whitelist (JSON field names). Bad values are 422s
-// naming the parameter.
+// naming the parameter. A request for CSV (wantsCSV) asks the repository for
+// a stream of every matching row, from offset on and at most limit rows when
+// the client gave one.
 func ParseList(c echo.Context, sortable ...string) (domain.ListQuery, error) {
 	q := domain.ListQuery{Limit: DefaultLimit}
+	if wantsCSV(c) {
+		q.Limit, q.Stream = 0, true
+	}
 	verr := &domain.ValidationError{}
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)

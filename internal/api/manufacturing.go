@@ -130,7 +130,7 @@ func (h *ManufacturingRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toMOResponse))
+	return respondList(c, page, q, toMOResponse)
 }
 
 func (h *ManufacturingRoutes) create(c echo.Context) error {

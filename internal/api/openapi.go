@@ -72,6 +72,7 @@ func OpenAPIDocument() ([]byte, error) {
 	}
 	addIdempotencyKey(paths)
 	addUnsupportedMediaType(paths)
+	addCSVContent(paths)
 	doc["paths"] = paths
 	return json.Marshal(doc)
 }
@@ -127,4 +128,40 @@ func addUnsupportedMediaType(paths map[string]any) {
 			}
 		}
 	}
+}
+
+// addCSVContent documents the text/csv answer (csv.go) of every list and
+// report: each GET whose 200 JSON answer is an object with an items array.
+// The path files need not repeat it, and a list added later is documented
+// (and, through cmd/api's TestEveryListAnswersCSV, held to answer) as CSV
+// from the start.
+func addCSVContent(paths map[string]any) {
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		get, _ := ops["get"].(map[string]any)
+		responses, _ := get["responses"].(map[string]any)
+		ok, _ := responses["200"].(map[string]any)
+		content, _ := ok["content"].(map[string]any)
+		if !isListContent(content) {
+			continue
+		}
+		if _, has := content["text/csv"]; !has {
+			content["text/csv"] = map[string]any{"schema": map[string]any{
+				"type": "string",
+				"description": "Asked for with `Accept: text/csv`: every matching row (the same filters and sort as " +
+					"the JSON; `limit` and `offset` when given), streamed as RFC 4180 CSV with a header row of the " +
+					"JSON item's fields. See docs/integrations.md, \"CSV exports\".",
+			}}
+		}
+	}
+}
+
+// isListContent reports whether a response's content is a JSON object with
+// an items array: a list or a report.
+func isListContent(content map[string]any) bool {
+	js, _ := content["application/json"].(map[string]any)
+	schema, _ := js["schema"].(map[string]any)
+	props, _ := schema["properties"].(map[string]any)
+	items, _ := props["items"].(map[string]any)
+	return items["type"] == "array"
 }

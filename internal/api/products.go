@@ -182,7 +182,7 @@ func (h *ProductRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toProductResponse))
+	return respondList(c, page, q, toProductResponse)
 }
 
 func (h *ProductRoutes) create(c echo.Context) error {

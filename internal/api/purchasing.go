@@ -197,7 +197,7 @@ func (h *PurchaseRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toPurchaseOrderResponse))
+	return respondList(c, page, q, toPurchaseOrderResponse)
 }
 
 func (h *PurchaseRoutes) create(c echo.Context) error {
@@ -278,5 +278,5 @@ func (h *PurchaseRoutes) receptions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toReceptionResponse))
+	return respondList(c, page, q, toReceptionResponse)
 }

@@ -73,7 +73,7 @@ func (h *ReplenishmentRoutes) list(c echo.Context) error {
 	for i, r := range rs {
 		items[i] = toReplenishmentItem(r)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items})
+	return respondItems(c, items, map[string]any{"items": items})
 }
 
 // replenishmentOrdersRequest is the body of POST /replenishment/orders;

@@ -64,7 +64,7 @@ func (h *PurchaseReportRoutes) purchases(c echo.Context) error {
 	}
 	var totals domain.SupplierPurchases
 	rows := h.reports.Purchases(c.Request().Context(), q)
-	return streamItems(c, rows, func(p domain.SupplierPurchases) any {
+	return streamItems(c, rows, func(p domain.SupplierPurchases) purchasesRow {
 		totals.Add(p)
 		return toPurchasesRow(p, q.Currency)
 	}, func() map[string]any {
@@ -84,7 +84,7 @@ func (h *PurchaseReportRoutes) aging(c echo.Context) error {
 	}
 	var totals [domain.AgingBucketCount]decimal.Decimal
 	rows := h.reports.PayablesAging(c.Request().Context(), q)
-	return streamItems(c, rows, func(a domain.CustomerAging) any {
+	return streamItems(c, rows, func(a domain.CustomerAging) supplierAgingRow {
 		for i, b := range a.Buckets {
 			totals[i] = totals[i].Add(b)
 		}

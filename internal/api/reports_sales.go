@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"iter"
 	"maps"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
@@ -159,7 +157,7 @@ func (h *SalesReportRoutes) sales(c echo.Context) error {
 	}
 	var totals domain.SalesPeriod
 	rows := h.reports.Sales(c.Request().Context(), q)
-	return streamItems(c, rows, func(p domain.SalesPeriod) any {
+	return streamItems(c, rows, func(p domain.SalesPeriod) salesRow {
 		totals.Add(p)
 		return toSalesRow(p, q.Currency)
 	}, func() map[string]any {
@@ -184,7 +182,7 @@ func (h *SalesReportRoutes) topCustomers(c echo.Context) error {
 		return err
 	}
 	rows := h.reports.TopCustomers(c.Request().Context(), q)
-	return streamItems(c, rows, func(s domain.CustomerSales) any {
+	return streamItems(c, rows, func(s domain.CustomerSales) customerSalesRow {
 		return customerSalesRow{
 			ThirdPartyID: s.ThirdPartyID, Name: s.Name, Code: s.Code, Invoices: s.Invoices, CreditNotes: s.CreditNotes,
 			TotalNet: domain.FormatMoney(s.TotalNet, q.Currency), TotalGross: domain.FormatMoney(s.TotalGross, q.Currency),
@@ -203,7 +201,7 @@ func (h *SalesReportRoutes) aging(c echo.Context) error {
 	}
 	var totals [domain.AgingBucketCount]decimal.Decimal
 	rows := h.reports.ReceivablesAging(c.Request().Context(), q)
-	return streamItems(c, rows, func(a domain.CustomerAging) any {
+	return streamItems(c, rows, func(a domain.CustomerAging) customerAgingRow {
 		for i, b := range a.Buckets {
 			totals[i] = totals[i].Add(b)
 		}
@@ -218,7 +216,13 @@ func (h *SalesReportRoutes) aging(c echo.Context) error {
 // query failed) is still a problem+json answer; after it, the response can
 // only be cut short — the connection is aborted, so no client mistakes the
 // part for the whole. tail is called once every row is written (totals).
-func streamItems[T any](c echo.Context, seq iter.Seq2[T, error], item func(T) any, tail func() map[string]any) error {
+// A client asking for CSV gets the items only, as CSV rows (writeCSV): the
+// totals are the sums of the columns.
+func streamItems[T, D any](c echo.Context, seq iter.Seq2[T, error], item func(T) D, tail func() map[string]any) error {
+	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
+	if wantsCSV(c) {
+		return writeCSV(c, seq, item)
+	}
 	ctx := c.Request().Context()
 	w := c.Response()
 	started := false
@@ -233,12 +237,7 @@ func streamItems[T any](c echo.Context, seq iter.Seq2[T, error], item func(T) an
 			if !started {
 				return err
 			}
-			if errors.Is(ctx.Err(), context.Canceled) {
-				zerolog.Ctx(ctx).Info().Err(err).Msg("client closed the connection: report stopped")
-			} else {
-				zerolog.Ctx(ctx).Error().Err(err).Msg("report failed after its first rows were sent: response aborted")
-			}
-			panic(http.ErrAbortHandler)
+			abortStream(ctx, err)
 		}
 		if started {
 			_, _ = w.Write([]byte{','})

@@ -67,7 +67,7 @@ func (h *SalesBreakdownRoutes) byProduct(c echo.Context) error {
 	}
 	var net, gross decimal.Decimal
 	money := func(d decimal.Decimal) string { return domain.FormatMoney(d, q.Currency) }
-	return streamItems(c, h.reports.SalesByProduct(c.Request().Context(), q), func(p domain.ProductSales) any {
+	return streamItems(c, h.reports.SalesByProduct(c.Request().Context(), q), func(p domain.ProductSales) productSalesRow {
 		net, gross = net.Add(p.TotalNet), gross.Add(p.TotalGross)
 		return productSalesRow{
 			ProductID: optPositive(p.ProductID), Ref: p.Ref, Label: p.Label, Qty: Qty(p.Qty),
@@ -89,7 +89,7 @@ func (h *SalesBreakdownRoutes) byCustomer(c echo.Context) error {
 	}
 	var totals domain.CustomerSales
 	money := func(d decimal.Decimal) string { return domain.FormatMoney(d, q.Currency) }
-	return streamItems(c, h.reports.SalesByCustomer(c.Request().Context(), q), func(s domain.CustomerSales) any {
+	return streamItems(c, h.reports.SalesByCustomer(c.Request().Context(), q), func(s domain.CustomerSales) customerSalesRow {
 		totals.Add(s)
 		return customerSalesRow{
 			ThirdPartyID: s.ThirdPartyID, Name: s.Name, Code: s.Code, Invoices: s.Invoices, CreditNotes: s.CreditNotes,

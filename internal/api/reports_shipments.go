@@ -65,7 +65,7 @@ func (h *ShipmentReportRoutes) shippedNotInvoiced(c echo.Context) error {
 		return err
 	}
 	var totals domain.ShippedNotInvoicedTotals
-	return streamItems(c, h.reports.ShippedNotInvoiced(c.Request().Context(), q), func(r domain.ShippedNotInvoicedRow) any {
+	return streamItems(c, h.reports.ShippedNotInvoiced(c.Request().Context(), q), func(r domain.ShippedNotInvoicedRow) shippedNotInvoicedItem {
 		totals.Add(r)
 		return shippedNotInvoicedItem{
 			OrderID: r.OrderID, OrderRef: r.OrderRef, CustomerID: r.CustomerID, CustomerName: r.CustomerName,

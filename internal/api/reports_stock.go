@@ -54,7 +54,7 @@ func (h *StockReportRoutes) valuation(c echo.Context) error {
 	}
 	var totals domain.StockValuationTotals
 	rows := h.reports.StockValuation(c.Request().Context(), f)
-	return streamItems(c, rows, func(row domain.StockValuationRow) any {
+	return streamItems(c, rows, func(row domain.StockValuationRow) stockValuationItem {
 		totals.Add(row)
 		return stockValuationItem{
 			ProductID: row.ProductID, Ref: row.Ref, Label: row.Label, WarehouseID: row.WarehouseID,

@@ -87,11 +87,15 @@ func (h *RoleRoutes) permissions(c echo.Context) error {
 	cat := h.roles.Permissions()
 	page := domain.Page[domain.Permission]{Total: int64(len(cat))}
 	if q.Offset < len(cat) {
-		page.Items = cat[q.Offset:min(q.Offset+q.Limit, len(cat))]
+		end := len(cat) // a CSV export without a limit: all of them
+		if q.Limit > 0 {
+			end = min(q.Offset+q.Limit, end)
+		}
+		page.Items = cat[q.Offset:end]
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, func(p domain.Permission) permissionResponse {
+	return respondList(c, page, q, func(p domain.Permission) permissionResponse {
 		return permissionResponse{Name: p.Name, Meaning: p.Meaning}
-	}))
+	})
 }
 
 func (h *RoleRoutes) list(c echo.Context) error {
@@ -103,7 +107,7 @@ func (h *RoleRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toRoleResponse))
+	return respondList(c, page, q, toRoleResponse)
 }
 
 func (h *RoleRoutes) create(c echo.Context) error {

@@ -129,5 +129,5 @@ func (h *ShipmentRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toShipmentResponse))
+	return respondList(c, page, q, toShipmentResponse)
 }

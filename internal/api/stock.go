@@ -212,7 +212,7 @@ func (h *StockRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toMovementResponse))
+	return respondList(c, page, q, toMovementResponse)
 }
 
 // timeQuery reads an optional RFC 3339 time or YYYY-MM-DD date (midnight UTC;

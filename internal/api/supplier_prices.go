@@ -121,7 +121,7 @@ func (h *SupplierPriceRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toSupplierPriceResponse))
+	return respondList(c, page, q, toSupplierPriceResponse)
 }
 
 func (h *SupplierPriceRoutes) create(c echo.Context) error {

@@ -170,7 +170,7 @@ func (h *ThirdPartyRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toThirdPartyResponse))
+	return respondList(c, page, q, toThirdPartyResponse)
 }
 
 func (h *ThirdPartyRoutes) create(c echo.Context) error {
@@ -226,7 +226,7 @@ func (h *ThirdPartyRoutes) listContacts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toContactResponse))
+	return respondList(c, page, q, toContactResponse)
 }
 
 func (h *ThirdPartyRoutes) createContact(c echo.Context) error {

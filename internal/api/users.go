@@ -97,7 +97,7 @@ func (h *UserRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toUserResponse))
+	return respondList(c, page, q, toUserResponse)
 }
 
 func (h *UserRoutes) create(c echo.Context) error {

@@ -69,7 +69,7 @@ func (h *WarehouseRoutes) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, NewList(page, q, toWarehouseResponse))
+	return respondList(c, page, q, toWarehouseResponse)
 }
 
 func (h *WarehouseRoutes) create(c echo.Context) error {

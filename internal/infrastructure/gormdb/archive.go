@@ -86,13 +86,9 @@ func (r *archiveRepo) List(ctx context.Context, ownerID int64, q domain.ListQuer
 	filtered := func() *gorm.DB {
 		return r.db.WithContext(ctx).Model(&archivedFileModel{}).Omit("content").Where("owner_id = ?", ownerID)
 	}
-	rows, total, err := listPage[archivedFileModel](filtered, q, map[string]string{"id": "id", "created_at": "created_at"}, true)
+	page, err := listPage(filtered, q, map[string]string{"id": "id", "created_at": "created_at"}, true, infallible(archivedFileModel.file))
 	if err != nil {
-		return domain.Page[*domain.ArchivedFile]{}, fmt.Errorf("list the files of document %d: %w", ownerID, err)
-	}
-	page := domain.Page[*domain.ArchivedFile]{Total: total, Items: make([]*domain.ArchivedFile, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.file()
+		return page, fmt.Errorf("list the files of document %d: %w", ownerID, err)
 	}
 	return page, nil
 }

@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -140,13 +141,9 @@ func (r *productRepo) List(ctx context.Context, f domain.ProductFilter) (domain.
 		// REAL is exact enough to order prices (never to compute with them).
 		cols["unit_price"] = "CAST(unit_price AS REAL)"
 	}
-	rows, total, err := listPage[productModel](filtered, f.ListQuery, cols, false)
+	page, err := listPage(filtered, f.ListQuery, cols, false, infallible(productModel.product))
 	if err != nil {
-		return domain.Page[*domain.Product]{}, fmt.Errorf("list products: %w", err)
-	}
-	page := domain.Page[*domain.Product]{Total: total, Items: make([]*domain.Product, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.product()
+		return page, fmt.Errorf("list products: %w", err)
 	}
 	return page, nil
 }
@@ -250,13 +247,9 @@ func (r *warehouseRepo) List(ctx context.Context, q domain.ListQuery) (domain.Pa
 		return db
 	}
 	cols := map[string]string{"id": "id", "ref": "ref", "label": "label", "created_at": "created_at", "updated_at": "updated_at"}
-	rows, total, err := listPage[warehouseModel](filtered, q, cols, false)
+	page, err := listPage(filtered, q, cols, false, infallible(warehouseModel.warehouse))
 	if err != nil {
-		return domain.Page[*domain.Warehouse]{}, fmt.Errorf("list warehouses: %w", err)
-	}
-	page := domain.Page[*domain.Warehouse]{Total: total, Items: make([]*domain.Warehouse, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.warehouse()
+		return page, fmt.Errorf("list warehouses: %w", err)
 	}
 	return page, nil
 }
@@ -278,15 +271,14 @@ func (r *warehouseRepo) Delete(ctx context.Context, id int64) error {
 	return deleteOne(ctx, r.db.Where("id = ?", id), &warehouseModel{}, "warehouse", id)
 }
 
-// listPage counts the rows filtered() selects and reads one page of them,
+// listPage reads the list q asks for from the rows filtered() selects,
 // sorted by the whitelisted column (cols maps a sort field to its SQL
 // expression; the default is id, descending when defaultDesc) with the id as
-// tie-breaker so that pages are stable.
-func listPage[M any](filtered func() *gorm.DB, q domain.ListQuery, cols map[string]string, defaultDesc bool) ([]M, int64, error) {
-	var total int64
-	if err := filtered().Count(&total).Error; err != nil {
-		return nil, 0, err
-	}
+// tie-breaker so that pages are stable, and converts each row with conv: one
+// page and the count of every matching row, or, when q.Stream, every row from
+// q.Offset on (at most q.Limit when set) as a sequence read from one query
+// (streamRows), with no count.
+func listPage[M, T any](filtered func() *gorm.DB, q domain.ListQuery, cols map[string]string, defaultDesc bool, conv func(M) (T, error)) (domain.Page[T], error) {
 	col, ok := cols[q.Sort]
 	desc := q.Desc
 	if !ok {
@@ -297,10 +289,36 @@ func listPage[M any](filtered func() *gorm.DB, q domain.ListQuery, cols map[stri
 		order = append(order, clause.OrderByColumn{Column: clause.Column{Name: "id"}, Desc: desc})
 	}
 	limit := q.Limit
-	if limit <= 0 {
+	switch {
+	case limit <= 0 && q.Offset > 0:
+		limit = math.MaxInt // MySQL has no OFFSET without LIMIT (GORM would write one)
+	case limit <= 0:
 		limit = -1 // GORM: no LIMIT
 	}
+	sorted := func() *gorm.DB { return filtered().Order(clause.OrderBy{Columns: order}).Limit(limit).Offset(q.Offset) }
+	if q.Stream {
+		return domain.Page[T]{Rows: streamRows(sorted(), conv)}, nil
+	}
+	var page domain.Page[T]
+	if err := filtered().Count(&page.Total).Error; err != nil {
+		return page, err
+	}
 	var rows []M
-	err := filtered().Order(clause.OrderBy{Columns: order}).Limit(limit).Offset(q.Offset).Find(&rows).Error
-	return rows, total, err
+	if err := sorted().Find(&rows).Error; err != nil {
+		return page, err
+	}
+	page.Items = make([]T, len(rows))
+	for i, m := range rows {
+		t, err := conv(m)
+		if err != nil {
+			return domain.Page[T]{}, err
+		}
+		page.Items[i] = t
+	}
+	return page, nil
+}
+
+// infallible adapts a row conversion that cannot fail to listPage.
+func infallible[M, T any](conv func(M) T) func(M) (T, error) {
+	return func(m M) (T, error) { return conv(m), nil }
 }

@@ -319,13 +319,9 @@ func (r *documentRepo) List(ctx context.Context, f domain.DocumentFilter, q doma
 	if r.dialect == sqldialect.SQLite {
 		cols["total_gross"] = "CAST(total_gross AS REAL)" // exact TEXT sorts "10" before "9"
 	}
-	rows, total, err := listPage[documentModel](filtered, q, cols, true)
+	page, err := listPage(filtered, q, cols, true, infallible(documentModel.document))
 	if err != nil {
-		return domain.Page[*domain.Document]{}, fmt.Errorf("list documents: %w", err)
-	}
-	page := domain.Page[*domain.Document]{Total: total, Items: make([]*domain.Document, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.document()
+		return page, fmt.Errorf("list documents: %w", err)
 	}
 	return page, r.loadLines(ctx, page.Items)
 }

@@ -145,11 +145,11 @@ func (r *invoiceTemplateRepo) List(ctx context.Context, f domain.InvoiceTemplate
 		return db
 	}
 	cols := map[string]string{"id": "id", "next_date": "next_date", "created_at": "created_at", "updated_at": "updated_at"}
-	rows, total, err := listPage[invoiceTemplateModel](filtered, f.ListQuery, cols, false)
+	page, err := listPage(filtered, f.ListQuery, cols, false, invoiceTemplateModel.template)
 	if err != nil {
-		return domain.Page[*domain.InvoiceTemplate]{}, fmt.Errorf("list invoice templates: %w", err)
+		return page, fmt.Errorf("list invoice templates: %w", err)
 	}
-	return r.page(rows, total)
+	return page, nil
 }
 
 func (r *invoiceTemplateRepo) page(rows []invoiceTemplateModel, total int64) (domain.Page[*domain.InvoiceTemplate], error) {

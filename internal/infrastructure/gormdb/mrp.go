@@ -155,13 +155,9 @@ func (r *bomRepo) List(ctx context.Context, f domain.BOMFilter) (domain.Page[*do
 		return db
 	}
 	cols := map[string]string{"id": "id", "ref": "ref", "created_at": "created_at", "updated_at": "updated_at"}
-	rows, total, err := listPage[bomModel](filtered, f.ListQuery, cols, false)
+	page, err := listPage(filtered, f.ListQuery, cols, false, infallible(bomModel.bom))
 	if err != nil {
-		return domain.Page[*domain.BOM]{}, fmt.Errorf("list BOMs: %w", err)
-	}
-	page := domain.Page[*domain.BOM]{Total: total, Items: make([]*domain.BOM, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.bom()
+		return page, fmt.Errorf("list BOMs: %w", err)
 	}
 	return page, r.loadLines(ctx, page.Items...)
 }
@@ -314,13 +310,9 @@ func (r *moRepo) List(ctx context.Context, f domain.MOFilter) (domain.Page[*doma
 		return db
 	}
 	cols := map[string]string{"id": "id", "created_at": "created_at", "updated_at": "updated_at"}
-	rows, total, err := listPage[moModel](filtered, f.ListQuery, cols, true)
+	page, err := listPage(filtered, f.ListQuery, cols, true, infallible(moModel.order))
 	if err != nil {
-		return domain.Page[*domain.ManufacturingOrder]{}, fmt.Errorf("list manufacturing orders: %w", err)
-	}
-	page := domain.Page[*domain.ManufacturingOrder]{Total: total, Items: make([]*domain.ManufacturingOrder, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.order()
+		return page, fmt.Errorf("list manufacturing orders: %w", err)
 	}
 	return page, r.loadLines(ctx, page.Items...)
 }

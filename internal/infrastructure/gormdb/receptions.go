@@ -319,13 +319,9 @@ func (r *receptionRepo) List(ctx context.Context, f domain.ReceptionFilter) (dom
 		return db
 	}
 	cols := map[string]string{"id": "id", "date": "reception_date", "created_at": "created_at"}
-	rows, total, err := listPage[receptionModel](filtered, f.ListQuery, cols, true)
+	page, err := listPage(filtered, f.ListQuery, cols, true, infallible(receptionModel.reception))
 	if err != nil {
-		return domain.Page[*domain.Reception]{}, fmt.Errorf("list receptions: %w", err)
-	}
-	page := domain.Page[*domain.Reception]{Total: total, Items: make([]*domain.Reception, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.reception()
+		return page, fmt.Errorf("list receptions: %w", err)
 	}
 	return page, r.loadLines(ctx, page.Items...)
 }

@@ -181,23 +181,23 @@ func (r *roleRepo) List(ctx context.Context, q domain.ListQuery) (domain.Page[*d
 		}
 		return db
 	}
-	var page domain.Page[*domain.Role]
-	rows, total, err := listPage[roleRow](filtered, q, roleSortColumns, false)
+	page, err := listPage(filtered, q, roleSortColumns, false, func(m roleRow) (*domain.Role, error) { return m.role(nil), nil })
 	if err != nil {
 		return page, fmt.Errorf("list roles: %w", err)
 	}
-	ids := make([]int64, len(rows))
-	for i, m := range rows {
-		ids[i] = m.ID
+	if len(page.Items) == 0 {
+		return page, nil // none, or streamed: a streamed item carries its own row only
+	}
+	ids := make([]int64, len(page.Items))
+	for i, role := range page.Items {
+		ids[i] = role.ID
 	}
 	perms, err := r.permissionsOf(ctx, ids...)
 	if err != nil {
-		return page, err
+		return domain.Page[*domain.Role]{}, err
 	}
-	page.Total = total
-	page.Items = make([]*domain.Role, len(rows))
-	for i, m := range rows {
-		page.Items[i] = m.role(perms[m.ID])
+	for _, role := range page.Items {
+		role.Permissions = append(role.Permissions, perms[role.ID]...)
 	}
 	return page, nil
 }

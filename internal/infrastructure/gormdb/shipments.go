@@ -201,13 +201,9 @@ func (r *shipmentRepo) List(ctx context.Context, f domain.ShipmentFilter) (domai
 		return db
 	}
 	cols := map[string]string{"id": "id", "date": "shipment_date", "created_at": "created_at"}
-	rows, total, err := listPage[shipmentModel](filtered, f.ListQuery, cols, true)
+	page, err := listPage(filtered, f.ListQuery, cols, true, infallible(shipmentModel.shipment))
 	if err != nil {
-		return domain.Page[*domain.Shipment]{}, fmt.Errorf("list shipments: %w", err)
-	}
-	page := domain.Page[*domain.Shipment]{Total: total, Items: make([]*domain.Shipment, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.shipment()
+		return page, fmt.Errorf("list shipments: %w", err)
 	}
 	return page, r.loadLines(ctx, page.Items...)
 }

@@ -393,13 +393,9 @@ func (r *movementRepo) filtered(ctx context.Context, f domain.MovementFilter) *g
 // List implements domain.MovementRepository; newest first unless sorted.
 func (r *movementRepo) List(ctx context.Context, f domain.MovementFilter) (domain.Page[*domain.Movement], error) {
 	cols := map[string]string{"id": "id", "created_at": "created_at"}
-	rows, total, err := listPage[stockMovementModel](func() *gorm.DB { return r.filtered(ctx, f) }, f.ListQuery, cols, true)
+	page, err := listPage(func() *gorm.DB { return r.filtered(ctx, f) }, f.ListQuery, cols, true, infallible(stockMovementModel.movement))
 	if err != nil {
-		return domain.Page[*domain.Movement]{}, fmt.Errorf("list stock movements: %w", err)
-	}
-	page := domain.Page[*domain.Movement]{Total: total, Items: make([]*domain.Movement, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.movement()
+		return page, fmt.Errorf("list stock movements: %w", err)
 	}
 	return page, nil
 }

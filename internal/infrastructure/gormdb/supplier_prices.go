@@ -101,13 +101,9 @@ func (r *supplierPriceRepo) List(ctx context.Context, f domain.SupplierPriceFilt
 		cols["unit_price"] = "CAST(unit_price AS REAL)"
 		cols["min_qty"] = "CAST(min_qty AS REAL)"
 	}
-	rows, total, err := listPage[supplierPriceModel](filtered, f.ListQuery, cols, false)
+	page, err := listPage(filtered, f.ListQuery, cols, false, infallible(supplierPriceModel.price))
 	if err != nil {
-		return domain.Page[*domain.SupplierPrice]{}, fmt.Errorf("list supplier prices: %w", err)
-	}
-	page := domain.Page[*domain.SupplierPrice]{Total: total, Items: make([]*domain.SupplierPrice, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.price()
+		return page, fmt.Errorf("list supplier prices: %w", err)
 	}
 	return page, nil
 }

@@ -135,13 +135,9 @@ func (r *thirdPartyRepo) List(ctx context.Context, f domain.ThirdPartyFilter, q 
 		return db
 	}
 	cols := map[string]string{"id": "id", "name": "name", "code": "code", "created_at": "created_at", "updated_at": "updated_at"}
-	rows, total, err := listPage[thirdPartyModel](filtered, q, cols, false)
+	page, err := listPage(filtered, q, cols, false, infallible(thirdPartyModel.thirdParty))
 	if err != nil {
-		return domain.Page[*domain.ThirdParty]{}, fmt.Errorf("list third parties: %w", err)
-	}
-	page := domain.Page[*domain.ThirdParty]{Total: total, Items: make([]*domain.ThirdParty, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.thirdParty()
+		return page, fmt.Errorf("list third parties: %w", err)
 	}
 	return page, nil
 }
@@ -218,13 +214,9 @@ func (r *contactRepo) List(ctx context.Context, thirdPartyID int64, q domain.Lis
 		return db
 	}
 	cols := map[string]string{"id": "id", "first_name": "first_name", "last_name": "last_name", "created_at": "created_at"}
-	rows, total, err := listPage[contactModel](filtered, q, cols, false)
+	page, err := listPage(filtered, q, cols, false, infallible(contactModel.contact))
 	if err != nil {
-		return domain.Page[*domain.Contact]{}, fmt.Errorf("list contacts: %w", err)
-	}
-	page := domain.Page[*domain.Contact]{Total: total, Items: make([]*domain.Contact, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.contact()
+		return page, fmt.Errorf("list contacts: %w", err)
 	}
 	return page, nil
 }

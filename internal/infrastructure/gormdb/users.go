@@ -115,23 +115,23 @@ func (r *userRepo) List(ctx context.Context, q domain.ListQuery) (domain.Page[*d
 		}
 		return db
 	}
-	var page domain.Page[*domain.User]
-	rows, total, err := listPage[userRow](filtered, q, userSortColumns, false)
+	page, err := listPage(filtered, q, userSortColumns, false, func(m userRow) (*domain.User, error) { return m.user(nil), nil })
 	if err != nil {
 		return page, fmt.Errorf("list users: %w", err)
 	}
-	page.Total = total
-	ids := make([]int64, len(rows))
-	for i, m := range rows {
-		ids[i] = m.ID
+	if len(page.Items) == 0 {
+		return page, nil // none, or streamed: a streamed item carries its own row only
+	}
+	ids := make([]int64, len(page.Items))
+	for i, u := range page.Items {
+		ids[i] = u.ID
 	}
 	roles, err := r.rolesOf(ctx, ids...)
 	if err != nil {
-		return page, err
+		return domain.Page[*domain.User]{}, err
 	}
-	page.Items = make([]*domain.User, len(rows))
-	for i, m := range rows {
-		page.Items[i] = m.user(roles[m.ID])
+	for _, u := range page.Items {
+		u.Roles = append(u.Roles, roles[u.ID]...)
 	}
 	return page, nil
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
+	"math"
 	"strings"
 
 	"github.com/doligo/doligo/internal/domain"
@@ -61,10 +63,6 @@ func (s *Store) List(ctx context.Context, f domain.JobFilter, q domain.ListQuery
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	var page domain.Page[domain.Job]
-	if err := s.db.QueryRowContext(ctx, s.dialect.sql(`SELECT COUNT(*) FROM jobs`+cond), args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("count jobs: %w", err)
-	}
 	col, desc := listSort[q.Sort], q.Desc
 	if col == "" {
 		col, desc = "id", true
@@ -77,25 +75,58 @@ func (s *Store) List(ctx context.Context, f domain.JobFilter, q domain.ListQuery
 	if col != "id" {
 		order += ", id" + dir
 	}
-	limit := q.Limit
-	if limit <= 0 {
+	limit := int64(q.Limit)
+	switch {
+	case limit <= 0 && q.Stream:
+		limit = math.MaxInt64 // every row: the three dialects take a LIMIT this large
+	case limit <= 0:
 		limit = 50
 	}
-	rows, err := s.db.QueryContext(ctx, s.dialect.sql(`SELECT `+adminColumns+` FROM jobs`+cond+
-		` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, limit, q.Offset)...)
-	if err != nil {
-		return page, fmt.Errorf("list jobs: %w", err)
+	query := s.dialect.sql(`SELECT ` + adminColumns + ` FROM jobs` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`)
+	args = append(args, limit, q.Offset)
+	if q.Stream {
+		return domain.Page[domain.Job]{Rows: s.streamJobs(ctx, query, args)}, nil
 	}
-	defer rows.Close()
+	var page domain.Page[domain.Job]
+	if err := s.db.QueryRowContext(ctx, s.dialect.sql(`SELECT COUNT(*) FROM jobs`+cond), args[:len(args)-2]...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("count jobs: %w", err)
+	}
 	page.Items = []domain.Job{}
-	for rows.Next() {
-		j, err := scanAdmin(rows)
+	for j, err := range s.streamJobs(ctx, query, args) {
 		if err != nil {
-			return page, fmt.Errorf("list jobs: %w", err)
+			return page, err
 		}
 		page.Items = append(page.Items, j)
 	}
-	return page, rows.Err()
+	return page, nil
+}
+
+// streamJobs yields the jobs query selects as the caller ranges over them
+// (one statement; stopping the range closes the rows). It ends at the first
+// error, which it yields.
+func (s *Store) streamJobs(ctx context.Context, query string, args []any) iter.Seq2[domain.Job, error] {
+	return func(yield func(domain.Job, error) bool) {
+		fail := func(err error) { yield(domain.Job{}, fmt.Errorf("list jobs: %w", err)) }
+		rows, err := s.db.QueryContext(ctx, query, args...)
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer func() { _ = rows.Close() }()
+		for rows.Next() {
+			j, err := scanAdmin(rows)
+			if err != nil {
+				fail(err)
+				return
+			}
+			if !yield(j, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			fail(err)
+		}
+	}
 }
 
 // RetryDead gives dead job id a fresh start: available at once, its attempt

@@ -138,6 +138,31 @@ func TestListAndDepthByKind(t *testing.T) {
 				t.Fatalf("done jobs: %+v, %v", page, err)
 			}
 
+			// A stream (the CSV exports) is every matching row in the pages'
+			// order, from the offset on, without a count.
+			streamed := func(f domain.JobFilter, q domain.ListQuery) []int64 {
+				t.Helper()
+				q.Stream = true
+				page, err := s.List(ctx, f, q)
+				if err != nil || page.Rows == nil || page.Items != nil || page.Total != 0 {
+					t.Fatalf("stream %+v: %+v, %v", q, page, err)
+				}
+				var ids []int64
+				for j, err := range page.Rows {
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids = append(ids, j.ID)
+				}
+				return ids
+			}
+			if got := streamed(domain.JobFilter{}, domain.ListQuery{Offset: 1}); !slices.Equal(got, []int64{mail[2], mail[1], mail[0]}) {
+				t.Fatalf("streamed from offset 1: %v", got)
+			}
+			if got := streamed(domain.JobFilter{Kind: domain.JobKindEmailSend}, domain.ListQuery{Sort: "id", Limit: 2}); !slices.Equal(got, mail[:2]) {
+				t.Fatalf("streamed e-mails, oldest first, 2 of them: %v", got)
+			}
+
 			depth, err := s.DepthByKind(ctx)
 			if err != nil {
 				t.Fatal(err)
