@@ -91,7 +91,18 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger, listening
 		return err
 	}
 	defer db.Close()
-	e, err := newServer(ctx, cfg, log, db)
+	var replica *gormdb.DB
+	if cfg.DBReadDSN != "" {
+		if replica, err = gormdb.Open(ctx, cfg.DBDriver, cfg.DBReadDSN, gormdb.Pool{
+			MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns,
+			ConnMaxLifetime: cfg.DBConnMaxLifetime, ConnMaxIdleTime: cfg.DBConnMaxIdleTime,
+		}); err != nil {
+			return fmt.Errorf("read replica (DOLIGO_DB_READ_DSN): %w", err)
+		}
+		defer replica.Close()
+		log.Info().Msg("lists, reports and exports read from the replica of DOLIGO_DB_READ_DSN")
+	}
+	e, err := newServer(ctx, cfg, log, db, replica)
 	if err != nil {
 		return err
 	}

@@ -167,7 +167,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	db := testdb.Migrated(t, "sqlite")
 	passwordCost = bcrypt.MinCost
 	cfg := testConfig(t, "sqlite", db.DSN)
-	e, err := newServer(context.Background(), cfg, zerolog.Nop(), db.DB)
+	e, err := newServer(context.Background(), cfg, zerolog.Nop(), db.DB, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 // One unit of work serves every use case; one stock service is the only
 // writer of stock, whoever moves it (manual movements, document validations,
 // production).
-func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *gormdb.DB) (*echo.Echo, error) {
+func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, replica *gormdb.DB) (*echo.Echo, error) {
 	proxies, err := cfg.TrustedProxyNets()
 	if err != nil {
 		return nil, err
@@ -35,6 +35,14 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		return nil, err
 	}
 	uow := gormdb.NewUnitOfWork(db)
+	// Lists (ReadReplica) and reports read the replica when there is one;
+	// everything else, reads of what a request just wrote included, the
+	// primary.
+	uow.Replica = replica
+	reportDB := db
+	if replica != nil {
+		reportDB = replica
+	}
 	authn, authRoutes, err := authAreas(ctx, cfg, db, uow, log)
 	if err != nil {
 		return nil, err
@@ -95,12 +103,12 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewPurchaseRoutes(documents, purchase), api.NewSupplierInvoiceRoutes(documents),
 		api.NewShipmentRoutes(shipments, renders),
 		api.NewDocumentPDFRoutes(archive, renders), api.NewArchiveRoutes(archive),
-		api.NewSalesReportRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
-		api.NewSalesBreakdownRoutes(gormdb.NewSalesReports(db), cfg.DefaultCurrency, time.Now),
-		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(db), cfg.DefaultCurrency, time.Now),
-		api.NewShipmentReportRoutes(gormdb.NewShipmentReports(db), cfg.DefaultCurrency),
+		api.NewSalesReportRoutes(gormdb.NewSalesReports(reportDB), cfg.DefaultCurrency, time.Now),
+		api.NewSalesBreakdownRoutes(gormdb.NewSalesReports(reportDB), cfg.DefaultCurrency, time.Now),
+		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(reportDB), cfg.DefaultCurrency, time.Now),
+		api.NewShipmentReportRoutes(gormdb.NewShipmentReports(reportDB), cfg.DefaultCurrency),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
-		api.NewStockReportRoutes(gormdb.NewStockReports(db)),
+		api.NewStockReportRoutes(gormdb.NewStockReports(reportDB)),
 		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),
 		api.NewReplenishmentRoutes(usecase.NewReplenishmentService(uow, documents)),
 		api.NewJobRoutes(jobs),

@@ -100,4 +100,10 @@ type UnitOfWork interface {
 	// transaction, for queries: each statement sees the latest committed data
 	// and nothing is locked (on SQLite a read takes no write lock).
 	Read(ctx context.Context, fn func(ctx context.Context, r Readers) error) error
+	// ReadReplica is Read on the read replica when one is configured
+	// (DOLIGO_DB_READ_DSN), else on the primary like Read. A replica lags
+	// the primary by its replication delay, so it is for lists, reports and
+	// exports — what a client browses — never for reading back what the
+	// same operation wrote.
+	ReadReplica(ctx context.Context, fn func(ctx context.Context, r Readers) error) error
 }

@@ -71,7 +71,7 @@ func enqueueRender(ctx context.Context, r domain.Repositories, d *domain.Documen
 // Files returns a page of the archived files of document id of the resource
 // (types), newest first, without their content.
 func (s *ArchiveService) Files(ctx context.Context, types []domain.DocType, id int64, q domain.ListQuery) (domain.Page[*domain.ArchivedFile], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ArchivedFile], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ArchivedFile], error) {
 		d, err := r.Documents.Get(ctx, id)
 		if err != nil {
 			return domain.Page[*domain.ArchivedFile]{}, err

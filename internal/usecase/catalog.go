@@ -61,7 +61,7 @@ func (s *CatalogService) Product(ctx context.Context, id int64) (*domain.Product
 
 // Products lists products.
 func (s *CatalogService) Products(ctx context.Context, f domain.ProductFilter) (domain.Page[*domain.Product], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Product], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Product], error) {
 		return r.Products.List(ctx, f)
 	})
 }
@@ -122,7 +122,7 @@ func (s *CatalogService) Warehouse(ctx context.Context, id int64) (*domain.Wareh
 
 // Warehouses lists warehouses; Search matches ref and label.
 func (s *CatalogService) Warehouses(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Warehouse], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Warehouse], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Warehouse], error) {
 		return r.Warehouses.List(ctx, q)
 	})
 }

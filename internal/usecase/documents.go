@@ -216,7 +216,7 @@ func (s *DocumentService) Get(ctx context.Context, types []domain.DocType, id in
 
 // List returns a page of documents with their lines.
 func (s *DocumentService) List(ctx context.Context, f domain.DocumentFilter, q domain.ListQuery) (domain.Page[*domain.Document], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Document], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Document], error) {
 		return r.Documents.List(ctx, f, q)
 	})
 }

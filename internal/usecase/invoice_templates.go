@@ -112,7 +112,7 @@ func (s *InvoiceTemplateService) Get(ctx context.Context, id int64) (*domain.Inv
 
 // List returns a page of templates.
 func (s *InvoiceTemplateService) List(ctx context.Context, f domain.InvoiceTemplateFilter) (domain.Page[*domain.InvoiceTemplate], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.InvoiceTemplate], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.InvoiceTemplate], error) {
 		return r.InvoiceTemplates.List(ctx, f)
 	})
 }

@@ -113,7 +113,7 @@ func (s *MRPService) BOM(ctx context.Context, id int64) (*domain.BOM, error) {
 
 // BOMs lists BOMs with their lines.
 func (s *MRPService) BOMs(ctx context.Context, f domain.BOMFilter) (domain.Page[*domain.BOM], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.BOM], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.BOM], error) {
 		return r.BOMs.List(ctx, f)
 	})
 }
@@ -182,7 +182,7 @@ func (s *MRPService) Order(ctx context.Context, id int64) (*domain.Manufacturing
 
 // Orders lists manufacturing orders, newest first unless sorted.
 func (s *MRPService) Orders(ctx context.Context, f domain.MOFilter) (domain.Page[*domain.ManufacturingOrder], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ManufacturingOrder], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ManufacturingOrder], error) {
 		return r.ManufacturingOrders.List(ctx, f)
 	})
 }

@@ -209,7 +209,7 @@ func (s *PurchaseService) Reception(ctx context.Context, id int64) (*domain.Rece
 
 // Receptions returns a page of receptions with their lines.
 func (s *PurchaseService) Receptions(ctx context.Context, f domain.ReceptionFilter) (domain.Page[*domain.Reception], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Reception], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Reception], error) {
 		return r.Receptions.List(ctx, f)
 	})
 }

@@ -25,7 +25,7 @@ func (s *RoleService) Permissions() []domain.Permission {
 
 // List returns one page of roles, built-in and custom.
 func (s *RoleService) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Role], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Role], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Role], error) {
 		return r.Roles.List(ctx, q)
 	})
 }

@@ -249,7 +249,7 @@ func (s *ShipmentService) Shipment(ctx context.Context, id int64) (*domain.Shipm
 
 // Shipments returns a page of shipments with their lines.
 func (s *ShipmentService) Shipments(ctx context.Context, f domain.ShipmentFilter) (domain.Page[*domain.Shipment], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Shipment], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Shipment], error) {
 		return r.Shipments.List(ctx, f)
 	})
 }

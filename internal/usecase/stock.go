@@ -192,7 +192,7 @@ func (s *StockService) Movement(ctx context.Context, id int64) (*domain.Movement
 
 // Movements lists ledger rows.
 func (s *StockService) Movements(ctx context.Context, f domain.MovementFilter) (domain.Page[*domain.Movement], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Movement], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Movement], error) {
 		return r.Movements.List(ctx, f)
 	})
 }

@@ -68,7 +68,7 @@ func (s *SupplierPriceService) Get(ctx context.Context, id int64) (*domain.Suppl
 
 // List lists prices, filtered by product and supplier.
 func (s *SupplierPriceService) List(ctx context.Context, f domain.SupplierPriceFilter) (domain.Page[*domain.SupplierPrice], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.SupplierPrice], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.SupplierPrice], error) {
 		return r.SupplierPrices.List(ctx, f)
 	})
 }

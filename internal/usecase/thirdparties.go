@@ -81,7 +81,7 @@ func (s *ThirdPartyService) Get(ctx context.Context, id int64) (*domain.ThirdPar
 
 // List returns a page of third parties.
 func (s *ThirdPartyService) List(ctx context.Context, f domain.ThirdPartyFilter, q domain.ListQuery) (domain.Page[*domain.ThirdParty], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ThirdParty], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.ThirdParty], error) {
 		return r.ThirdParties.List(ctx, f, q)
 	})
 }
@@ -146,7 +146,7 @@ func (s *ThirdPartyService) Contact(ctx context.Context, thirdPartyID, id int64)
 
 // Contacts lists the contacts of a third party (404 when it does not exist).
 func (s *ThirdPartyService) Contacts(ctx context.Context, thirdPartyID int64, q domain.ListQuery) (domain.Page[*domain.Contact], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Contact], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.Contact], error) {
 		if _, err := r.ThirdParties.Get(ctx, thirdPartyID); err != nil {
 			return domain.Page[*domain.Contact]{}, err
 		}

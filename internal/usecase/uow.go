@@ -33,3 +33,16 @@ func unitRead[T any](ctx context.Context, uow domain.UnitOfWork, fn func(context
 	})
 	return out, err
 }
+
+// unitBrowse is unitRead on the read replica, when there is one: for lists,
+// whose data may lag the primary by the replication delay
+// (domain.UnitOfWork.ReadReplica).
+func unitBrowse[T any](ctx context.Context, uow domain.UnitOfWork, fn func(context.Context, domain.Readers) (T, error)) (T, error) {
+	var out T
+	err := uow.ReadReplica(ctx, func(ctx context.Context, r domain.Readers) error {
+		var err error
+		out, err = fn(ctx, r)
+		return err
+	})
+	return out, err
+}

@@ -98,7 +98,7 @@ func (s *UserService) Get(ctx context.Context, id int64) (*domain.User, error) {
 
 // List returns one page of accounts.
 func (s *UserService) List(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.User], error) {
-	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.User], error) {
+	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.User], error) {
 		return r.Users.List(ctx, q)
 	})
 }

@@ -29,8 +29,11 @@ const Prefix = "DOLIGO"
 // variable name without the prefix; docs/configuration.md must list each one
 // with the same default (a test compares them).
 type Config struct {
-	DBDriver          string        `envconfig:"DB_DRIVER" default:"sqlite"`
-	DBDSN             string        `envconfig:"DB_DSN" default:"file:data/doligo.db"`
+	DBDriver string `envconfig:"DB_DRIVER" default:"sqlite"`
+	DBDSN    string `envconfig:"DB_DSN" default:"file:data/doligo.db"`
+	// DBReadDSN, when set, is a streaming replica of DB_DSN that the API's
+	// lists, reports and CSV exports read (same driver, same pool sizes).
+	DBReadDSN         string        `envconfig:"DB_READ_DSN"`
 	DBMaxOpenConns    int           `envconfig:"DB_MAX_OPEN_CONNS" default:"20"`
 	DBMaxIdleConns    int           `envconfig:"DB_MAX_IDLE_CONNS" default:"10"`
 	DBConnMaxLifetime time.Duration `envconfig:"DB_CONN_MAX_LIFETIME" default:"30m"`
@@ -173,6 +176,9 @@ func (c *Config) validate() error {
 	}
 	if strings.TrimSpace(c.DBDSN) == "" {
 		bad("DB_DSN", "must not be empty")
+	}
+	if c.DBReadDSN != "" && c.DBDriver == sqldialect.SQLite {
+		bad("DB_READ_DSN", "a read replica needs postgres or mysql: SQLite has none")
 	}
 	if c.DBMaxOpenConns < 1 {
 		bad("DB_MAX_OPEN_CONNS", "must be at least 1, got %d", c.DBMaxOpenConns)

@@ -20,6 +20,9 @@ type UnitOfWork struct {
 	// OnRetry, when set, hears of every failure that Do retries (tests,
 	// metrics).
 	OnRetry func(attempt int, err error)
+	// Replica, when set, is where ReadReplica reads: a streaming replica of
+	// db (DOLIGO_DB_READ_DSN).
+	Replica *DB
 }
 
 // NewUnitOfWork returns the unit of work of db.
@@ -100,6 +103,16 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, r doma
 // transaction.
 func (u *UnitOfWork) Read(ctx context.Context, fn func(ctx context.Context, r domain.Readers) error) error {
 	return fn(ctx, newReaders(u.db.Gorm.WithContext(ctx), u.db.Dialect))
+}
+
+// ReadReplica implements domain.UnitOfWork: Read on the replica when there
+// is one.
+func (u *UnitOfWork) ReadReplica(ctx context.Context, fn func(ctx context.Context, r domain.Readers) error) error {
+	db := u.db
+	if u.Replica != nil {
+		db = u.Replica
+	}
+	return fn(ctx, newReaders(db.Gorm.WithContext(ctx), db.Dialect))
 }
 
 // foreignKeyViolated reports a foreign-key violation on any dialect (see
