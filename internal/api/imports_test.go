@@ -336,8 +336,8 @@ func importTenThousand(t *testing.T, a *importAPI) {
 	if r := a.imported(t, "/api/v1/imports/thirdparties", thirdParties.String()); r.Created != 10000 || r.Updated != 0 {
 		t.Fatalf("third parties: %+v", r)
 	}
-	t.Logf("10,000 lines: products %s (%d bytes), third parties %s (%d bytes)",
-		tookProducts, products.Len(), time.Since(start), thirdParties.Len())
+	t.Logf("%s, 10,000 lines: products %s (%d bytes), third parties %s (%d bytes)",
+		a.db.Dialect, tookProducts, products.Len(), time.Since(start), thirdParties.Len())
 
 	var n int64
 	var label, price string

@@ -1,6 +1,9 @@
 package domain
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // CSV imports (POST /api/v1/imports/{products,thirdparties}): every line of a
 // file creates or updates one entity, matched by its natural key (a product's
@@ -89,16 +92,12 @@ func (e *ImportErrors) Err() error {
 }
 
 // MergeFieldErrors returns first followed by the errors of more whose field
-// first does not name: a cell that could not be read is reported as such,
-// not also as the empty value the entity then holds.
+// is not named yet: a value that could not be read is reported as such, not
+// also as the zero value the entity then holds.
 func MergeFieldErrors(first, more []FieldError) []FieldError {
-	out := append([]FieldError(nil), first...)
+	out := slices.Clone(first)
 	for _, f := range more {
-		named := false
-		for _, g := range first {
-			named = named || g.Field == f.Field
-		}
-		if !named {
+		if !slices.ContainsFunc(out, func(g FieldError) bool { return g.Field == f.Field }) {
 			out = append(out, f)
 		}
 	}

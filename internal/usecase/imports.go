@@ -42,25 +42,11 @@ func (s *ImportService) ImportProducts(ctx context.Context, rows []domain.Produc
 		},
 		id: func(p *domain.Product) int64 { return p.ID },
 	}
-	if dryRun {
-		return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.ImportResult, error) {
-			plan, err := kind.plan(ctx, rows, r.Products.ByRefs)
-			return kind.result(plan, true), err
+	return kind.run(ctx, s.uow, rows, dryRun,
+		func(r domain.Readers) importLookup[domain.Product] { return r.Products.ByRefs },
+		func(r domain.Repositories) importStore[domain.Product] {
+			return importStore[domain.Product]{lock: r.Products.LockByRefs, update: r.Products.SaveMany, create: r.Products.CreateMany}
 		})
-	}
-	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.ImportResult, error) {
-		plan, err := kind.plan(ctx, rows, r.Products.LockByRefs)
-		if err != nil {
-			return domain.ImportResult{}, err
-		}
-		if err := r.Products.SaveMany(ctx, plan.updates); err != nil {
-			return domain.ImportResult{}, err
-		}
-		if err := r.Products.CreateMany(ctx, plan.creates); err != nil {
-			return domain.ImportResult{}, err
-		}
-		return kind.result(plan, false), nil
-	})
 }
 
 // ImportThirdParties creates the third parties of rows whose code is new and
@@ -82,25 +68,11 @@ func (s *ImportService) ImportThirdParties(ctx context.Context, rows []domain.Th
 		},
 		id: func(t *domain.ThirdParty) int64 { return t.ID },
 	}
-	if dryRun {
-		return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.ImportResult, error) {
-			plan, err := kind.plan(ctx, rows, r.ThirdParties.ByCodes)
-			return kind.result(plan, true), err
+	return kind.run(ctx, s.uow, rows, dryRun,
+		func(r domain.Readers) importLookup[domain.ThirdParty] { return r.ThirdParties.ByCodes },
+		func(r domain.Repositories) importStore[domain.ThirdParty] {
+			return importStore[domain.ThirdParty]{lock: r.ThirdParties.LockByCodes, update: r.ThirdParties.UpdateMany, create: r.ThirdParties.CreateMany}
 		})
-	}
-	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.ImportResult, error) {
-		plan, err := kind.plan(ctx, rows, r.ThirdParties.LockByCodes)
-		if err != nil {
-			return domain.ImportResult{}, err
-		}
-		if err := r.ThirdParties.UpdateMany(ctx, plan.updates); err != nil {
-			return domain.ImportResult{}, err
-		}
-		if err := r.ThirdParties.CreateMany(ctx, plan.creates); err != nil {
-			return domain.ImportResult{}, err
-		}
-		return kind.result(plan, false), nil
-	})
 }
 
 // fieldsOf returns the fields of a *domain.ValidationError, none for nil.
@@ -125,6 +97,42 @@ type importKind[E any, P any] struct {
 	id     func(*E) int64
 }
 
+// importLookup reads the entities of some keys, by key.
+type importLookup[E any] func(ctx context.Context, keys []string) (map[string]*E, error)
+
+// importStore is how a unit of work reads, locking, and writes one entity's
+// lines.
+type importStore[E any] struct {
+	lock           importLookup[E]
+	update, create func(ctx context.Context, es []*E) error
+}
+
+// run checks rows against the database and, unless dryRun, writes them in
+// one unit of work: updates, then creations.
+func (k importKind[E, P]) run(ctx context.Context, uow domain.UnitOfWork, rows []domain.ImportRow[E, P], dryRun bool,
+	reader func(domain.Readers) importLookup[E], store func(domain.Repositories) importStore[E]) (domain.ImportResult, error) {
+	if dryRun {
+		return unitRead(ctx, uow, func(ctx context.Context, r domain.Readers) (domain.ImportResult, error) {
+			plan, err := k.plan(ctx, rows, reader(r))
+			return k.result(plan, true), err
+		})
+	}
+	return unitDo(ctx, uow, func(ctx context.Context, r domain.Repositories) (domain.ImportResult, error) {
+		st := store(r)
+		plan, err := k.plan(ctx, rows, st.lock)
+		if err != nil {
+			return domain.ImportResult{}, err
+		}
+		if err := st.update(ctx, plan.updates); err != nil {
+			return domain.ImportResult{}, err
+		}
+		if err := st.create(ctx, plan.creates); err != nil {
+			return domain.ImportResult{}, err
+		}
+		return k.result(plan, false), nil
+	})
+}
+
 // importPlan is what a valid file writes.
 type importPlan[E any] struct {
 	creates, updates []*E
@@ -133,7 +141,7 @@ type importPlan[E any] struct {
 // plan reads the entities the lines name (through lookup, which locks them in
 // a write) and checks every line against them: all errors of the file are
 // found, up to domain.MaxImportErrors, before anything is written.
-func (k importKind[E, P]) plan(ctx context.Context, rows []domain.ImportRow[E, P], lookup func(context.Context, []string) (map[string]*E, error)) (importPlan[E], error) {
+func (k importKind[E, P]) plan(ctx context.Context, rows []domain.ImportRow[E, P], lookup importLookup[E]) (importPlan[E], error) {
 	keys := make([]string, 0, len(rows))
 	for i := range rows {
 		if key := k.key(&rows[i].New); key != "" {

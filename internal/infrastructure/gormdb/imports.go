@@ -38,12 +38,45 @@ func rowsByKey[M any](ctx context.Context, db *gorm.DB, col string, keys []strin
 	return out, nil
 }
 
-// insertRows inserts rows, importBatch a statement.
-func insertRows[M any](ctx context.Context, db *gorm.DB, rows []M) error {
+// keyedRow is a row model with a natural key.
+type keyedRow interface {
+	naturalKey() string
+	rowID() int64
+}
+
+func (m productModel) naturalKey() string    { return m.Ref }
+func (m productModel) rowID() int64          { return m.ID }
+func (m thirdPartyModel) naturalKey() string { return m.Code }
+func (m thirdPartyModel) rowID() int64       { return m.ID }
+
+// insertRows inserts rows, importBatch a statement, and returns their new IDs
+// by key (column col), read back: a multi-row INSERT on MySQL returns only the
+// first ID, and the others are consecutive only in some lock modes.
+func insertRows[M keyedRow](ctx context.Context, db *gorm.DB, col string, rows []M) (map[string]int64, error) {
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
-	return db.WithContext(ctx).CreateInBatches(&rows, importBatch).Error
+	if err := db.WithContext(ctx).CreateInBatches(&rows, importBatch).Error; err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(rows))
+	for i, m := range rows {
+		keys[i] = m.naturalKey()
+	}
+	made, err := rowsByKey[M](ctx, db, col, keys, false)
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]int64, len(made))
+	for _, m := range made {
+		ids[m.naturalKey()] = m.rowID()
+	}
+	for _, k := range keys {
+		if _, ok := ids[k]; !ok {
+			return nil, fmt.Errorf("%s %q not found after its insert", col, k)
+		}
+	}
+	return ids, nil
 }
 
 // updateRows writes cols of existing rows (identified by id), importBatch a
@@ -83,28 +116,18 @@ func (r *productRepo) byRefs(ctx context.Context, refs []string, lock bool) (map
 
 func (r *productRepo) CreateMany(ctx context.Context, ps []*domain.Product) error {
 	rows := make([]productModel, len(ps))
-	refs := make([]string, len(ps))
 	for i, p := range ps {
-		rows[i], refs[i] = toProductModel(p), p.Ref
+		rows[i] = toProductModel(p)
 	}
-	if err := insertRows(ctx, r.db, rows); err != nil {
+	ids, err := insertRows(ctx, r.db, "ref", rows)
+	if err != nil {
 		if uniqueViolated(err) {
 			return domain.Conflictf("duplicate-ref", "a product ref of the import was taken meanwhile: import the file again")
 		}
 		return fmt.Errorf("create products: %w", err)
 	}
-	// The IDs are read back by ref: a multi-row INSERT on MySQL returns only
-	// the first, and the others are consecutive only in some lock modes.
-	made, err := r.byRefs(ctx, refs, false)
-	if err != nil {
-		return err
-	}
 	for _, p := range ps {
-		m, ok := made[p.Ref]
-		if !ok {
-			return fmt.Errorf("create products: product %q not found after its insert", p.Ref)
-		}
-		p.ID = m.ID
+		p.ID = ids[p.Ref]
 	}
 	return nil
 }
@@ -145,26 +168,18 @@ func (r *thirdPartyRepo) byCodes(ctx context.Context, codes []string, lock bool)
 
 func (r *thirdPartyRepo) CreateMany(ctx context.Context, ts []*domain.ThirdParty) error {
 	rows := make([]thirdPartyModel, len(ts))
-	codes := make([]string, len(ts))
 	for i, t := range ts {
-		rows[i], codes[i] = toThirdPartyModel(t), t.Code
+		rows[i] = toThirdPartyModel(t)
 	}
-	if err := insertRows(ctx, r.db, rows); err != nil {
+	ids, err := insertRows(ctx, r.db, "code", rows)
+	if err != nil {
 		if uniqueViolated(err) {
 			return domain.Conflictf("duplicate-code", "a third-party code of the import was taken meanwhile: import the file again")
 		}
 		return fmt.Errorf("create third parties: %w", err)
 	}
-	made, err := r.byCodes(ctx, codes, false) // IDs read back, as for products
-	if err != nil {
-		return err
-	}
 	for _, t := range ts {
-		m, ok := made[t.Code]
-		if !ok {
-			return fmt.Errorf("create third parties: third party %q not found after its insert", t.Code)
-		}
-		t.ID = m.ID
+		t.ID = ids[t.Code]
 	}
 	return nil
 }
