@@ -97,8 +97,8 @@ func (h *ImportRoutes) products(c echo.Context) error {
 	}
 	rows := make([]domain.ProductImportRow, len(lines))
 	for i, l := range lines {
-		l.req.check(&l.errs)
-		rows[i] = domain.ProductImportRow{Line: l.line, New: *l.req.toProduct(), Patch: l.req.toPatch(), Errors: l.errs.Fields}
+		rows[i] = domain.ProductImportRow{Line: l.line, New: *l.req.toProduct(), Patch: l.req.toPatch(),
+			Errors: l.checked(c, l.req.check)}
 	}
 	res, err := h.svc.ImportProducts(c.Request().Context(), rows, dryRun)
 	return importAnswer(c, res, err)
@@ -111,8 +111,8 @@ func (h *ImportRoutes) thirdParties(c echo.Context) error {
 	}
 	rows := make([]domain.ThirdPartyImportRow, len(lines))
 	for i, l := range lines {
-		l.req.check(&l.errs)
-		rows[i] = domain.ThirdPartyImportRow{Line: l.line, New: l.req.toThirdParty(), Patch: l.req.toPatch(), Errors: l.errs.Fields}
+		rows[i] = domain.ThirdPartyImportRow{Line: l.line, New: l.req.toThirdParty(), Patch: l.req.toPatch(),
+			Errors: l.checked(c, l.req.check)}
 	}
 	res, err := h.svc.ImportThirdParties(c.Request().Context(), rows, dryRun)
 	return importAnswer(c, res, err)
@@ -133,6 +133,17 @@ type importLine[R any] struct {
 	line int
 	req  R
 	errs domain.ValidationError
+}
+
+// checked is what BindChecked finds in a JSON body, for a line: the cells
+// that could not be read, then the request's validate tags and its check.
+func (l *importLine[R]) checked(c echo.Context, check func(v *domain.ValidationError)) []domain.FieldError {
+	var verr *domain.ValidationError
+	if err := c.Validate(&l.req); errors.As(err, &verr) {
+		l.errs.Fields = append(l.errs.Fields, verr.Fields...)
+	}
+	check(&l.errs)
+	return l.errs.Fields
 }
 
 var utf8BOM = []byte("\xef\xbb\xbf")
