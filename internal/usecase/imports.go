@@ -129,6 +129,9 @@ func (k importKind[E, P]) run(ctx context.Context, uow domain.UnitOfWork, rows [
 		if err := st.create(ctx, plan.creates); err != nil {
 			return domain.ImportResult{}, err
 		}
+		// plan.updates and plan.creates now hold the written entities, with
+		// their IDs: whatever must follow each change in its transaction
+		// (audit rows, events) goes here.
 		return k.result(plan, false), nil
 	})
 }
