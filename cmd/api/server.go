@@ -115,5 +115,6 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, r
 		api.NewInvoiceTemplateRoutes(usecase.NewInvoiceTemplateService(uow, documents, archive, time.Now)),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), cfg.CompanyLogoMaxBytes()),
+		api.NewImportRoutes(usecase.NewImportService(uow, time.Now), cfg.ImportMaxBytes()),
 	)...), nil
 }

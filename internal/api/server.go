@@ -68,14 +68,17 @@ func NewServer(opt Options, areas ...Routes) *echo.Echo {
 		opt.Metrics = observability.NewMetrics(nil)
 	}
 	e.Use(securityHeaders, requestContext(opt.Log), accessLog(opt.Metrics), recoverPanics)
+	ownLimit := map[string]bool{} // routes with a body limit of their own (Router.upload)
 	if opt.BodyLimit != "" {
-		e.Use(middleware.BodyLimit(opt.BodyLimit))
+		e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+			Limit: opt.BodyLimit, Skipper: func(c echo.Context) bool { return ownLimit[c.Path()] },
+		}))
 	}
 	e.GET("/health", echo.WrapHandler(observability.Health()))
 	e.GET("/ready", echo.WrapHandler(observability.Ready(opt.Ready)))
 	e.GET("/metrics", echo.WrapHandler(opt.Metrics.Handler(opt.MetricsToken)))
 
-	r := &Router{g: e.Group("/api/v1"), auth: authenticate(opt.Auth), idem: opt.Idempotency}
+	r := &Router{g: e.Group("/api/v1"), auth: authenticate(opt.Auth), idem: opt.Idempotency, ownLimit: ownLimit}
 	for _, a := range areas {
 		a.Routes(r)
 	}
@@ -89,6 +92,9 @@ type Router struct {
 	g    *echo.Group
 	auth echo.MiddlewareFunc
 	idem echo.MiddlewareFunc
+	// ownLimit holds the full paths of the routes whose body limit is their
+	// own, not the server's.
+	ownLimit map[string]bool
 }
 
 // Public registers a route that needs no token (e.g. login).

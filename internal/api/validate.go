@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"reflect"
-	"slices"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
@@ -96,10 +95,6 @@ func Bind(c echo.Context, req any) error {
 
 // withFieldsOf adds to verr the fields of more that it does not name yet.
 func withFieldsOf(verr, more *domain.ValidationError) error {
-	for _, f := range more.Fields {
-		if !slices.ContainsFunc(verr.Fields, func(g domain.FieldError) bool { return g.Field == f.Field }) {
-			verr.Fields = append(verr.Fields, f)
-		}
-	}
+	verr.Fields = domain.MergeFieldErrors(verr.Fields, more.Fields)
 	return verr
 }

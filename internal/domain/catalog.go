@@ -215,6 +215,8 @@ type ProductReader interface {
 	// name, by product id (free-text lines and unknown ids name none).
 	OfDocumentLines(ctx context.Context, lineIDs []int64) (map[int64]*Product, error)
 	List(ctx context.Context, f ProductFilter) (Page[*Product], error)
+	// ByRefs returns the products that exist among refs, by ref.
+	ByRefs(ctx context.Context, refs []string) (map[string]*Product, error)
 }
 
 // ProductRepository stores the catalog's products.
@@ -231,6 +233,13 @@ type ProductRepository interface {
 	// Delete removes the product and its (empty) stock levels; a product that
 	// something still refers to (movements, documents) is a conflict.
 	Delete(ctx context.Context, id int64) error
+	// LockByRefs is ByRefs that also locks the rows until the unit of work ends.
+	LockByRefs(ctx context.Context, refs []string) (map[string]*Product, error)
+	// CreateMany inserts ps in a few statements and sets their IDs; a taken
+	// ref is ErrDuplicateRef.
+	CreateMany(ctx context.Context, ps []*Product) error
+	// SaveMany writes every field of existing products in a few statements.
+	SaveMany(ctx context.Context, ps []*Product) error
 }
 
 // WarehouseReader is the read side of WarehouseRepository: what a unit of work's Read hands

@@ -47,8 +47,10 @@ func Conflictf(code, format string, args ...any) *Problem {
 	return NewProblem(ErrConflict, code, format, args...)
 }
 
-// FieldError names one invalid input field.
+// FieldError names one invalid input field; Line, in a CSV import only, is
+// the line of the file (the header being line 1) where the field is.
 type FieldError struct {
+	Line    int    `json:"line,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }

@@ -191,6 +191,8 @@ type ThirdPartyReader interface {
 	// CodeExists reports whether a third party already has the code.
 	CodeExists(ctx context.Context, code string) (bool, error)
 	List(ctx context.Context, f ThirdPartyFilter, q ListQuery) (Page[*ThirdParty], error)
+	// ByCodes returns the third parties that exist among codes, by code.
+	ByCodes(ctx context.Context, codes []string) (map[string]*ThirdParty, error)
 }
 
 // ThirdPartyRepository stores third parties.
@@ -207,6 +209,13 @@ type ThirdPartyRepository interface {
 	// Delete removes the third party and its contacts; one that documents
 	// still name is an ErrConflict.
 	Delete(ctx context.Context, id int64) error
+	// LockByCodes is ByCodes that also locks the rows until the unit of work ends.
+	LockByCodes(ctx context.Context, codes []string) (map[string]*ThirdParty, error)
+	// CreateMany inserts ts in a few statements and sets their IDs; a code
+	// already used is an ErrConflict with code "duplicate-code".
+	CreateMany(ctx context.Context, ts []*ThirdParty) error
+	// UpdateMany stores every field of existing third parties in a few statements.
+	UpdateMany(ctx context.Context, ts []*ThirdParty) error
 }
 
 // ContactReader is the read side of ContactRepository: what a unit of work's Read hands

@@ -129,6 +129,10 @@ type Config struct {
 	// overrides (see company.go).
 	PaymentTermsDays int    `envconfig:"PAYMENT_TERMS_DAYS" default:"30"`
 	CompanyLogoLimit string `envconfig:"COMPANY_LOGO_MAX_SIZE" default:"1M"`
+
+	// ImportMaxSize bounds the CSV file of an import (imports.go), which
+	// DOLIGO_HTTP_BODY_LIMIT does not.
+	ImportMaxSize string `envconfig:"IMPORT_MAX_SIZE" default:"20M"`
 }
 
 // maxDocumentLines bounds DOLIGO_MAX_DOCUMENT_LINES: a document's PDF must
@@ -306,6 +310,7 @@ func (c *Config) validate() error {
 	}
 	c.validateCommercial(bad)
 	c.validateCompany(bad)
+	c.validateImports(bad)
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,108 @@
+package usecase_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/testutil/testdb"
+	"github.com/doligo/doligo/internal/usecase"
+)
+
+// productRows are n import lines of products ref prefix-00000…, priced i.
+func productRows(prefix string, n int) []domain.ProductImportRow {
+	rows := make([]domain.ProductImportRow, n)
+	for i := range rows {
+		ref, label, price := fmt.Sprintf("%s-%05d", prefix, i), fmt.Sprintf("Product %d", i), decimal.NewFromInt(int64(i))
+		rows[i] = domain.ProductImportRow{
+			Line: i + 2,
+			New: domain.Product{Ref: ref, Label: label, Type: domain.ProductTypeProduct, UnitPrice: price,
+				TrackStock: true, Active: true},
+			Patch: domain.ProductPatch{Ref: &ref, Label: &label, UnitPrice: &price},
+		}
+	}
+	return rows
+}
+
+// An import sends a number of statements that grows by the batch (500
+// lines), never by the line: 5,000 lines take a few dozen.
+func TestImportStatementsDoNotGrowPerLine(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			db := testdb.Migrated(t, dialect)
+			stmts := statementCounter(t, db.Gorm)
+			imports := usecase.NewImportService(gormdb.NewUnitOfWork(db.DB), time.Now)
+			ctx := context.Background()
+			if _, err := imports.ImportProducts(ctx, productRows("S", 2500), false); err != nil {
+				t.Fatal(err)
+			}
+			s0 := stmts.Load()
+			res, err := imports.ImportProducts(ctx, productRows("S", 5000), false) // 2,500 updates, 2,500 creations
+			if err != nil || res.Created != 2500 || res.Updated != 2500 || len(res.CreatedIDs) != 2500 || len(res.UpdatedIDs) != 2500 {
+				t.Fatalf("import: %+v %v", res, err)
+			}
+			n := stmts.Load() - s0
+			t.Logf("statements for 5,000 lines: %d", n)
+			// Per 500 lines: a locking read, then an upsert or an insert and a
+			// read of the new IDs; a few more for the transaction's savepoints.
+			if n > 4*5000/500+10 {
+				t.Fatalf("%d statements for 5,000 lines", n)
+			}
+			if res.CreatedIDs[0] == 0 || res.CreatedIDs[0] == res.CreatedIDs[1] {
+				t.Fatalf("created ids: %v…", res.CreatedIDs[:2])
+			}
+			p, _, err := usecase.NewCatalogService(gormdb.NewUnitOfWork(db.DB), time.Now).Product(ctx, res.CreatedIDs[2499])
+			if err != nil || p.Ref != "S-04999" || !p.UnitPrice.Equal(decimal.NewFromInt(4999)) {
+				t.Fatalf("the last created product: %+v %v", p, err)
+			}
+		})
+	}
+}
+
+// Concurrent imports of the same new refs never make a product twice: each
+// import is written whole (the second then updates) or refused whole with
+// 409 duplicate-ref, and never half.
+func TestConcurrentImportsOfTheSameRefs(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		imports := usecase.NewImportService(gormdb.NewUnitOfWork(db.DB), time.Now)
+		prefix := "CC" + db.Dialect[:2]
+		const n, runs = 600, 4
+		errs := make([]error, runs)
+		var wg sync.WaitGroup
+		for i := range runs {
+			wg.Go(func() {
+				_, errs[i] = imports.ImportProducts(context.Background(), productRows(prefix, n), false)
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			var p *domain.Problem
+			switch {
+			case err == nil:
+				ok++
+			case errors.As(err, &p) && p.Code == "duplicate-ref":
+			default:
+				t.Fatalf("import: %v", err)
+			}
+		}
+		var count int64
+		if err := db.Gorm.Table("products").Where("ref LIKE ?", prefix+"-%").Count(&count).Error; err != nil {
+			t.Fatal(err)
+		}
+		if ok == 0 || count != n {
+			t.Fatalf("%d imports written, %d products (want %d): %v", ok, count, n, errs)
+		}
+		res, err := imports.ImportProducts(context.Background(), productRows(prefix, n), true)
+		if err != nil || res.Created != 0 || res.Updated != n || !res.DryRun || res.CreatedIDs != nil {
+			t.Fatalf("dry run after: %+v %v", res, err)
+		}
+	})
+}
