@@ -198,9 +198,21 @@ func (s *Store) Retry(ctx context.Context, j domain.Job, delay time.Duration, re
 		s.dialect.shift(delay), truncate(reason, maxError))
 }
 
-// Kill marks j dead, keeping it as the dead-letter record with its error.
+// Kill marks j dead, keeping it as the dead-letter record with its error,
+// and emits the job.dead webhook event in the same transaction; but not for
+// a dead webhook.deliver job, whose failure its delivery records (an event
+// about it could only fail the same way, or loop).
 func (s *Store) Kill(ctx context.Context, j domain.Job, reason string) error {
-	return s.fenced(ctx, j, "kill", `state = 'dead', finished_at = {now}, last_error = ?`, truncate(reason, maxError))
+	const set = `state = 'dead', finished_at = {now}, last_error = ?`
+	if j.Kind == domain.JobKindWebhookDeliver {
+		return s.fencedOn(ctx, s.db, j, "kill", set, truncate(reason, maxError))
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.fencedOn(ctx, tx, j, "kill", set, truncate(reason, maxError)); err != nil {
+			return err
+		}
+		return emit(ctx, tx, s.dialect, domain.EventJobDead, jobDeadOf(j, reason))
+	})
 }
 
 // Release returns j to the queue after delay without counting the attempt it
@@ -212,9 +224,14 @@ func (s *Store) Release(ctx context.Context, j domain.Job, delay time.Duration) 
 
 // fenced applies set to j's row only while j's claim still holds it.
 func (s *Store) fenced(ctx context.Context, j domain.Job, what, set string, args ...any) error {
+	return s.fencedOn(ctx, s.db, j, what, set, args...)
+}
+
+// fencedOn is fenced through c (the pool or a transaction).
+func (s *Store) fencedOn(ctx context.Context, c conn, j domain.Job, what, set string, args ...any) error {
 	q := s.dialect.sql(`UPDATE jobs SET ` + set + `, lease_token = NULL, locked_until = NULL
 		WHERE id = ? AND state = 'running' AND lease_token = ?`)
-	res, err := s.db.ExecContext(ctx, q, append(args, j.ID, j.LeaseToken)...)
+	res, err := c.ExecContext(ctx, q, append(args, j.ID, j.LeaseToken)...)
 	if err != nil {
 		return fmt.Errorf("%s job %d: %w", what, j.ID, err)
 	}

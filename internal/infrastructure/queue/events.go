@@ -1,0 +1,136 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
+)
+
+// Webhook events are outbox rows too: an event is written in the transaction
+// of the change that causes it, with one delivery row and one webhook.deliver
+// job per active subscription to its type, so that a receiver hears of a
+// change if and only if it committed, and a slow receiver holds only its own
+// jobs.
+
+// Events is the domain.EventRepository of one transaction.
+type Events struct {
+	conn    conn
+	dialect dialect
+	err     error
+}
+
+// NewEvents returns the events of tx, a transaction opened by GORM.
+func NewEvents(tx *gorm.DB) *Events {
+	d, err := newDialect(tx.Dialector.Name())
+	return &Events{conn: tx.Statement.ConnPool, dialect: d, err: err}
+}
+
+// Emit implements domain.EventRepository.
+func (e *Events) Emit(ctx context.Context, eventType string, data any) error {
+	if e.err != nil {
+		return e.err
+	}
+	return emit(ctx, e.conn, e.dialect, eventType, data)
+}
+
+// emit writes the event through c: one indexed read when no active
+// subscription wants eventType (nothing written), otherwise that read and
+// three inserts (the event, its deliveries, their jobs) whatever the number
+// of subscriptions, plus the wake-up of the workers on PostgreSQL.
+func emit(ctx context.Context, c conn, d dialect, eventType string, data any) error {
+	subs, err := subscribers(ctx, c, d, eventType)
+	if err != nil || len(subs) == 0 {
+		return err
+	}
+	payload, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", eventType, err)
+	}
+	eventID, err := insertID(ctx, c, d, `INSERT INTO webhook_events (type, data, created_at) VALUES (?, ?, {now})`,
+		eventType, string(payload))
+	if err != nil {
+		return fmt.Errorf("record %s event: %w", eventType, err)
+	}
+
+	rows := strings.TrimSuffix(strings.Repeat(`(?, ?, 'pending', {now}, {now}),`, len(subs)), ",")
+	args := make([]any, 0, 2*len(subs))
+	for _, s := range subs {
+		args = append(args, eventID, s)
+	}
+	if _, err := c.ExecContext(ctx, d.sql(`INSERT INTO webhook_deliveries
+		(event_id, subscription_id, status, created_at, updated_at) VALUES `+rows), args...); err != nil {
+		return fmt.Errorf("record deliveries of %s event %d: %w", eventType, eventID, err)
+	}
+
+	requestID := truncate(domain.RequestID(ctx), maxRequestID)
+	rows = strings.TrimSuffix(strings.Repeat(`(?, ?, ?, {now}, ?),`, len(subs)), ",")
+	args = args[:0]
+	for _, s := range subs {
+		p, _ := json.Marshal(domain.WebhookDeliverPayload{EventID: eventID, SubscriptionID: s}) // two ints: cannot fail
+		args = append(args, domain.JobKindWebhookDeliver, string(p), domain.DefaultJobMaxAttempts, requestID)
+	}
+	if _, err := c.ExecContext(ctx, d.sql(`INSERT INTO jobs (kind, payload, max_attempts, run_at, request_id) VALUES `+rows), args...); err != nil {
+		return fmt.Errorf("enqueue deliveries of %s event %d: %w", eventType, eventID, err)
+	}
+	if d.name == sqldialect.Postgres {
+		if _, err := c.ExecContext(ctx, d.sql(`SELECT pg_notify(?, ?)`), NotifyChannel, domain.JobKindWebhookDeliver); err != nil {
+			return fmt.Errorf("notify workers of %s deliveries: %w", eventType, err)
+		}
+	}
+	return nil
+}
+
+// subscribers returns the ids of the active subscriptions to eventType.
+func subscribers(ctx context.Context, c conn, d dialect, eventType string) ([]int64, error) {
+	rows, err := c.QueryContext(ctx, d.sql(`SELECT e.subscription_id FROM webhook_subscription_events e
+		JOIN webhook_subscriptions s ON s.id = e.subscription_id
+		WHERE e.event_type = ? AND s.active = ? ORDER BY e.subscription_id`), eventType, true)
+	if err != nil {
+		return nil, fmt.Errorf("read subscriptions to %s: %w", eventType, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// insertID runs an INSERT of one row and returns its id.
+func insertID(ctx context.Context, c conn, d dialect, q string, args ...any) (int64, error) {
+	var id int64
+	if d.name == sqldialect.MySQL {
+		res, err := c.ExecContext(ctx, d.sql(q), args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	err := c.QueryRowContext(ctx, d.sql(q+` RETURNING id`), args...).Scan(&id)
+	return id, err
+}
+
+// jobDead is the data of a job.dead event.
+type jobDead struct {
+	ID          int64  `json:"id"`
+	Kind        string `json:"kind"`
+	Attempt     int    `json:"attempt"`
+	MaxAttempts int    `json:"max_attempts"`
+	LastError   string `json:"last_error"`
+	RequestID   string `json:"request_id"`
+}
+
+func jobDeadOf(j domain.Job, reason string) jobDead {
+	return jobDead{ID: j.ID, Kind: j.Kind, Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
+		LastError: truncate(reason, maxError), RequestID: j.RequestID}
+}
