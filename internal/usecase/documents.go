@@ -365,7 +365,7 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 			return nil, err
 		}
 	}
-	return d, nil
+	return d, r.Events.Emit(ctx, domain.ValidatedEvent(d.Type), documentEventOf(d))
 }
 
 // checkCreditNote locks the credit note's invoice, so two credit notes of it

@@ -34,7 +34,16 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 			return nil, err
 		}
 		d.UpdatedAt = now
-		return &pay, r.Documents.Update(ctx, d)
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		if err := r.Events.Emit(ctx, domain.EventPaymentCreated, paymentEventOf(&pay, d)); err != nil {
+			return nil, err
+		}
+		if d.Type == domain.DocInvoice && d.Status == domain.StatusPaid {
+			return &pay, r.Events.Emit(ctx, domain.EventInvoicePaid, documentEventOf(d))
+		}
+		return &pay, nil
 	})
 }
 

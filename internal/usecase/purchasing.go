@@ -154,7 +154,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		for _, m := range moves {
 			m.Origin.ID = rec.ID
 		}
-		return rec, nil
+		return rec, r.Events.Emit(ctx, domain.EventReceptionCreated, receptionEventOf(rec))
 	})
 }
 

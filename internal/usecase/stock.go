@@ -132,6 +132,11 @@ func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, 
 			}
 		}
 	}
+	if len(moves) > 0 {
+		if err := r.Events.Emit(ctx, domain.EventStockMoved, stockMovedEventOf(moves)); err != nil {
+			return nil, err
+		}
+	}
 	return moves, nil
 }
 

@@ -52,7 +52,7 @@ func (s *ThirdPartyService) Create(ctx context.Context, in domain.ThirdParty) (*
 		if err := r.ThirdParties.Create(ctx, &t); err != nil {
 			return nil, err
 		}
-		return &t, nil
+		return &t, r.Events.Emit(ctx, domain.EventThirdPartyCreated, thirdPartyEventOf(&t))
 	})
 }
 
