@@ -15,6 +15,7 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/observability"
 	"github.com/doligo/doligo/internal/infrastructure/pdf"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/infrastructure/webhook"
 	"github.com/doligo/doligo/internal/usecase"
 )
 
@@ -107,5 +108,15 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewInvoiceTemplateRoutes(usecase.NewInvoiceTemplateService(uow, documents, archive, time.Now)),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), cfg.CompanyLogoMaxBytes()),
+		api.NewWebhookRoutes(usecase.NewWebhookService(uow, newWebhookClient(cfg), time.Now)),
 	)...), nil
+}
+
+// newWebhookClient is the client that checks webhook targets (the API) and
+// sends deliveries (the worker).
+func newWebhookClient(cfg config.Config) *webhook.Client {
+	return webhook.New(webhook.Options{
+		Timeout: min(cfg.WebhookTimeout, cfg.TaskTimeout), AllowPrivate: cfg.WebhookAllowPrivate,
+		MaxBody: domain.MaxWebhookResponseBody, UserAgent: "Doligo-Webhooks/" + version,
+	})
 }
