@@ -250,19 +250,57 @@ const LeaseExpired = "lease expired: the worker stopped without finishing the jo
 
 // Reap takes back every running job whose lease expired (its worker crashed
 // or was killed): the attempt stays counted, so a job that kills its worker
-// every time ends dead rather than looping. It returns how many it took back.
-func (s *Store) Reap(ctx context.Context) (int64, error) {
-	// MySQL evaluates SET left to right with the new values: nothing below
-	// reads a column that an earlier assignment changed.
-	res, err := s.db.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET
-			finished_at = CASE WHEN attempt >= max_attempts THEN {now} ELSE NULL END,
-			state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'available' END,
-			run_at = {now}, last_error = ?, lease_token = NULL, locked_until = NULL
-		WHERE state = 'running' AND locked_until < {now}`), LeaseExpired)
+// every time ends dead rather than looping, and emits job.dead (as Kill does)
+// in the same transaction. It returns how many it took back.
+func (s *Store) Reap(ctx context.Context) (n int64, err error) {
+	lock := ``
+	if s.dialect.name != sqldialect.SQLite { // SQLite: BEGIN IMMEDIATE holds the write lock already
+		lock = ` FOR UPDATE`
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// The jobs that will be dead, locked so that they stay as read.
+		rows, err := tx.QueryContext(ctx, s.dialect.sql(`SELECT id, kind, attempt, max_attempts, request_id FROM jobs
+			WHERE state = 'running' AND locked_until < {now} AND attempt >= max_attempts AND kind <> ?`+lock), domain.JobKindWebhookDeliver)
+		if err != nil {
+			return err
+		}
+		var dead []domain.Job
+		for rows.Next() {
+			var j domain.Job
+			if err := rows.Scan(&j.ID, &j.Kind, &j.Attempt, &j.MaxAttempts, &j.RequestID); err != nil {
+				rows.Close()
+				return err
+			}
+			dead = append(dead, j)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// MySQL evaluates SET left to right with the new values: nothing below
+		// reads a column that an earlier assignment changed.
+		res, err := tx.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET
+				finished_at = CASE WHEN attempt >= max_attempts THEN {now} ELSE NULL END,
+				state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'available' END,
+				run_at = {now}, last_error = ?, lease_token = NULL, locked_until = NULL
+			WHERE state = 'running' AND locked_until < {now}`), LeaseExpired)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		for _, j := range dead {
+			if err := emit(ctx, tx, s.dialect, domain.EventJobDead, jobDeadOf(j, LeaseExpired)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("reap expired job leases: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }
 
 // pruneBatch bounds one prune statement, so it never holds many locks at once.
