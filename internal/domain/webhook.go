@@ -52,6 +52,10 @@ func ValidatedEvent(t DocType) string { return string(t) + ".validated" }
 
 // EventRepository emits webhook events in the unit of work's transaction.
 type EventRepository interface {
+	// Prefetch reads the active subscriptions, once per unit of work: a
+	// change calls it before taking its row locks, so that its Emits add no
+	// round trip while it holds them (Emit reads them itself otherwise).
+	Prefetch(ctx context.Context) error
 	// Emit records an event of eventType with data (marshalled to JSON) for
 	// every active subscription to that type, each with its delivery job, in
 	// the caller's transaction. It writes nothing when no active subscription

@@ -21,6 +21,9 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		p.Date = today
 	}
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Payment, error) {
+		if err := r.Events.Prefetch(ctx); err != nil { // before the document's lock
+			return nil, err
+		}
 		d, err := lockOf(ctx, r, types, documentID)
 		if err != nil {
 			return nil, err

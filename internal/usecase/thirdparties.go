@@ -38,6 +38,9 @@ func (s *ThirdPartyService) Create(ctx context.Context, in domain.ThirdParty) (*
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ThirdParty, error) {
 		t := in // a fresh copy on every attempt
 		t.CreatedAt, t.UpdatedAt = now, now
+		if err := r.Events.Prefetch(ctx); err != nil { // before the code sequence's lock
+			return nil, err
+		}
 		if t.Code == "" {
 			code, err := s.freeCode(ctx, r, now)
 			if err != nil {

@@ -18,11 +18,15 @@ import (
 // change if and only if it committed, and a slow receiver holds only its own
 // jobs.
 
-// Events is the domain.EventRepository of one transaction.
+// Events is the domain.EventRepository of one transaction. It reads the
+// active subscriptions once, at its first Emit, and keeps them for the rest
+// of the transaction: a unit of work that emits several events (a reception:
+// stock.moved and reception.created) pays for one read.
 type Events struct {
 	conn    conn
 	dialect dialect
 	err     error
+	subs    map[string][]int64 // by event type; nil until read
 }
 
 // NewEvents returns the events of tx, a transaction opened by GORM.
@@ -31,22 +35,34 @@ func NewEvents(tx *gorm.DB) *Events {
 	return &Events{conn: tx.Statement.ConnPool, dialect: d, err: err}
 }
 
-// Emit implements domain.EventRepository.
-func (e *Events) Emit(ctx context.Context, eventType string, data any) error {
-	if e.err != nil {
+// Prefetch implements domain.EventRepository.
+func (e *Events) Prefetch(ctx context.Context) error {
+	if e.err != nil || e.subs != nil {
 		return e.err
 	}
-	return emit(ctx, e.conn, e.dialect, eventType, data)
+	subs, err := activeSubscriptions(ctx, e.conn, e.dialect)
+	if err != nil {
+		return err
+	}
+	e.subs = subs
+	return nil
 }
 
-// emit writes the event through c: one indexed read when no active
-// subscription wants eventType (nothing written), otherwise that read and
-// three inserts (the event, its deliveries, their jobs) whatever the number
-// of subscriptions, plus the wake-up of the workers on PostgreSQL.
-func emit(ctx context.Context, c conn, d dialect, eventType string, data any) error {
-	subs, err := subscribers(ctx, c, d, eventType)
-	if err != nil || len(subs) == 0 {
+// Emit implements domain.EventRepository.
+func (e *Events) Emit(ctx context.Context, eventType string, data any) error {
+	if err := e.Prefetch(ctx); err != nil {
 		return err
+	}
+	return emit(ctx, e.conn, e.dialect, eventType, e.subs[eventType], data)
+}
+
+// emit writes an event of eventType for the subscriptions subs: nothing when
+// there is none, otherwise three inserts (the event, its deliveries, their
+// jobs) whatever their number, plus the wake-up of the workers on
+// PostgreSQL.
+func emit(ctx context.Context, c conn, d dialect, eventType string, subs []int64, data any) error {
+	if len(subs) == 0 {
+		return nil
 	}
 	payload, err := json.Marshal(data)
 	if err != nil {
@@ -59,7 +75,7 @@ func emit(ctx context.Context, c conn, d dialect, eventType string, data any) er
 	}
 
 	rows := strings.TrimSuffix(strings.Repeat(`(?, ?, 'pending', {now}, {now}),`, len(subs)), ",")
-	args := make([]any, 0, 2*len(subs))
+	args := make([]any, 0, 4*len(subs))
 	for _, s := range subs {
 		args = append(args, eventID, s)
 	}
@@ -86,24 +102,44 @@ func emit(ctx context.Context, c conn, d dialect, eventType string, data any) er
 	return nil
 }
 
-// subscribers returns the ids of the active subscriptions to eventType.
-func subscribers(ctx context.Context, c conn, d dialect, eventType string) ([]int64, error) {
-	rows, err := c.QueryContext(ctx, d.sql(`SELECT e.subscription_id FROM webhook_subscription_events e
+// activeSubscriptions returns the ids of the active subscriptions by the
+// event types they want (an empty map when there is none).
+func activeSubscriptions(ctx context.Context, c conn, d dialect) (map[string][]int64, error) {
+	rows, err := c.QueryContext(ctx, d.sql(`SELECT e.event_type, e.subscription_id FROM webhook_subscription_events e
 		JOIN webhook_subscriptions s ON s.id = e.subscription_id
-		WHERE e.event_type = ? AND s.active = ? ORDER BY e.subscription_id`), eventType, true)
+		WHERE s.active = ? ORDER BY e.subscription_id`), true)
 	if err != nil {
-		return nil, fmt.Errorf("read subscriptions to %s: %w", eventType, err)
+		return nil, fmt.Errorf("read webhook subscriptions: %w", err)
 	}
 	defer rows.Close()
-	var ids []int64
+	subs := map[string][]int64{}
 	for rows.Next() {
+		var typ string
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		if err := rows.Scan(&typ, &id); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		subs[typ] = append(subs[typ], id)
 	}
-	return ids, rows.Err()
+	return subs, rows.Err()
+}
+
+// emitJobDead emits job.dead for each of jobs (their errors in reasons)
+// through c, with one read of the subscriptions.
+func emitJobDead(ctx context.Context, c conn, d dialect, jobs []domain.Job, reasons []string) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	subs, err := activeSubscriptions(ctx, c, d)
+	if err != nil {
+		return err
+	}
+	for i, j := range jobs {
+		if err := emit(ctx, c, d, domain.EventJobDead, subs[domain.EventJobDead], jobDeadOf(j, reasons[i])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertID runs an INSERT of one row and returns its id.

@@ -211,7 +211,7 @@ func (s *Store) Kill(ctx context.Context, j domain.Job, reason string) error {
 		if err := s.fencedOn(ctx, tx, j, "kill", set, truncate(reason, maxError)); err != nil {
 			return err
 		}
-		return emit(ctx, tx, s.dialect, domain.EventJobDead, jobDeadOf(j, reason))
+		return emitJobDead(ctx, tx, s.dialect, []domain.Job{j}, []string{reason})
 	})
 }
 
@@ -290,12 +290,11 @@ func (s *Store) Reap(ctx context.Context) (n int64, err error) {
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		for _, j := range dead {
-			if err := emit(ctx, tx, s.dialect, domain.EventJobDead, jobDeadOf(j, LeaseExpired)); err != nil {
-				return err
-			}
+		reasons := make([]string, len(dead))
+		for i := range reasons {
+			reasons[i] = LeaseExpired
 		}
-		return nil
+		return emitJobDead(ctx, tx, s.dialect, dead, reasons)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("reap expired job leases: %w", err)
