@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -79,6 +80,86 @@ func TestKillEmitsJobDead(t *testing.T) {
 			}
 			if r := readRow(t, db, d.ID); r.State != domain.JobDead {
 				t.Fatalf("delivery job = %+v", r)
+			}
+		})
+	}
+}
+
+// countingConn counts the statements sent through a transaction.
+type countingConn struct {
+	tx    *sql.Tx
+	reads int
+	execs int
+}
+
+func (c *countingConn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	c.execs++
+	return c.tx.ExecContext(ctx, q, args...)
+}
+
+func (c *countingConn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	c.reads++
+	return c.tx.QueryRowContext(ctx, q, args...)
+}
+
+func (c *countingConn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c.reads++
+	return c.tx.QueryContext(ctx, q, args...)
+}
+
+// Emitting reads the subscriptions once per unit of work (Prefetch, before a
+// change's locks), then costs nothing for a type no active subscription
+// wants, and three inserts (plus PostgreSQL's wake-up) for one that several
+// want.
+func TestEmitStatements(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			db := testdb.Migrated(t, dialect)
+			uow := gormdb.NewUnitOfWork(db.DB)
+			for _, url := range []string{"https://a.example/", "https://b.example/"} {
+				sub := &domain.WebhookSubscription{URL: url, Events: []string{domain.EventStockMoved}, Active: true,
+					Secret: "whsec_x", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+				if err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error { return r.Webhooks.Create(ctx, sub) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tx, err := db.SQL.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			c := &countingConn{tx: tx}
+			ev := queue.NewEventsOn(c, dialect)
+			if err := ev.Prefetch(ctx); err != nil || c.reads != 1 || c.execs != 0 {
+				t.Fatalf("prefetch: %v, %d reads %d writes", err, c.reads, c.execs)
+			}
+			for range 3 {
+				if err := ev.Emit(ctx, domain.EventProductCreated, map[string]int{"id": 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.reads != 1 || c.execs != 0 {
+				t.Fatalf("events nobody wants: %d reads %d writes, want nothing more", c.reads, c.execs)
+			}
+			if err := ev.Emit(ctx, domain.EventStockMoved, map[string]int{"id": 1}); err != nil {
+				t.Fatal(err)
+			}
+			want := 3
+			if dialect == "postgres" {
+				want++ // pg_notify
+			}
+			if c.reads+c.execs-1 != want {
+				t.Fatalf("an event two subscriptions want: %d statements, want %d", c.reads+c.execs-1, want)
+			}
+			var deliveries, jobs int64
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries`).Scan(&deliveries); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = 'webhook.deliver'`).Scan(&jobs); err != nil {
+				t.Fatal(err)
+			}
+			if deliveries != 2 || jobs != 2 {
+				t.Fatalf("%d deliveries, %d jobs; want 2 and 2", deliveries, jobs)
 			}
 		})
 	}
