@@ -170,3 +170,21 @@ func jobDeadOf(j domain.Job, reason string) jobDead {
 	return jobDead{ID: j.ID, Kind: j.Kind, Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
 		LastError: truncate(reason, maxError), RequestID: j.RequestID}
 }
+
+// killDeliveries marks dead the deliveries of webhook.deliver jobs the queue
+// leaves dead without their handler (the reaper), which would otherwise stay
+// pending or retrying.
+func killDeliveries(ctx context.Context, c conn, d dialect, jobs []domain.Job, reason string) error {
+	for _, j := range jobs {
+		var p domain.WebhookDeliverPayload
+		if json.Unmarshal(j.Payload, &p) != nil {
+			continue // no delivery to speak of
+		}
+		if _, err := c.ExecContext(ctx, d.sql(`UPDATE webhook_deliveries SET status = 'dead', error = ?, updated_at = {now}
+			WHERE event_id = ? AND subscription_id = ? AND status IN ('pending', 'retrying')`),
+			truncate(reason, maxError), p.EventID, p.SubscriptionID); err != nil {
+			return fmt.Errorf("mark the delivery of job %d dead: %w", j.ID, err)
+		}
+	}
+	return nil
+}

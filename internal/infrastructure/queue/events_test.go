@@ -81,6 +81,28 @@ func TestKillEmitsJobDead(t *testing.T) {
 			if r := readRow(t, db, d.ID); r.State != domain.JobDead {
 				t.Fatalf("delivery job = %+v", r)
 			}
+
+			// A delivery job whose worker died on its last attempt: the reaper
+			// leaves its delivery dead, and emits nothing.
+			if err := db.Gorm.Exec(`UPDATE jobs SET max_attempts = 1 WHERE kind = ? AND state = 'available'`, domain.JobKindWebhookDeliver).Error; err != nil {
+				t.Fatal(err)
+			}
+			lost := claim(t, s, domain.JobKindWebhookDeliver, 1, -time.Second)[0]
+			if _, err := s.Reap(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var p domain.WebhookDeliverPayload
+			if err := json.Unmarshal(lost.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			var status, lastError string
+			if err := db.Gorm.Raw(`SELECT status, error FROM webhook_deliveries WHERE event_id = ? AND subscription_id = ?`, p.EventID, p.SubscriptionID).
+				Row().Scan(&status, &lastError); err != nil {
+				t.Fatal(err)
+			}
+			if status != domain.DeliveryDead || lastError != queue.LeaseExpired || len(events()) != 2 {
+				t.Fatalf("reaped delivery: %s %q, %d job.dead events", status, lastError, len(events()))
+			}
 		})
 	}
 }

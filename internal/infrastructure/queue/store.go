@@ -250,8 +250,9 @@ const LeaseExpired = "lease expired: the worker stopped without finishing the jo
 
 // Reap takes back every running job whose lease expired (its worker crashed
 // or was killed): the attempt stays counted, so a job that kills its worker
-// every time ends dead rather than looping, and emits job.dead (as Kill does)
-// in the same transaction. It returns how many it took back.
+// every time ends dead rather than looping. In the same transaction, a job
+// it leaves dead emits job.dead (as Kill does), or, for a webhook.deliver
+// job, leaves its delivery dead. It returns how many it took back.
 func (s *Store) Reap(ctx context.Context) (n int64, err error) {
 	lock := ``
 	if s.dialect.name != sqldialect.SQLite { // SQLite: BEGIN IMMEDIATE holds the write lock already
@@ -259,19 +260,23 @@ func (s *Store) Reap(ctx context.Context) (n int64, err error) {
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// The jobs that will be dead, locked so that they stay as read.
-		rows, err := tx.QueryContext(ctx, s.dialect.sql(`SELECT id, kind, attempt, max_attempts, request_id FROM jobs
-			WHERE state = 'running' AND locked_until < {now} AND attempt >= max_attempts AND kind <> ?`+lock), domain.JobKindWebhookDeliver)
+		rows, err := tx.QueryContext(ctx, s.dialect.sql(`SELECT id, kind, payload, attempt, max_attempts, request_id FROM jobs
+			WHERE state = 'running' AND locked_until < {now} AND attempt >= max_attempts`+lock))
 		if err != nil {
 			return err
 		}
-		var dead []domain.Job
+		var dead, deliveries []domain.Job
 		for rows.Next() {
 			var j domain.Job
-			if err := rows.Scan(&j.ID, &j.Kind, &j.Attempt, &j.MaxAttempts, &j.RequestID); err != nil {
+			if err := rows.Scan(&j.ID, &j.Kind, &j.Payload, &j.Attempt, &j.MaxAttempts, &j.RequestID); err != nil {
 				rows.Close()
 				return err
 			}
-			dead = append(dead, j)
+			if j.Kind == domain.JobKindWebhookDeliver {
+				deliveries = append(deliveries, j)
+			} else {
+				dead = append(dead, j)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -293,6 +298,9 @@ func (s *Store) Reap(ctx context.Context) (n int64, err error) {
 		reasons := make([]string, len(dead))
 		for i := range reasons {
 			reasons[i] = LeaseExpired
+		}
+		if err := killDeliveries(ctx, tx, s.dialect, deliveries, LeaseExpired); err != nil {
+			return err
 		}
 		return emitJobDead(ctx, tx, s.dialect, dead, reasons)
 	})
