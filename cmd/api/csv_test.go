@@ -25,7 +25,9 @@ func TestEveryListAnswersCSV(t *testing.T) {
 }
 
 func everyListAnswersCSV(t *testing.T, dialect string) {
-	base, _ := startAPI(t, testConfig(t, dialect, testdb.Fresh(t, dialect)))
+	cfg := testConfig(t, dialect, testdb.Fresh(t, dialect))
+	cfg.WebhookAllowPrivate = true // a subscription to this machine, for its lists
+	base, _ := startAPI(t, cfg)
 	s, b := call(t, "POST", base+"/api/v1/auth/login", "", `{"login":"admin","password":"first-admin-pw"}`)
 	var tok struct {
 		AccessToken string `json:"access_token"`
@@ -57,6 +59,7 @@ func everyListAnswersCSV(t *testing.T, dialect string) {
 		"invoices":          create("/invoices", `{"thirdparty_id": `+party+`, `+lines+`}`),
 		"purchase-orders":   create("/purchase-orders", `{"supplier_id": `+party+`, `+lines+`}`),
 		"supplier-invoices": create("/supplier-invoices", `{"supplier_id": `+party+`, `+lines+`}`),
+		"webhooks":          create("/webhooks", `{"url": "http://127.0.0.1:9/hook", "events": ["invoice.validated"]}`),
 	}
 	// Rows in more lists: a contact, a BOM and its order, a template, a
 	// validated invoice (a job, a payment, the sales reports).

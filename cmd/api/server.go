@@ -15,6 +15,7 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/observability"
 	"github.com/doligo/doligo/internal/infrastructure/pdf"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/infrastructure/webhook"
 	"github.com/doligo/doligo/internal/usecase"
 )
 
@@ -116,5 +117,15 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, r
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), cfg.CompanyLogoMaxBytes()),
 		api.NewImportRoutes(usecase.NewImportService(uow, time.Now), cfg.ImportMaxBytes()),
+		api.NewWebhookRoutes(usecase.NewWebhookService(uow, newWebhookClient(cfg), time.Now)),
 	)...), nil
+}
+
+// newWebhookClient is the client that checks webhook targets (the API) and
+// sends deliveries (the worker).
+func newWebhookClient(cfg config.Config) *webhook.Client {
+	return webhook.New(webhook.Options{
+		Timeout: min(cfg.WebhookTimeout, cfg.TaskTimeout), AllowPrivate: cfg.WebhookAllowPrivate,
+		MaxBody: domain.MaxWebhookResponseBody, UserAgent: "Doligo-Webhooks/" + version,
+	})
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/pdf"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
+	"github.com/doligo/doligo/internal/infrastructure/webhook"
 	"github.com/doligo/doligo/internal/usecase"
 	"github.com/doligo/doligo/internal/usecase/jobrun"
 )
@@ -166,6 +167,10 @@ func work(ctx context.Context, cfg config.Config, log zerolog.Logger, listening 
 		domain.JobKindPDFRender:        documents.RenderJob,
 		domain.JobKindEmailSend:        usecase.NewMailService(sender, templates, documents).SendJob,
 		domain.JobKindInvoiceRecurring: recurring.RecurringJob,
+		domain.JobKindWebhookDeliver: usecase.NewWebhookService(uow, webhook.New(webhook.Options{
+			Timeout: min(cfg.WebhookTimeout, cfg.TaskTimeout), AllowPrivate: cfg.WebhookAllowPrivate,
+			MaxBody: domain.MaxWebhookResponseBody, UserAgent: "Doligo-Webhooks/" + version,
+		}), time.Now).DeliverJob,
 	}, jobrun.DispatcherConfig{
 		Concurrency: cfg.WorkerConcurrency, TaskTimeout: cfg.TaskTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Lease: cfg.JobLease, PollInterval: cfg.JobPollInterval, BackoffBase: cfg.JobBackoffBase,

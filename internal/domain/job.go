@@ -17,7 +17,7 @@ const (
 // JobKinds lists every kind of job, for the filters that name one: a new kind
 // is added here next to its constant.
 func JobKinds() []string {
-	return []string{JobKindEmailSend, JobKindPDFRender, JobKindNoop, JobKindInvoiceRecurring}
+	return []string{JobKindEmailSend, JobKindPDFRender, JobKindNoop, JobKindInvoiceRecurring, JobKindWebhookDeliver}
 }
 
 // States of a job. One available state plus RunAt covers scheduling and

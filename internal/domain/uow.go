@@ -37,6 +37,9 @@ type Repositories struct {
 	Outbox  OutboxRepository  // jobs committed with the change that causes them
 	Archive ArchiveRepository // rendered files of documents (the documents table)
 	Company CompanyRepository // the issuer's settings (one row)
+
+	Events   EventRepository   // webhook events, emitted with the change that causes them
+	Webhooks WebhookRepository // webhook subscriptions and their deliveries
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -71,6 +74,8 @@ type Readers struct {
 
 	Archive ArchiveReader
 	Company CompanyReader
+
+	Webhooks WebhookReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -83,6 +88,7 @@ func (r Repositories) Readers() Readers {
 		Receptions: r.Receptions, Shipments: r.Shipments, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
 		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
+		Webhooks: r.Webhooks,
 	}
 }
 

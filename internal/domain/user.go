@@ -60,6 +60,10 @@ const (
 	PermSupplierInvoicesWrite    = "supplier_invoices:write"
 	PermSupplierInvoicesValidate = "supplier_invoices:validate"
 	PermSupplierPaymentsWrite    = "supplier_payments:write"
+
+	// Integrations: webhook subscriptions and their deliveries.
+	PermWebhooksRead  = "webhooks:read"
+	PermWebhooksWrite = "webhooks:write"
 )
 
 // Permission is one entry of the catalogue: a name and what it allows, in
@@ -115,6 +119,8 @@ var permissionCatalogue = []Permission{
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
 	{PermJobsAdmin, "Retry dead background jobs"},
 	{PermCompanyWrite, "Change the company settings and logo printed on every document and e-mail (reading them needs only a login)"},
+	{PermWebhooksRead, "List and read webhook subscriptions (never their secret) and their deliveries"},
+	{PermWebhooksWrite, "Create, change and delete webhook subscriptions; redeliver an event"},
 }
 
 // allPermissions is the names of the catalogue, in its order.

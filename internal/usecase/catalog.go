@@ -29,7 +29,10 @@ func (s *CatalogService) CreateProduct(ctx context.Context, p *domain.Product) e
 	p.CreatedAt = s.stamp()
 	p.UpdatedAt = p.CreatedAt
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.Products.Create(ctx, p)
+		if err := r.Products.Create(ctx, p); err != nil {
+			return err
+		}
+		return r.Events.Emit(ctx, domain.EventProductCreated, productEventOf(p))
 	})
 }
 

@@ -328,6 +328,9 @@ func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, 
 // invoice is generated and validated in one).
 func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories, actor domain.Principal, types []domain.DocType, id, warehouseID int64) (*domain.Document, error) {
 	now := stamp(s.now())
+	if err := r.Events.Prefetch(ctx); err != nil { // before the draft's and the sequence's locks
+		return nil, err
+	}
 	d, err := lockOf(ctx, r, types, id)
 	if err != nil {
 		return nil, err
@@ -365,7 +368,7 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 			return nil, err
 		}
 	}
-	return d, nil
+	return d, r.Events.Emit(ctx, domain.ValidatedEvent(d.Type), documentEventOf(d))
 }
 
 // checkCreditNote locks the credit note's invoice, so two credit notes of it

@@ -21,6 +21,9 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		p.Date = today
 	}
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Payment, error) {
+		if err := r.Events.Prefetch(ctx); err != nil { // before the document's lock
+			return nil, err
+		}
 		d, err := lockOf(ctx, r, types, documentID)
 		if err != nil {
 			return nil, err
@@ -34,7 +37,16 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 			return nil, err
 		}
 		d.UpdatedAt = now
-		return &pay, r.Documents.Update(ctx, d)
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		if err := r.Events.Emit(ctx, domain.EventPaymentCreated, paymentEventOf(&pay, d)); err != nil {
+			return nil, err
+		}
+		if d.Type == domain.DocInvoice && d.Status == domain.StatusPaid {
+			return &pay, r.Events.Emit(ctx, domain.EventInvoicePaid, documentEventOf(d))
+		}
+		return &pay, nil
 	})
 }
 

@@ -89,6 +89,11 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if err != nil {
 			return nil, err
 		}
+		// The webhook subscriptions its events need, too (read once for
+		// the unit of work).
+		if err := r.Events.Prefetch(ctx); err != nil {
+			return nil, err
+		}
 		// So are the products of the lines named (a line's product never
 		// changes: a validated order's lines are frozen, a draft's replaced
 		// lines get new ids), to keep the stocked ones; stockIn reads those
@@ -154,7 +159,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		for _, m := range moves {
 			m.Origin.ID = rec.ID
 		}
-		return rec, nil
+		return rec, r.Events.Emit(ctx, domain.EventReceptionCreated, receptionEventOf(rec))
 	})
 }
 

@@ -61,6 +61,11 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 	if err := op.Check(); err != nil {
 		return nil, err
 	}
+	// The subscriptions that stock.moved may need, read before the levels'
+	// locks (a caller that locked before already read them, or pays here).
+	if err := r.Events.Prefetch(ctx); err != nil {
+		return nil, err
+	}
 	if err := checkStockedProducts(ctx, r, op.ProductIDs()); err != nil {
 		return nil, err
 	}
@@ -130,6 +135,11 @@ func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, 
 			if err := r.Products.SetCostPrice(ctx, id, cost, now); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if len(moves) > 0 {
+		if err := r.Events.Emit(ctx, domain.EventStockMoved, stockMovedEventOf(moves)); err != nil {
+			return nil, err
 		}
 	}
 	return moves, nil

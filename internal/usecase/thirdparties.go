@@ -38,6 +38,9 @@ func (s *ThirdPartyService) Create(ctx context.Context, in domain.ThirdParty) (*
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ThirdParty, error) {
 		t := in // a fresh copy on every attempt
 		t.CreatedAt, t.UpdatedAt = now, now
+		if err := r.Events.Prefetch(ctx); err != nil { // before the code sequence's lock
+			return nil, err
+		}
 		if t.Code == "" {
 			code, err := s.freeCode(ctx, r, now)
 			if err != nil {
@@ -52,7 +55,7 @@ func (s *ThirdPartyService) Create(ctx context.Context, in domain.ThirdParty) (*
 		if err := r.ThirdParties.Create(ctx, &t); err != nil {
 			return nil, err
 		}
-		return &t, nil
+		return &t, r.Events.Emit(ctx, domain.EventThirdPartyCreated, thirdPartyEventOf(&t))
 	})
 }
 

@@ -93,6 +93,10 @@ type Config struct {
 	// RecurringInterval is how often each worker looks for due recurring
 	// invoice templates (and once at start).
 	RecurringInterval time.Duration `envconfig:"RECURRING_INTERVAL" default:"1m"`
+	// Webhook deliveries: one request's time limit, and whether private
+	// addresses (loopback, RFC 1918, link-local) may receive them.
+	WebhookTimeout      time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s"`
+	WebhookAllowPrivate bool          `envconfig:"WEBHOOK_ALLOW_PRIVATE" default:"false"`
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
@@ -206,6 +210,7 @@ func (c *Config) validate() error {
 		"JOB_BACKOFF_BASE": c.JobBackoffBase, "JOB_BACKOFF_MAX": c.JobBackoffMax, "JOB_RETENTION": c.JobRetention,
 		"RECURRING_INTERVAL": c.RecurringInterval,
 		"SMTP_BREAKER_OPEN":  c.SMTPBreakerOpen,
+		"WEBHOOK_TIMEOUT":    c.WebhookTimeout,
 	}
 	for name, d := range positive {
 		if d <= 0 {

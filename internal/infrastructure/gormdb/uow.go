@@ -75,6 +75,9 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Outbox:  queue.NewOutbox(tx),
 		Archive: &archiveRepo{db: tx},
 		Company: &companyRepo{db: tx},
+
+		Events:   queue.NewEvents(tx),
+		Webhooks: &webhookRepo{db: tx},
 	}
 }
 

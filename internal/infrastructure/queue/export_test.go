@@ -7,3 +7,12 @@ func ClaimSelectMySQL(kinds int) string {
 	d, _ := newDialect(sqldialect.MySQL)
 	return d.sql(claimSelect(d, kinds))
 }
+
+// Conn is what Events writes through, for a test that counts its statements.
+type Conn = conn
+
+// NewEventsOn returns the events of c (a transaction) on the named dialect.
+func NewEventsOn(c Conn, dialectName string) *Events {
+	d, err := newDialect(dialectName)
+	return &Events{conn: c, dialect: d, err: err}
+}

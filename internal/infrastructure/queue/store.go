@@ -198,9 +198,21 @@ func (s *Store) Retry(ctx context.Context, j domain.Job, delay time.Duration, re
 		s.dialect.shift(delay), truncate(reason, maxError))
 }
 
-// Kill marks j dead, keeping it as the dead-letter record with its error.
+// Kill marks j dead, keeping it as the dead-letter record with its error,
+// and emits the job.dead webhook event in the same transaction; but not for
+// a dead webhook.deliver job, whose failure its delivery records (an event
+// about it could only fail the same way, or loop).
 func (s *Store) Kill(ctx context.Context, j domain.Job, reason string) error {
-	return s.fenced(ctx, j, "kill", `state = 'dead', finished_at = {now}, last_error = ?`, truncate(reason, maxError))
+	const set = `state = 'dead', finished_at = {now}, last_error = ?`
+	if j.Kind == domain.JobKindWebhookDeliver {
+		return s.fencedOn(ctx, s.db, j, "kill", set, truncate(reason, maxError))
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.fencedOn(ctx, tx, j, "kill", set, truncate(reason, maxError)); err != nil {
+			return err
+		}
+		return emitJobDead(ctx, tx, s.dialect, []domain.Job{j}, []string{reason})
+	})
 }
 
 // Release returns j to the queue after delay without counting the attempt it
@@ -212,9 +224,14 @@ func (s *Store) Release(ctx context.Context, j domain.Job, delay time.Duration) 
 
 // fenced applies set to j's row only while j's claim still holds it.
 func (s *Store) fenced(ctx context.Context, j domain.Job, what, set string, args ...any) error {
+	return s.fencedOn(ctx, s.db, j, what, set, args...)
+}
+
+// fencedOn is fenced through c (the pool or a transaction).
+func (s *Store) fencedOn(ctx context.Context, c conn, j domain.Job, what, set string, args ...any) error {
 	q := s.dialect.sql(`UPDATE jobs SET ` + set + `, lease_token = NULL, locked_until = NULL
 		WHERE id = ? AND state = 'running' AND lease_token = ?`)
-	res, err := s.db.ExecContext(ctx, q, append(args, j.ID, j.LeaseToken)...)
+	res, err := c.ExecContext(ctx, q, append(args, j.ID, j.LeaseToken)...)
 	if err != nil {
 		return fmt.Errorf("%s job %d: %w", what, j.ID, err)
 	}
@@ -233,19 +250,64 @@ const LeaseExpired = "lease expired: the worker stopped without finishing the jo
 
 // Reap takes back every running job whose lease expired (its worker crashed
 // or was killed): the attempt stays counted, so a job that kills its worker
-// every time ends dead rather than looping. It returns how many it took back.
-func (s *Store) Reap(ctx context.Context) (int64, error) {
-	// MySQL evaluates SET left to right with the new values: nothing below
-	// reads a column that an earlier assignment changed.
-	res, err := s.db.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET
-			finished_at = CASE WHEN attempt >= max_attempts THEN {now} ELSE NULL END,
-			state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'available' END,
-			run_at = {now}, last_error = ?, lease_token = NULL, locked_until = NULL
-		WHERE state = 'running' AND locked_until < {now}`), LeaseExpired)
+// every time ends dead rather than looping. In the same transaction, a job
+// it leaves dead emits job.dead (as Kill does), or, for a webhook.deliver
+// job, leaves its delivery dead. It returns how many it took back.
+func (s *Store) Reap(ctx context.Context) (n int64, err error) {
+	lock := ``
+	if s.dialect.name != sqldialect.SQLite { // SQLite: BEGIN IMMEDIATE holds the write lock already
+		lock = ` FOR UPDATE`
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// The jobs that will be dead, locked so that they stay as read.
+		rows, err := tx.QueryContext(ctx, s.dialect.sql(`SELECT id, kind, payload, attempt, max_attempts, request_id FROM jobs
+			WHERE state = 'running' AND locked_until < {now} AND attempt >= max_attempts`+lock))
+		if err != nil {
+			return err
+		}
+		var dead, deliveries []domain.Job
+		for rows.Next() {
+			var j domain.Job
+			if err := rows.Scan(&j.ID, &j.Kind, &j.Payload, &j.Attempt, &j.MaxAttempts, &j.RequestID); err != nil {
+				rows.Close()
+				return err
+			}
+			if j.Kind == domain.JobKindWebhookDeliver {
+				deliveries = append(deliveries, j)
+			} else {
+				dead = append(dead, j)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// MySQL evaluates SET left to right with the new values: nothing below
+		// reads a column that an earlier assignment changed.
+		res, err := tx.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET
+				finished_at = CASE WHEN attempt >= max_attempts THEN {now} ELSE NULL END,
+				state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'available' END,
+				run_at = {now}, last_error = ?, lease_token = NULL, locked_until = NULL
+			WHERE state = 'running' AND locked_until < {now}`), LeaseExpired)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		reasons := make([]string, len(dead))
+		for i := range reasons {
+			reasons[i] = LeaseExpired
+		}
+		if err := killDeliveries(ctx, tx, s.dialect, deliveries, LeaseExpired); err != nil {
+			return err
+		}
+		return emitJobDead(ctx, tx, s.dialect, dead, reasons)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("reap expired job leases: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }
 
 // pruneBatch bounds one prune statement, so it never holds many locks at once.
