@@ -41,6 +41,9 @@ func (s *ImportService) ImportProducts(ctx context.Context, rows []domain.Produc
 			return fieldsOf(p.Apply(patch))
 		},
 		id: func(p *domain.Product) int64 { return p.ID },
+		created: func(ctx context.Context, r domain.Repositories, p *domain.Product) error {
+			return r.Events.Emit(ctx, domain.EventProductCreated, productEventOf(p))
+		},
 	}
 	return kind.run(ctx, s.uow, rows, dryRun,
 		func(r domain.Readers) importLookup[domain.Product] { return r.Products.ByRefs },
@@ -67,6 +70,9 @@ func (s *ImportService) ImportThirdParties(ctx context.Context, rows []domain.Th
 			return t.Apply(patch).Fields
 		},
 		id: func(t *domain.ThirdParty) int64 { return t.ID },
+		created: func(ctx context.Context, r domain.Repositories, t *domain.ThirdParty) error {
+			return r.Events.Emit(ctx, domain.EventThirdPartyCreated, thirdPartyEventOf(t))
+		},
 	}
 	return kind.run(ctx, s.uow, rows, dryRun,
 		func(r domain.Readers) importLookup[domain.ThirdParty] { return r.ThirdParties.ByCodes },
@@ -95,6 +101,8 @@ type importKind[E any, P any] struct {
 	// update applies a line to the existing entity and returns what is wrong.
 	update func(*E, P) []domain.FieldError
 	id     func(*E) int64
+	// created follows each creation in its transaction (its event).
+	created func(ctx context.Context, r domain.Repositories, e *E) error
 }
 
 // importLookup reads the entities of some keys, by key.
@@ -119,6 +127,9 @@ func (k importKind[E, P]) run(ctx context.Context, uow domain.UnitOfWork, rows [
 	}
 	return unitDo(ctx, uow, func(ctx context.Context, r domain.Repositories) (domain.ImportResult, error) {
 		st := store(r)
+		if err := r.Events.Prefetch(ctx); err != nil {
+			return domain.ImportResult{}, err
+		}
 		plan, err := k.plan(ctx, rows, st.lock)
 		if err != nil {
 			return domain.ImportResult{}, err
@@ -131,7 +142,12 @@ func (k importKind[E, P]) run(ctx context.Context, uow domain.UnitOfWork, rows [
 		}
 		// plan.updates and plan.creates now hold the written entities, with
 		// their IDs: whatever must follow each change in its transaction
-		// (audit rows, events) goes here.
+		// goes here.
+		for _, e := range plan.creates {
+			if err := k.created(ctx, r, e); err != nil {
+				return domain.ImportResult{}, err
+			}
+		}
 		return k.result(plan, false), nil
 	})
 }

@@ -106,3 +106,45 @@ func TestConcurrentImportsOfTheSameRefs(t *testing.T) {
 		}
 	})
 }
+
+// An import emits product.created and thirdparty.created for each entity it
+// creates, in its transaction: none for an update, a dry run or a refused
+// file.
+func TestImportsEmitCreatedEvents(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		uow := gormdb.NewUnitOfWork(db.DB)
+		imports := usecase.NewImportService(uow, time.Now)
+		hooks := usecase.NewWebhookService(uow, devClient(), time.Now)
+		sub := subscribe(t, hooks, "https://receiver.example/imports", domain.EventProductCreated, domain.EventThirdPartyCreated)
+		if _, err := imports.ImportProducts(ctx, productRows("EV", 2), false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := imports.ImportProducts(ctx, productRows("EV", 3), true); err != nil { // dry run
+			t.Fatal(err)
+		}
+		bad := productRows("EV", 5)
+		bad[4].New.Label, bad[4].Patch.Label = "", new(string)
+		if _, err := imports.ImportProducts(ctx, bad, false); err == nil {
+			t.Fatal("a file with a bad line was imported")
+		}
+		res, err := imports.ImportProducts(ctx, productRows("EV", 3), false) // 2 updates, 1 creation
+		if err != nil || res.Created != 1 || res.Updated != 2 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		code := "EV-TP-1"
+		name := "Imported customer"
+		if _, err := imports.ImportThirdParties(ctx, []domain.ThirdPartyImportRow{{Line: 2,
+			New:   domain.ThirdParty{Code: code, Name: name, IsCustomer: true},
+			Patch: domain.ThirdPartyPatch{Code: &code, Name: &name}}}, false); err != nil {
+			t.Fatal(err)
+		}
+		got := delivered(t, db, sub.ID)
+		if got[domain.EventProductCreated] != 3 || got[domain.EventThirdPartyCreated] != 1 || len(got) != 2 {
+			t.Fatalf("events %v, want 3 product.created and 1 thirdparty.created", got)
+		}
+		if d := lastEventData(t, db, domain.EventProductCreated); d["ref"] != "EV-00002" {
+			t.Fatalf("product.created data = %v", d)
+		}
+	})
+}
