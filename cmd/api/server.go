@@ -107,5 +107,6 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db *g
 		api.NewInvoiceTemplateRoutes(usecase.NewInvoiceTemplateService(uow, documents, archive, time.Now)),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), cfg.CompanyLogoMaxBytes()),
+		api.NewAuditRoutes(usecase.NewAuditService(uow)),
 	)...), nil
 }

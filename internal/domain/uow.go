@@ -37,6 +37,8 @@ type Repositories struct {
 	Outbox  OutboxRepository  // jobs committed with the change that causes them
 	Archive ArchiveRepository // rendered files of documents (the documents table)
 	Company CompanyRepository // the issuer's settings (one row)
+
+	Audit AuditRepository // the audit trail and the fiscal chain, written at commit
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -71,6 +73,8 @@ type Readers struct {
 
 	Archive ArchiveReader
 	Company CompanyReader
+
+	Audit AuditReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -83,6 +87,7 @@ func (r Repositories) Readers() Readers {
 		Receptions: r.Receptions, Shipments: r.Shipments, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
 		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
+		Audit: r.Audit,
 	}
 }
 

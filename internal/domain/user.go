@@ -44,6 +44,7 @@ const (
 	PermJobsRead            = "jobs:read"
 	PermJobsAdmin           = "jobs:admin"
 	PermCompanyWrite        = "company:write"
+	PermAuditRead           = "audit:read"
 
 	PermPurchaseOrdersRead     = "purchase_orders:read"
 	PermPurchaseOrdersWrite    = "purchase_orders:write"
@@ -115,6 +116,7 @@ var permissionCatalogue = []Permission{
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
 	{PermJobsAdmin, "Retry dead background jobs"},
 	{PermCompanyWrite, "Change the company settings and logo printed on every document and e-mail (reading them needs only a login)"},
+	{PermAuditRead, "Read the audit trail (who changed what, when) and verify the fiscal chain of validated documents and payments"},
 }
 
 // allPermissions is the names of the catalogue, in its order.
@@ -186,6 +188,7 @@ var builtinRoles = []Role{
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
 		PermPaymentsWrite, PermReportsRead, PermDocumentsRead, PermJobsRead,
 		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate, PermSupplierPaymentsWrite,
+		PermAuditRead,
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermSupplierPricesRead, PermStockRead, PermMRPRead,

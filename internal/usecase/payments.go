@@ -34,7 +34,13 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 			return nil, err
 		}
 		d.UpdatedAt = now
-		return &pay, r.Documents.Update(ctx, d)
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		if err := audited(ctx, r, "payment.create", "payment", pay.ID, nil, &pay); err != nil {
+			return nil, err
+		}
+		return &pay, r.Audit.Chain(ctx, domain.ChainPayment, pay.ID, domain.FiscalPayment(&pay))
 	})
 }
 
@@ -57,7 +63,13 @@ func (s *DocumentService) DeletePayment(ctx context.Context, types []domain.DocT
 			return err
 		}
 		d.UpdatedAt = now
-		return r.Documents.Update(ctx, d)
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return err
+		}
+		if err := audited(ctx, r, "payment.delete", "payment", p.ID, p, nil); err != nil {
+			return err
+		}
+		return r.Audit.Chain(ctx, domain.ChainPaymentDeletion, p.ID, domain.FiscalPayment(p))
 	})
 }
 
