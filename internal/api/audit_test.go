@@ -122,7 +122,7 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 				{"POST", "/api/v1/invoices/{invoice}/payments", `{"amount":"120","method":"bank_transfer","date":"2026-11-30"}`, 201, "", []string{"payment.create"}},
 				{"POST", "/api/v1/invoices/{invoice}/credit-note", ``, 201, "cn", []string{"credit_note.create"}},
 				{"POST", "/api/v1/invoices/{cn}/validate", ``, 200, "", []string{"credit_note.validate"}},
-				{"POST", "/api/v1/supplier-invoices", `{"supplier_id":{tp},"supplier_ref":"S-1","date":"2026-11-28","lines":[{"description":"Steel","qty":"3","unit_price":"40","vat_rate":"20"}]}`, 201, "si", []string{"supplier_invoice.create"}},
+				{"POST", "/api/v1/supplier-invoices", `{"supplier_id":{tp},"supplier_ref":"Réf-été 1","date":"2026-11-28","lines":[{"description":"Steel","qty":"3","unit_price":"40","vat_rate":"20"}]}`, 201, "si", []string{"supplier_invoice.create"}},
 				{"POST", "/api/v1/supplier-invoices/{si}/validate", ``, 200, "", []string{"supplier_invoice.validate"}},
 				{"POST", "/api/v1/supplier-invoices/{si}/payments", `{"amount":"10","method":"check","date":"2026-11-30"}`, 201, "", []string{"payment.create"}},
 				{"POST", "/api/v1/roles", `{"name":"auditor","permissions":["audit:read"]}`, 201, "role", []string{"role.create"}},

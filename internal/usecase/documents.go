@@ -348,14 +348,15 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 
 // Validate gives a draft its definitive number, in one unit of work: lock the
 // draft → check it can be validated → (credit note: lock its invoice and check
-// the credited total) → take the next number of the type's sequence, whose
-// row stays locked until commit → store (a supplier document's supplier_ref
-// enters the unique index here: a second one of the supplier is 409
-// duplicate-supplier-ref) → enqueue the rendering of its PDF (pdf.render; not
-// for supplier documents, which are the supplier's) → move stock (orders,
-// invoices, credit notes, as the DocumentStockMover decides). Any error
-// rolls everything back, so the number is not consumed: numbers are unique
-// and gapless.
+// the credited total) → enqueue the rendering of its PDF (pdf.render; not
+// for supplier documents, which are the supplier's) → take the next number
+// of the type's sequence, whose row stays locked until commit → store (a
+// supplier document's supplier_ref enters the unique index here: a second
+// one of the supplier is 409 duplicate-supplier-ref) → move stock (orders,
+// invoices, credit notes, as the DocumentStockMover decides) → record it in
+// the audit trail and, for a fiscal document, the fiscal chain (written at
+// commit). Any error rolls everything back, so the number is not consumed:
+// numbers are unique and gapless.
 func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, types []domain.DocType, id, warehouseID int64) (*domain.Document, error) {
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
 		return s.ValidateIn(ctx, r, actor, types, id, warehouseID)
@@ -381,6 +382,14 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 	if err := checkDownPaymentValidation(ctx, r, d); err != nil {
 		return nil, err
 	}
+	// The rendering's job needs only the document's id: enqueued before the
+	// number, it is one round trip less under the numbering row's lock,
+	// which every validation of the period waits for.
+	if d.Type.RendersPDF() {
+		if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
+			return nil, err
+		}
+	}
 	mask := s.masks[d.Type]
 	n, err := r.Numbering.Next(ctx, string(d.Type), mask.Period(d.Date))
 	if err != nil {
@@ -393,11 +402,6 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 	d.UpdatedAt = now
 	if err := r.Documents.Update(ctx, d); err != nil {
 		return nil, err
-	}
-	if d.Type.RendersPDF() {
-		if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
-			return nil, err
-		}
 	}
 	if d.Type != domain.DocProposal && s.stock != nil {
 		if err := s.stock.MoveOnValidation(ctx, r, actor, d, warehouseID); err != nil {

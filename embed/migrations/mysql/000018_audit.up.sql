@@ -27,7 +27,8 @@ CREATE TABLE fiscal_chain (
 CREATE TABLE fiscal_chain_head (
     id   INT      NOT NULL PRIMARY KEY,
     seq  BIGINT   NOT NULL,
+    prev_hash CHAR(64) NOT NULL, -- the hash of the link before the last: the append's UPDATE sets both in one statement
     hash CHAR(64) NOT NULL,
     CONSTRAINT ck_fiscal_chain_head_one CHECK (id = 1)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-INSERT INTO fiscal_chain_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+INSERT INTO fiscal_chain_head (id, seq, prev_hash, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', '0000000000000000000000000000000000000000000000000000000000000000');

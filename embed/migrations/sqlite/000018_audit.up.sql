@@ -27,6 +27,7 @@ CREATE INDEX ix_fiscal_chain_object ON fiscal_chain (object_type, object_id);
 CREATE TABLE fiscal_chain_head (
     id   INTEGER  PRIMARY KEY CHECK (id = 1),
     seq  INTEGER  NOT NULL,
+    prev_hash CHAR(64) NOT NULL, -- the hash of the link before the last: the append's UPDATE sets both in one statement
     hash CHAR(64) NOT NULL
 );
-INSERT INTO fiscal_chain_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+INSERT INTO fiscal_chain_head (id, seq, prev_hash, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', '0000000000000000000000000000000000000000000000000000000000000000');

@@ -120,3 +120,25 @@ func TestAuditBufferedUntilCommit(t *testing.T) {
 		}
 	})
 }
+
+// A unit of work recording more rows than one INSERT carries writes them all.
+func TestAuditManyRows(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		err := gormdb.NewUnitOfWork(db.DB).Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			for i := range 2500 {
+				if err := r.Audit.Record(ctx, domain.NewAuditEntry(ctx, "many.create", "many", int64(i+1), nil)); err != nil {
+					return err
+				}
+			}
+			return r.Audit.Chain(ctx, domain.ChainDocument, 1, "many")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := db.Gorm.Table("audit_log").Where("object_type = ?", "many").Count(&n).Error; err != nil || n != 2500 {
+			t.Fatalf("%d rows (%v), want 2500", n, err)
+		}
+	})
+}

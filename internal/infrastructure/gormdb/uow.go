@@ -73,7 +73,7 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Archive: &archiveRepo{db: tx},
 		Company: &companyRepo{db: tx},
 
-		Audit: &auditRepo{db: tx},
+		Audit: &auditRepo{db: tx, dialect: dialect},
 	}
 }
 
