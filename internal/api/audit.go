@@ -76,12 +76,15 @@ func auditFilter(c echo.Context) (domain.AuditFilter, error) {
 		return domain.AuditFilter{}, err
 	}
 	f := domain.AuditFilter{ListQuery: q}
-	for name, dst := range map[string]*string{"object_type": &f.ObjectType, "action": &f.Action} {
-		if v := c.QueryParam(name); v != "" {
+	for _, p := range []struct {
+		name string
+		dst  *string
+	}{{"object_type", &f.ObjectType}, {"action", &f.Action}} {
+		if v := c.QueryParam(p.name); v != "" {
 			if !auditName.MatchString(v) {
-				verr.Add(name, "must be lower-case letters and underscores, such as invoice or invoice.validate")
+				verr.Add(p.name, "must be lower-case letters and underscores, such as invoice or invoice.validate")
 			}
-			*dst = v
+			*p.dst = v
 		}
 	}
 	f.ObjectID = idQuery(c, "object_id", verr)
