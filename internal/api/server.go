@@ -150,7 +150,7 @@ func authenticate(a Authenticator) echo.MiddlewareFunc {
 			c.Set(principalKey, p)
 			req := c.Request()
 			log := zerolog.Ctx(req.Context()).With().Int64("user_id", p.UserID).Logger()
-			c.SetRequest(req.WithContext(log.WithContext(req.Context())))
+			c.SetRequest(req.WithContext(domain.WithActor(log.WithContext(req.Context()), p.UserID)))
 			return next(c)
 		}
 	}

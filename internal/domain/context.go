@@ -15,3 +15,18 @@ func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
 }
+
+type actorKey struct{}
+
+// WithActor returns ctx carrying the id of the user who acts (the request's
+// authenticated user), so the audit trail can name who made each change.
+func WithActor(ctx context.Context, userID int64) context.Context {
+	return context.WithValue(ctx, actorKey{}, userID)
+}
+
+// Actor returns the user id set by WithActor, or 0 (the system: a job, a
+// start-up task).
+func Actor(ctx context.Context) int64 {
+	id, _ := ctx.Value(actorKey{}).(int64)
+	return id
+}

@@ -40,6 +40,7 @@ type Repositories struct {
 
 	Events   EventRepository   // webhook events, emitted with the change that causes them
 	Webhooks WebhookRepository // webhook subscriptions and their deliveries
+	Audit    AuditRepository   // the audit trail and the fiscal chain, written at commit
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -76,6 +77,7 @@ type Readers struct {
 	Company CompanyReader
 
 	Webhooks WebhookReader
+	Audit    AuditReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -89,6 +91,7 @@ func (r Repositories) Readers() Readers {
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
 		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
 		Webhooks: r.Webhooks,
+		Audit:    r.Audit,
 	}
 }
 

@@ -44,6 +44,7 @@ const (
 	PermJobsRead            = "jobs:read"
 	PermJobsAdmin           = "jobs:admin"
 	PermCompanyWrite        = "company:write"
+	PermAuditRead           = "audit:read"
 
 	PermPurchaseOrdersRead     = "purchase_orders:read"
 	PermPurchaseOrdersWrite    = "purchase_orders:write"
@@ -121,6 +122,7 @@ var permissionCatalogue = []Permission{
 	{PermCompanyWrite, "Change the company settings and logo printed on every document and e-mail (reading them needs only a login)"},
 	{PermWebhooksRead, "List and read webhook subscriptions (never their secret) and their deliveries"},
 	{PermWebhooksWrite, "Create, change and delete webhook subscriptions; redeliver an event"},
+	{PermAuditRead, "Read the audit trail (who changed what, when) and verify the fiscal chain of validated documents and payments"},
 }
 
 // allPermissions is the names of the catalogue, in its order.
@@ -192,6 +194,7 @@ var builtinRoles = []Role{
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
 		PermPaymentsWrite, PermReportsRead, PermDocumentsRead, PermJobsRead,
 		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate, PermSupplierPaymentsWrite,
+		PermAuditRead,
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermSupplierPricesRead, PermStockRead, PermMRPRead,

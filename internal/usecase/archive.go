@@ -136,10 +136,14 @@ func (s *ArchiveService) SendIn(ctx context.Context, r domain.Repositories, type
 	if !ok {
 		tmpl = EmailTemplateInvoice
 	}
-	return r.Outbox.Enqueue(ctx, domain.NewJob{Kind: domain.JobKindEmailSend, Payload: domain.EmailPayload{
+	job, err := r.Outbox.Enqueue(ctx, domain.NewJob{Kind: domain.JobKindEmailSend, Payload: domain.EmailPayload{
 		To: to, Cc: in.Cc, Template: tmpl, Lang: lang, Data: data,
 		Attachments: []domain.AttachmentRef{{Document: string(d.Type), ID: d.ID, Lang: lang}},
 	}})
+	if err != nil {
+		return 0, err
+	}
+	return job, auditedField(ctx, r, string(d.Type)+".send", string(d.Type), d.ID, "email_job_id", nil, job)
 }
 
 // defaultLang is the language of documents and e-mails when nothing says

@@ -117,6 +117,9 @@ func (s *AuthService) Login(ctx context.Context, login, password, address string
 			return "", err
 		}
 		p = domain.Principal{UserID: u.ID, Login: u.Login, Permissions: perms, Stamp: u.SecurityStamp, SessionID: family}
+		if err := audited(domain.WithActor(ctx, u.ID), r, "session.login", "user", u.ID, nil, nil); err != nil {
+			return "", err
+		}
 		return s.addRefreshToken(ctx, r, u.ID, family, now)
 	})
 	if err != nil {
@@ -172,6 +175,9 @@ func (s *AuthService) Refresh(ctx context.Context, token string) (Session, error
 		if err != nil {
 			return outcome{}, err
 		}
+		if err := audited(domain.WithActor(ctx, u.ID), r, "session.refresh", "user", u.ID, nil, nil); err != nil {
+			return outcome{}, err
+		}
 		next, err := s.addRefreshToken(ctx, r, u.ID, t.Family, now)
 		return outcome{
 			p:       domain.Principal{UserID: u.ID, Login: u.Login, Permissions: perms, Stamp: u.SecurityStamp, SessionID: t.Family},
@@ -199,6 +205,9 @@ func (s *AuthService) Logout(ctx context.Context, actor domain.Principal, token 
 			return domain.ErrInvalidRefreshToken
 		}
 		if err != nil {
+			return err
+		}
+		if err := audited(ctx, r, "session.logout", "user", actor.UserID, nil, nil); err != nil {
 			return err
 		}
 		return r.RefreshTokens.RevokeFamily(ctx, t.Family, now)
@@ -261,6 +270,9 @@ func (s *AuthService) ChangePassword(ctx context.Context, actor domain.Principal
 			return err
 		}
 		if err := r.LoginFailures.Delete(ctx, u.Login, address); err != nil {
+			return err
+		}
+		if err := audited(ctx, r, "user.change_password", "user", u.ID, nil, nil); err != nil {
 			return err
 		}
 		return r.RefreshTokens.RevokeUser(ctx, u.ID, actor.SessionID, now)

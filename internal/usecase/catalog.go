@@ -32,7 +32,10 @@ func (s *CatalogService) CreateProduct(ctx context.Context, p *domain.Product) e
 		if err := r.Products.Create(ctx, p); err != nil {
 			return err
 		}
-		return r.Events.Emit(ctx, domain.EventProductCreated, productEventOf(p))
+		if err := r.Events.Emit(ctx, domain.EventProductCreated, productEventOf(p)); err != nil {
+			return err
+		}
+		return audited(ctx, r, "product.create", "product", p.ID, nil, p)
 	})
 }
 
@@ -77,18 +80,23 @@ func (s *CatalogService) UpdateProduct(ctx context.Context, id int64, patch doma
 		if err != nil {
 			return nil, err
 		}
+		before := *p
 		if err := p.Apply(patch); err != nil {
 			return nil, err
 		}
 		p.UpdatedAt = s.stamp()
-		return p, r.Products.Save(ctx, p)
+		if err := r.Products.Save(ctx, p); err != nil {
+			return nil, err
+		}
+		return p, audited(ctx, r, "product.update", "product", p.ID, &before, p)
 	})
 }
 
 // DeleteProduct removes a product that the stock ledger does not mention.
 func (s *CatalogService) DeleteProduct(ctx context.Context, id int64) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		if _, err := r.Products.Lock(ctx, id); err != nil {
+		p, err := r.Products.Lock(ctx, id)
+		if err != nil {
 			return err
 		}
 		used, err := r.Movements.ExistsForProduct(ctx, id)
@@ -100,7 +108,10 @@ func (s *CatalogService) DeleteProduct(ctx context.Context, id int64) error {
 		}
 		// A movement committed after the check is still caught: its foreign
 		// key makes Delete fail with a conflict.
-		return r.Products.Delete(ctx, id)
+		if err := r.Products.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "product.delete", "product", id, p, nil)
 	})
 }
 
@@ -112,7 +123,10 @@ func (s *CatalogService) CreateWarehouse(ctx context.Context, w *domain.Warehous
 	w.CreatedAt = s.stamp()
 	w.UpdatedAt = w.CreatedAt
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.Warehouses.Create(ctx, w)
+		if err := r.Warehouses.Create(ctx, w); err != nil {
+			return err
+		}
+		return audited(ctx, r, "warehouse.create", "warehouse", w.ID, nil, w)
 	})
 }
 
@@ -137,18 +151,23 @@ func (s *CatalogService) UpdateWarehouse(ctx context.Context, id int64, patch do
 		if err != nil {
 			return nil, err
 		}
+		before := *w
 		if err := w.Apply(patch); err != nil {
 			return nil, err
 		}
 		w.UpdatedAt = s.stamp()
-		return w, r.Warehouses.Save(ctx, w)
+		if err := r.Warehouses.Save(ctx, w); err != nil {
+			return nil, err
+		}
+		return w, audited(ctx, r, "warehouse.update", "warehouse", w.ID, &before, w)
 	})
 }
 
 // DeleteWarehouse removes a warehouse that the stock ledger does not mention.
 func (s *CatalogService) DeleteWarehouse(ctx context.Context, id int64) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		if _, err := r.Warehouses.Lock(ctx, id); err != nil {
+		w, err := r.Warehouses.Lock(ctx, id)
+		if err != nil {
 			return err
 		}
 		used, err := r.Movements.ExistsForWarehouse(ctx, id)
@@ -158,6 +177,9 @@ func (s *CatalogService) DeleteWarehouse(ctx context.Context, id int64) error {
 		if used {
 			return domain.ErrHasMovements("warehouse", id)
 		}
-		return r.Warehouses.Delete(ctx, id)
+		if err := r.Warehouses.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "warehouse.delete", "warehouse", id, w, nil)
 	})
 }

@@ -62,10 +62,18 @@ func (s *CompanyService) Update(ctx context.Context, in domain.CompanySettings) 
 	}
 	in.UpdatedAt = stamp(s.now())
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Company, error) {
+		before, err := companyOf(ctx, r.Readers(), s.defaults)
+		if err != nil {
+			return domain.Company{}, err
+		}
 		if err := r.Company.Save(ctx, &in); err != nil {
 			return domain.Company{}, err
 		}
-		return companyOf(ctx, r.Readers(), s.defaults)
+		after, err := companyOf(ctx, r.Readers(), s.defaults)
+		if err != nil {
+			return domain.Company{}, err
+		}
+		return after, audited(ctx, r, "company.update", "company", 1, before, after)
 	})
 }
 
@@ -79,6 +87,9 @@ func (s *CompanyService) SetLogo(ctx context.Context, contentType string, raw []
 	at := stamp(s.now())
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.Company, error) {
 		if err := r.Company.SaveLogo(ctx, logo, at); err != nil {
+			return domain.Company{}, err
+		}
+		if err := auditedField(ctx, r, "company.logo", "company", 1, "logo_size", nil, len(logo)); err != nil {
 			return domain.Company{}, err
 		}
 		return companyOf(ctx, r.Readers(), s.defaults)

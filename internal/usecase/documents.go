@@ -134,7 +134,38 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 		return nil, err
 	}
 	d.CreatedAt, d.UpdatedAt = now, now
-	return d, r.Documents.Create(ctx, d)
+	if err := r.Documents.Create(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, auditDocument(ctx, r, "create", nil, d)
+}
+
+// auditDocument records an action on a document, its type naming both the
+// action ("invoice.validate") and the object.
+func auditDocument(ctx context.Context, r domain.Repositories, verb string, before, after *domain.Document) error {
+	d := after
+	if d == nil {
+		d = before
+	}
+	var b, a any
+	if before != nil {
+		b = before
+	}
+	if after != nil {
+		a = after
+	}
+	return audited(ctx, r, string(d.Type)+"."+verb, string(d.Type), d.ID, b, a)
+}
+
+// auditStatus records a document action that moves its status (and, on
+// validation, gives it its number).
+func auditStatus(ctx context.Context, r domain.Repositories, verb string, d *domain.Document, before domain.DocStatus, ref string) error {
+	changes := map[string]any{"status": before}
+	after := map[string]any{"status": d.Status}
+	if ref != d.Ref {
+		changes["ref"], after["ref"] = ref, d.Ref
+	}
+	return r.Audit.Record(ctx, domain.NewAuditEntry(ctx, string(d.Type)+"."+verb, string(d.Type), d.ID, domain.Diff(changes, after)))
 }
 
 // mergeInvalid returns err with v's fields added when err is a validation
@@ -272,7 +303,7 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 				return nil, err
 			}
 		}
-		return d, nil
+		return d, auditDocument(ctx, r, "update", &before, d)
 	})
 }
 
@@ -297,27 +328,35 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 			if err != nil {
 				return err
 			}
+			status := src.Status
 			if src.Unconvert(d.Type) {
 				src.UpdatedAt = now
 				if err := r.Documents.Update(ctx, src); err != nil {
 					return err
 				}
+				if err := auditStatus(ctx, r, "unconvert", src, status, src.Ref); err != nil {
+					return err
+				}
 			}
 		}
-		return r.Documents.Delete(ctx, d.ID)
+		if err := r.Documents.Delete(ctx, d.ID); err != nil {
+			return err
+		}
+		return auditDocument(ctx, r, "delete", d, nil)
 	})
 }
 
 // Validate gives a draft its definitive number, in one unit of work: lock the
 // draft → check it can be validated → (credit note: lock its invoice and check
-// the credited total) → take the next number of the type's sequence, whose
-// row stays locked until commit → store (a supplier document's supplier_ref
-// enters the unique index here: a second one of the supplier is 409
-// duplicate-supplier-ref) → enqueue the rendering of its PDF (pdf.render; not
-// for supplier documents, which are the supplier's) → move stock (orders,
-// invoices, credit notes, as the DocumentStockMover decides). Any error
-// rolls everything back, so the number is not consumed: numbers are unique
-// and gapless.
+// the credited total) → enqueue the rendering of its PDF (pdf.render; not
+// for supplier documents, which are the supplier's) → take the next number
+// of the type's sequence, whose row stays locked until commit → store (a
+// supplier document's supplier_ref enters the unique index here: a second
+// one of the supplier is 409 duplicate-supplier-ref) → move stock (orders,
+// invoices, credit notes, as the DocumentStockMover decides) → record it in
+// the audit trail and, for a fiscal document, the fiscal chain (written at
+// commit). Any error rolls everything back, so the number is not consumed:
+// numbers are unique and gapless.
 func (s *DocumentService) Validate(ctx context.Context, actor domain.Principal, types []domain.DocType, id, warehouseID int64) (*domain.Document, error) {
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
 		return s.ValidateIn(ctx, r, actor, types, id, warehouseID)
@@ -346,11 +385,20 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 	if err := checkDownPaymentValidation(ctx, r, d); err != nil {
 		return nil, err
 	}
+	// The rendering's job needs only the document's id: enqueued before the
+	// number, it is one round trip less under the numbering row's lock,
+	// which every validation of the period waits for.
+	if d.Type.RendersPDF() {
+		if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
+			return nil, err
+		}
+	}
 	mask := s.masks[d.Type]
 	n, err := r.Numbering.Next(ctx, string(d.Type), mask.Period(d.Date))
 	if err != nil {
 		return nil, err
 	}
+	status := d.Status
 	if err := d.Validate(mask.Format(d.Date, n), now); err != nil {
 		return nil, err
 	}
@@ -358,15 +406,16 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 	if err := r.Documents.Update(ctx, d); err != nil {
 		return nil, err
 	}
-	if d.Type.RendersPDF() {
-		if err := enqueueRender(ctx, r, d); err != nil { // archived by the worker after commit (archive.go)
-			return nil, err
-		}
-	}
 	if d.Type != domain.DocProposal && s.stock != nil {
 		if err := s.stock.MoveOnValidation(ctx, r, actor, d, warehouseID); err != nil {
 			return nil, err
 		}
+	}
+	if err := auditStatus(ctx, r, "validate", d, status, ""); err != nil {
+		return nil, err
+	}
+	if err := chainDocument(ctx, r, d); err != nil {
+		return nil, err
 	}
 	return d, r.Events.Emit(ctx, domain.ValidatedEvent(d.Type), documentEventOf(d))
 }
@@ -391,26 +440,30 @@ func checkCreditNote(ctx context.Context, r domain.Repositories, cn *domain.Docu
 
 // Accept records the customer's signature of a validated proposal.
 func (s *DocumentService) Accept(ctx context.Context, id int64) (*domain.Document, error) {
-	return s.transition(ctx, id, (*domain.Document).Accept)
+	return s.transition(ctx, id, "accept", (*domain.Document).Accept)
 }
 
 // Refuse records that the customer declined a validated proposal.
 func (s *DocumentService) Refuse(ctx context.Context, id int64) (*domain.Document, error) {
-	return s.transition(ctx, id, (*domain.Document).Refuse)
+	return s.transition(ctx, id, "refuse", (*domain.Document).Refuse)
 }
 
-func (s *DocumentService) transition(ctx context.Context, id int64, move func(*domain.Document) error) (*domain.Document, error) {
+func (s *DocumentService) transition(ctx context.Context, id int64, verb string, move func(*domain.Document) error) (*domain.Document, error) {
 	now := stamp(s.now())
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
 		d, err := lockOf(ctx, r, []domain.DocType{domain.DocProposal}, id)
 		if err != nil {
 			return nil, err
 		}
+		status := d.Status
 		if err := move(d); err != nil {
 			return nil, err
 		}
 		d.UpdatedAt = now
-		return d, r.Documents.Update(ctx, d)
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		return d, auditStatus(ctx, r, verb, d, status, d.Ref)
 	})
 }
 
@@ -466,7 +519,10 @@ func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a
 			if err := r.Documents.Update(ctx, src); err != nil {
 				return nil, err
 			}
+			if err := auditStatus(ctx, r, string(a), src, before, src.Ref); err != nil {
+				return nil, err
+			}
 		}
-		return n, nil
+		return n, auditDocument(ctx, r, "create", nil, n)
 	})
 }

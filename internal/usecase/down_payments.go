@@ -59,7 +59,10 @@ func (s *DocumentService) DownPayment(ctx context.Context, actor domain.Principa
 			return nil, err
 		}
 		d.CreatedAt, d.UpdatedAt = now, now
-		return d, r.Documents.Create(ctx, d)
+		if err := r.Documents.Create(ctx, d); err != nil {
+			return nil, err
+		}
+		return d, auditDocument(ctx, r, "create", nil, d)
 	})
 }
 

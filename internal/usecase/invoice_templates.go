@@ -99,7 +99,10 @@ func (s *InvoiceTemplateService) Create(ctx context.Context, actor domain.Princi
 		if err := checkTemplateRefs(ctx, r, t); err != nil {
 			return nil, err
 		}
-		return t, r.InvoiceTemplates.Create(ctx, t)
+		if err := r.InvoiceTemplates.Create(ctx, t); err != nil {
+			return nil, err
+		}
+		return t, audited(ctx, r, "invoice_template.create", "invoice_template", t.ID, nil, t)
 	})
 }
 
@@ -126,6 +129,7 @@ func (s *InvoiceTemplateService) Update(ctx context.Context, actor domain.Princi
 		if err != nil {
 			return nil, err
 		}
+		before := *t
 		if err := t.Apply(p, now); err != nil {
 			return nil, err
 		}
@@ -139,7 +143,10 @@ func (s *InvoiceTemplateService) Update(ctx context.Context, actor domain.Princi
 				return nil, err
 			}
 		}
-		return t, r.InvoiceTemplates.Save(ctx, t)
+		if err := r.InvoiceTemplates.Save(ctx, t); err != nil {
+			return nil, err
+		}
+		return t, audited(ctx, r, "invoice_template.update", "invoice_template", t.ID, &before, t)
 	})
 }
 
@@ -147,7 +154,14 @@ func (s *InvoiceTemplateService) Update(ctx context.Context, actor domain.Princi
 // generated stay.
 func (s *InvoiceTemplateService) Delete(ctx context.Context, id int64) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.InvoiceTemplates.Delete(ctx, id)
+		t, err := r.InvoiceTemplates.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := r.InvoiceTemplates.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "invoice_template.delete", "invoice_template", id, t, nil)
 	})
 }
 

@@ -45,7 +45,10 @@ func (s *MRPService) CreateBOM(ctx context.Context, in domain.BOM) (*domain.BOM,
 		if err := checkBOMGraph(ctx, r, &b); err != nil {
 			return nil, err
 		}
-		return &b, r.BOMs.Create(ctx, &b)
+		if err := r.BOMs.Create(ctx, &b); err != nil {
+			return nil, err
+		}
+		return &b, audited(ctx, r, "bom.create", "bom", b.ID, nil, &b)
 	})
 }
 
@@ -62,6 +65,7 @@ func (s *MRPService) UpdateBOM(ctx context.Context, id int64, patch domain.BOMPa
 		if err != nil {
 			return nil, err
 		}
+		before := *b
 		if err := b.Apply(patch); err != nil {
 			return nil, err
 		}
@@ -69,7 +73,10 @@ func (s *MRPService) UpdateBOM(ctx context.Context, id int64, patch domain.BOMPa
 		if err := checkBOMGraph(ctx, r, b); err != nil {
 			return nil, err
 		}
-		return b, r.BOMs.Save(ctx, b)
+		if err := r.BOMs.Save(ctx, b); err != nil {
+			return nil, err
+		}
+		return b, audited(ctx, r, "bom.update", "bom", b.ID, &before, b)
 	})
 }
 
@@ -121,7 +128,14 @@ func (s *MRPService) BOMs(ctx context.Context, f domain.BOMFilter) (domain.Page[
 // DeleteBOM removes a BOM that no manufacturing order refers to.
 func (s *MRPService) DeleteBOM(ctx context.Context, id int64) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.BOMs.Delete(ctx, id)
+		b, err := r.BOMs.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := r.BOMs.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "bom.delete", "bom", id, b, nil)
 	})
 }
 
@@ -169,7 +183,10 @@ func (s *MRPService) CreateOrder(ctx context.Context, actor domain.Principal, in
 		if err := v.OrNil(); err != nil {
 			return nil, err
 		}
-		return mo, r.ManufacturingOrders.Create(ctx, mo)
+		if err := r.ManufacturingOrders.Create(ctx, mo); err != nil {
+			return nil, err
+		}
+		return mo, audited(ctx, r, "manufacturing_order.create", "manufacturing_order", mo.ID, nil, mo)
 	})
 }
 
@@ -204,11 +221,15 @@ func (s *MRPService) transition(ctx context.Context, id int64, a domain.MOAction
 		if err != nil {
 			return nil, err
 		}
+		status := mo.Status
 		from, err := mo.Apply(a, now)
 		if err != nil {
 			return nil, err
 		}
-		return mo, setStatus(ctx, r, mo, a, from, now)
+		if err := setStatus(ctx, r, mo, a, from, now); err != nil {
+			return nil, err
+		}
+		return mo, auditedField(ctx, r, "manufacturing_order."+string(a), "manufacturing_order", mo.ID, "status", status, mo.Status)
 	})
 }
 
@@ -249,6 +270,7 @@ func (s *MRPService) Produce(ctx context.Context, actor domain.Principal, id int
 		if err != nil {
 			return nil, err
 		}
+		status := mo.Status
 		from, err := mo.Apply(domain.MOProduce, now)
 		if err != nil {
 			return nil, err
@@ -271,8 +293,10 @@ func (s *MRPService) Produce(ctx context.Context, actor domain.Principal, id int
 		if err := setStatus(ctx, r, mo, domain.MOProduce, from, now); err != nil {
 			return nil, err
 		}
-		moves, err = s.stock.ApplyIn(ctx, r, actor, mo.Operation(unitCost))
-		return mo, err
+		if moves, err = s.stock.ApplyIn(ctx, r, actor, mo.Operation(unitCost)); err != nil {
+			return nil, err
+		}
+		return mo, auditedField(ctx, r, "manufacturing_order.produce", "manufacturing_order", mo.ID, "status", status, mo.Status)
 	})
 	if err != nil {
 		return nil, nil, err

@@ -40,6 +40,12 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		if err := r.Documents.Update(ctx, d); err != nil {
 			return nil, err
 		}
+		if err := audited(ctx, r, "payment.create", "payment", pay.ID, nil, &pay); err != nil {
+			return nil, err
+		}
+		if err := r.Audit.Chain(ctx, domain.ChainPayment, pay.ID, domain.FiscalPayment(&pay)); err != nil {
+			return nil, err
+		}
 		if err := r.Events.Emit(ctx, domain.EventPaymentCreated, paymentEventOf(&pay, d)); err != nil {
 			return nil, err
 		}
@@ -69,7 +75,13 @@ func (s *DocumentService) DeletePayment(ctx context.Context, types []domain.DocT
 			return err
 		}
 		d.UpdatedAt = now
-		return r.Documents.Update(ctx, d)
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return err
+		}
+		if err := audited(ctx, r, "payment.delete", "payment", p.ID, p, nil); err != nil {
+			return err
+		}
+		return r.Audit.Chain(ctx, domain.ChainPaymentDeletion, p.ID, domain.FiscalPayment(p))
 	})
 }
 

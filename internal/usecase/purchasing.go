@@ -54,11 +54,15 @@ func (s *PurchaseService) Cancel(ctx context.Context, id int64) (*domain.Documen
 		if err != nil {
 			return nil, err
 		}
+		status := d.Status
 		if err := d.Cancel(); err != nil {
 			return nil, err
 		}
 		d.UpdatedAt = now
-		return d, r.Documents.Update(ctx, d)
+		if err := r.Documents.Update(ctx, d); err != nil {
+			return nil, err
+		}
+		return d, auditStatus(ctx, r, "cancel", d, status, d.Ref)
 	})
 }
 
@@ -158,6 +162,9 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		}
 		for _, m := range moves {
 			m.Origin.ID = rec.ID
+		}
+		if err := audited(ctx, r, "reception.create", "reception", rec.ID, nil, rec); err != nil {
+			return nil, err
 		}
 		return rec, r.Events.Emit(ctx, domain.EventReceptionCreated, receptionEventOf(rec))
 	})

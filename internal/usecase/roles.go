@@ -45,7 +45,10 @@ func (s *RoleService) Create(ctx context.Context, in domain.NewRole) (*domain.Ro
 	}
 	role := in.Role()
 	err := s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.Roles.Create(ctx, role)
+		if err := r.Roles.Create(ctx, role); err != nil {
+			return err
+		}
+		return audited(ctx, r, "role.create", "role", role.ID, nil, role)
 	})
 	if err != nil {
 		return nil, err
@@ -65,7 +68,7 @@ func (s *RoleService) Update(ctx context.Context, id int64, p domain.RolePatch) 
 		if err != nil {
 			return nil, err
 		}
-		before := role.Permissions
+		before, old := role.Permissions, *role
 		if err := role.Apply(p); err != nil {
 			return nil, err
 		}
@@ -79,7 +82,7 @@ func (s *RoleService) Update(ctx context.Context, id int64, p domain.RolePatch) 
 				return nil, err
 			}
 		}
-		return role, nil
+		return role, audited(ctx, r, "role.update", "role", role.ID, &old, role)
 	})
 }
 
@@ -101,6 +104,9 @@ func (s *RoleService) Delete(ctx context.Context, id int64) error {
 		if err := role.CheckDelete(holders); err != nil {
 			return err
 		}
-		return r.Roles.Delete(ctx, id)
+		if err := r.Roles.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "role.delete", "role", id, role, nil)
 	})
 }

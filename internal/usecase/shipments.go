@@ -161,7 +161,7 @@ func (s *ShipmentService) Ship(ctx context.Context, actor domain.Principal, orde
 		if err := r.Shipments.Number(ctx, sh, d, changed, domain.ShipmentLabel(sh, d), ids); err != nil {
 			return nil, err
 		}
-		return sh, nil
+		return sh, audited(ctx, r, "shipment.create", "shipment", sh.ID, nil, sh)
 	})
 }
 

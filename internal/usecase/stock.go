@@ -45,7 +45,16 @@ func NewStockService(uow domain.UnitOfWork, opt StockOptions) *StockService {
 // the counted quantity writes none).
 func (s *StockService) Apply(ctx context.Context, actor domain.Principal, op domain.StockOperation) ([]*domain.Movement, error) {
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) ([]*domain.Movement, error) {
-		return s.ApplyIn(ctx, r, actor, op)
+		ms, err := s.ApplyIn(ctx, r, actor, op)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if err := audited(ctx, r, "stock.move", "stock_movement", m.ID, nil, m); err != nil {
+				return nil, err
+			}
+		}
+		return ms, nil
 	})
 }
 

@@ -30,7 +30,10 @@ func (s *DocumentService) InvoicePurchaseOrder(ctx context.Context, actor domain
 			return nil, err
 		}
 		inv.CreatedAt, inv.UpdatedAt = now, now
-		return inv, r.Documents.Create(ctx, inv)
+		if err := r.Documents.Create(ctx, inv); err != nil {
+			return nil, err
+		}
+		return inv, auditDocument(ctx, r, "create", nil, inv)
 	})
 }
 

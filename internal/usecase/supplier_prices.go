@@ -41,7 +41,10 @@ func (s *SupplierPriceService) Create(ctx context.Context, p *domain.SupplierPri
 		if err := v.OrNil(); err != nil {
 			return err
 		}
-		return r.SupplierPrices.Create(ctx, p)
+		if err := r.SupplierPrices.Create(ctx, p); err != nil {
+			return err
+		}
+		return audited(ctx, r, "supplier_price.create", "supplier_price", p.ID, nil, p)
 	})
 }
 
@@ -80,17 +83,28 @@ func (s *SupplierPriceService) Update(ctx context.Context, id int64, patch domai
 		if err != nil {
 			return nil, err
 		}
+		before := *p
 		if err := p.Apply(patch); err != nil {
 			return nil, err
 		}
 		p.UpdatedAt = stamp(s.now())
-		return p, r.SupplierPrices.Save(ctx, p)
+		if err := r.SupplierPrices.Save(ctx, p); err != nil {
+			return nil, err
+		}
+		return p, audited(ctx, r, "supplier_price.update", "supplier_price", p.ID, &before, p)
 	})
 }
 
 // Delete removes a price.
 func (s *SupplierPriceService) Delete(ctx context.Context, id int64) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.SupplierPrices.Delete(ctx, id)
+		p, err := r.SupplierPrices.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := r.SupplierPrices.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "supplier_price.delete", "supplier_price", id, p, nil)
 	})
 }

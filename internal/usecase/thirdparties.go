@@ -55,6 +55,9 @@ func (s *ThirdPartyService) Create(ctx context.Context, in domain.ThirdParty) (*
 		if err := r.ThirdParties.Create(ctx, &t); err != nil {
 			return nil, err
 		}
+		if err := audited(ctx, r, "thirdparty.create", "thirdparty", t.ID, nil, &t); err != nil {
+			return nil, err
+		}
 		return &t, r.Events.Emit(ctx, domain.EventThirdPartyCreated, thirdPartyEventOf(&t))
 	})
 }
@@ -98,7 +101,7 @@ func (s *ThirdPartyService) Update(ctx context.Context, id int64, p domain.Third
 		if err != nil {
 			return nil, err
 		}
-		old := t.Code
+		old, before := t.Code, *t
 		if err := t.Apply(p).OrNil(); err != nil {
 			return nil, err
 		}
@@ -110,7 +113,10 @@ func (s *ThirdPartyService) Update(ctx context.Context, id int64, p domain.Third
 			}
 		}
 		t.UpdatedAt = now
-		return t, r.ThirdParties.Update(ctx, t)
+		if err := r.ThirdParties.Update(ctx, t); err != nil {
+			return nil, err
+		}
+		return t, audited(ctx, r, "thirdparty.update", "thirdparty", t.ID, &before, t)
 	})
 }
 
@@ -118,7 +124,14 @@ func (s *ThirdPartyService) Update(ctx context.Context, id int64, p domain.Third
 // a conflict.
 func (s *ThirdPartyService) Delete(ctx context.Context, id int64) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.ThirdParties.Delete(ctx, id)
+		t, err := r.ThirdParties.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := r.ThirdParties.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "thirdparty.delete", "thirdparty", id, t, nil)
 	})
 }
 
@@ -136,7 +149,10 @@ func (s *ThirdPartyService) CreateContact(ctx context.Context, in domain.Contact
 		}
 		c := in
 		c.CreatedAt, c.UpdatedAt = now, now
-		return &c, r.Contacts.Create(ctx, &c)
+		if err := r.Contacts.Create(ctx, &c); err != nil {
+			return nil, err
+		}
+		return &c, audited(ctx, r, "contact.create", "contact", c.ID, nil, &c)
 	})
 }
 
@@ -168,17 +184,28 @@ func (s *ThirdPartyService) UpdateContact(ctx context.Context, thirdPartyID, id 
 		if err != nil {
 			return nil, err
 		}
+		before := *c
 		if err := c.Apply(p).OrNil(); err != nil {
 			return nil, err
 		}
 		c.UpdatedAt = now
-		return c, r.Contacts.Update(ctx, c)
+		if err := r.Contacts.Update(ctx, c); err != nil {
+			return nil, err
+		}
+		return c, audited(ctx, r, "contact.update", "contact", c.ID, &before, c)
 	})
 }
 
 // DeleteContact removes a contact.
 func (s *ThirdPartyService) DeleteContact(ctx context.Context, thirdPartyID, id int64) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.Contacts.Delete(ctx, thirdPartyID, id)
+		c, err := r.Contacts.Get(ctx, thirdPartyID, id)
+		if err != nil {
+			return err
+		}
+		if err := r.Contacts.Delete(ctx, thirdPartyID, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "contact.delete", "contact", id, c, nil)
 	})
 }

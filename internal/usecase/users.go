@@ -81,7 +81,10 @@ func (s *UserService) Create(ctx context.Context, in domain.NewUser) (*domain.Us
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.Users.Create(ctx, u)
+		if err := r.Users.Create(ctx, u); err != nil {
+			return err
+		}
+		return audited(ctx, r, "user.create", "user", u.ID, nil, u)
 	})
 	if err != nil {
 		return nil, err
@@ -154,7 +157,7 @@ func (s *UserService) Update(ctx context.Context, id int64, p domain.UserPatch) 
 		if err != nil {
 			return nil, err
 		}
-		wasAdmin, wasActive, oldRoles := u.IsActiveAdmin(), u.Active, u.Roles
+		wasAdmin, wasActive, oldRoles, before := u.IsActiveAdmin(), u.Active, u.Roles, *u
 		if p.Email != nil {
 			u.Email = *p.Email
 		}
@@ -188,7 +191,12 @@ func (s *UserService) Update(ctx context.Context, id int64, p domain.UserPatch) 
 				return nil, err
 			}
 		}
-		return u, nil
+		if p.Password != nil { // the hash never enters the trail: only that it was set
+			if err := audited(ctx, r, "user.set_password", "user", u.ID, nil, nil); err != nil {
+				return nil, err
+			}
+		}
+		return u, audited(ctx, r, "user.update", "user", u.ID, &before, u)
 	})
 }
 
@@ -206,7 +214,10 @@ func (s *UserService) Delete(ctx context.Context, actor domain.Principal, id int
 		if u.IsActiveAdmin() && len(admins) <= 1 {
 			return domain.ErrLastAdmin(u.Login)
 		}
-		return r.Users.Delete(ctx, id)
+		if err := r.Users.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "user.delete", "user", id, u, nil)
 	})
 }
 

@@ -78,6 +78,7 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 
 		Events:   queue.NewEvents(tx),
 		Webhooks: &webhookRepo{db: tx},
+		Audit:    &auditRepo{db: tx, dialect: dialect},
 	}
 }
 
@@ -96,7 +97,11 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, r doma
 			u.OnRetry(attempt-1, last)
 		}
 		last = u.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return fn(ctx, newRepositories(tx, u.db.Dialect))
+			r := newRepositories(tx, u.db.Dialect)
+			if err := fn(ctx, r); err != nil {
+				return err
+			}
+			return r.Audit.(*auditRepo).flush(ctx) // the audit rows and chain links, last before COMMIT
 		})
 		return last
 	})
