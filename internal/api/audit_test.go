@@ -12,8 +12,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/doligo/doligo/internal/api"
+	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/infrastructure/webhook"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -37,6 +39,8 @@ func newAuditAPI(t *testing.T, dialect string) *stockAPI {
 		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), testLogoLimit),
+		api.NewWebhookRoutes(usecase.NewWebhookService(uow,
+			webhook.New(webhook.Options{Timeout: 5 * time.Second, MaxBody: domain.MaxWebhookResponseBody}), time.Now)),
 		api.NewAuditRoutes(usecase.NewAuditService(uow)))
 	return &stockAPI{e: e, db: db}
 }
@@ -129,6 +133,9 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 				{"DELETE", "/api/v1/roles/{role}", ``, 204, "", []string{"role.delete"}},
 				{"PUT", "/api/v1/company", `{"name":"Doligo SAS","country":"FR"}`, 200, "", []string{"company.update"}},
 				{"DELETE", "/api/v1/supplier-prices/{price}", ``, 204, "", []string{"supplier_price.delete"}},
+				{"POST", "/api/v1/webhooks", `{"url":"https://93.184.215.14/hooks/audit","events":["invoice.paid"]}`, 201, "hook", []string{"webhook.create"}},
+				{"PATCH", "/api/v1/webhooks/{hook}", `{"active":false}`, 200, "", []string{"webhook.update"}},
+				{"DELETE", "/api/v1/webhooks/{hook}", ``, 204, "", []string{"webhook.delete"}},
 				// Refused: nothing written, no audit row.
 				{"POST", "/api/v1/stock/movements", `{"product_id":{product},"warehouse_id":{warehouse},"qty":"-50","label":"out"}`, 409, "", nil},
 			}

@@ -30,7 +30,7 @@ func NewImportService(uow domain.UnitOfWork, now func() time.Time) *ImportServic
 func (s *ImportService) ImportProducts(ctx context.Context, rows []domain.ProductImportRow, dryRun bool) (domain.ImportResult, error) {
 	now := stamp(s.now())
 	kind := importKind[domain.Product, domain.ProductPatch]{
-		keyField: "ref", entity: "product",
+		keyField: "ref", entity: "product", auditType: "product",
 		key: func(p *domain.Product) string { return p.Ref },
 		create: func(p *domain.Product) []domain.FieldError {
 			p.CreatedAt, p.UpdatedAt = now, now
@@ -58,7 +58,7 @@ func (s *ImportService) ImportProducts(ctx context.Context, rows []domain.Produc
 func (s *ImportService) ImportThirdParties(ctx context.Context, rows []domain.ThirdPartyImportRow, dryRun bool) (domain.ImportResult, error) {
 	now := stamp(s.now())
 	kind := importKind[domain.ThirdParty, domain.ThirdPartyPatch]{
-		keyField: "code", entity: "third party",
+		keyField: "code", entity: "third party", auditType: "thirdparty",
 		key: func(t *domain.ThirdParty) string { return strings.TrimSpace(t.Code) },
 		create: func(t *domain.ThirdParty) []domain.FieldError {
 			t.Normalize()
@@ -103,6 +103,8 @@ type importKind[E any, P any] struct {
 	id     func(*E) int64
 	// created follows each creation in its transaction (its event).
 	created func(ctx context.Context, r domain.Repositories, e *E) error
+	// auditType names the entity in the audit trail (product.create, …).
+	auditType string
 }
 
 // importLookup reads the entities of some keys, by key.
@@ -143,8 +145,16 @@ func (k importKind[E, P]) run(ctx context.Context, uow domain.UnitOfWork, rows [
 		// plan.updates and plan.creates now hold the written entities, with
 		// their IDs: whatever must follow each change in its transaction
 		// goes here.
+		for i, e := range plan.updates {
+			if err := audited(ctx, r, k.auditType+".update", k.auditType, k.id(e), &plan.before[i], e); err != nil {
+				return domain.ImportResult{}, err
+			}
+		}
 		for _, e := range plan.creates {
 			if err := k.created(ctx, r, e); err != nil {
+				return domain.ImportResult{}, err
+			}
+			if err := audited(ctx, r, k.auditType+".create", k.auditType, k.id(e), nil, e); err != nil {
 				return domain.ImportResult{}, err
 			}
 		}
@@ -155,6 +165,7 @@ func (k importKind[E, P]) run(ctx context.Context, uow domain.UnitOfWork, rows [
 // importPlan is what a valid file writes.
 type importPlan[E any] struct {
 	creates, updates []*E
+	before           []E // of each update, for its audit row
 }
 
 // plan reads the entities the lines name (through lookup, which locks them in
@@ -192,6 +203,7 @@ func (k importKind[E, P]) plan(ctx context.Context, rows []domain.ImportRow[E, P
 		seen[key] = row.Line
 		var fields []domain.FieldError
 		if old, ok := existing[key]; ok {
+			plan.before = append(plan.before, *old)
 			fields = k.update(old, row.Patch)
 			plan.updates = append(plan.updates, old)
 		} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,8 +110,8 @@ func TestConcurrentImportsOfTheSameRefs(t *testing.T) {
 
 // An import emits product.created and thirdparty.created for each entity it
 // creates, in its transaction: none for an update, a dry run or a refused
-// file.
-func TestImportsEmitCreatedEvents(t *testing.T) {
+// file; and writes an audit row for each entity it creates or updates.
+func TestImportsEmitCreatedEventsAndAuditRows(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
 		uow := gormdb.NewUnitOfWork(db.DB)
@@ -128,7 +129,10 @@ func TestImportsEmitCreatedEvents(t *testing.T) {
 		if _, err := imports.ImportProducts(ctx, bad, false); err == nil {
 			t.Fatal("a file with a bad line was imported")
 		}
-		res, err := imports.ImportProducts(ctx, productRows("EV", 3), false) // 2 updates, 1 creation
+		three := productRows("EV", 3)
+		renamed := "Renamed"
+		three[0].Patch.Label = &renamed
+		res, err := imports.ImportProducts(ctx, three, false) // 2 updates (one a rename), 1 creation
 		if err != nil || res.Created != 1 || res.Updated != 2 {
 			t.Fatalf("import: %+v %v", res, err)
 		}
@@ -145,6 +149,30 @@ func TestImportsEmitCreatedEvents(t *testing.T) {
 		}
 		if d := lastEventData(t, db, domain.EventProductCreated); d["ref"] != "EV-00002" {
 			t.Fatalf("product.created data = %v", d)
+		}
+		audit := map[string]int{}
+		rows, err := db.Gorm.Raw(`SELECT action, COUNT(*) FROM audit_log GROUP BY action`).Rows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var action string
+			var n int
+			if err := rows.Scan(&action, &n); err != nil {
+				t.Fatal(err)
+			}
+			audit[action] = n
+		}
+		if audit["product.create"] != 3 || audit["product.update"] != 2 || audit["thirdparty.create"] != 1 {
+			t.Fatalf("audit rows %v, want 3 product.create, 2 product.update, 1 thirdparty.create", audit)
+		}
+		var changes string
+		if err := db.Gorm.Raw(`SELECT changes FROM audit_log WHERE action = 'product.update' AND object_id = ?`, res.UpdatedIDs[0]).Scan(&changes).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(changes, "Renamed") || strings.Contains(changes, "updated_at") {
+			t.Fatalf("an import's update row records %q", changes)
 		}
 	})
 }

@@ -65,7 +65,10 @@ func (s *WebhookService) Create(ctx context.Context, sub *domain.WebhookSubscrip
 	sub.CreatedAt = stamp(s.now())
 	sub.UpdatedAt = sub.CreatedAt
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.Webhooks.Create(ctx, sub)
+		if err := r.Webhooks.Create(ctx, sub); err != nil {
+			return err
+		}
+		return audited(ctx, r, "webhook.create", "webhook", sub.ID, nil, sub) // Diff leaves the secret out
 	})
 }
 
@@ -109,11 +112,15 @@ func (s *WebhookService) Update(ctx context.Context, id int64, patch domain.Webh
 		if err != nil {
 			return nil, err
 		}
+		before := *sub
 		if err := sub.Apply(patch); err != nil {
 			return nil, err
 		}
 		sub.UpdatedAt = stamp(s.now())
-		return sub, r.Webhooks.Save(ctx, sub)
+		if err := r.Webhooks.Save(ctx, sub); err != nil {
+			return nil, err
+		}
+		return sub, audited(ctx, r, "webhook.update", "webhook", sub.ID, &before, sub)
 	})
 	if err != nil {
 		return nil, err
@@ -126,7 +133,14 @@ func (s *WebhookService) Update(ctx context.Context, id int64, patch domain.Webh
 // end at their next run.
 func (s *WebhookService) Delete(ctx context.Context, id int64) error {
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-		return r.Webhooks.Delete(ctx, id)
+		sub, err := r.Webhooks.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := r.Webhooks.Delete(ctx, id); err != nil {
+			return err
+		}
+		return audited(ctx, r, "webhook.delete", "webhook", id, sub, nil)
 	})
 }
 
@@ -156,13 +170,16 @@ func (s *WebhookService) Redeliver(ctx context.Context, subscriptionID, id int64
 		if d.Status == domain.DeliveryPending || d.Status == domain.DeliveryRetrying {
 			return nil, domain.Conflictf("delivery-in-progress", "delivery %d is %s: its job will run again", d.ID, d.Status)
 		}
+		before := d.Status
 		d.Status, d.Error, d.UpdatedAt = domain.DeliveryPending, "", stamp(s.now())
 		if err := r.Webhooks.SaveDelivery(ctx, d); err != nil {
 			return nil, err
 		}
-		_, err = r.Outbox.Enqueue(ctx, domain.NewJob{Kind: domain.JobKindWebhookDeliver,
-			Payload: domain.WebhookDeliverPayload{EventID: d.EventID, SubscriptionID: d.SubscriptionID}})
-		return d, err
+		if _, err := r.Outbox.Enqueue(ctx, domain.NewJob{Kind: domain.JobKindWebhookDeliver,
+			Payload: domain.WebhookDeliverPayload{EventID: d.EventID, SubscriptionID: d.SubscriptionID}}); err != nil {
+			return nil, err
+		}
+		return d, auditedField(ctx, r, "webhook.redeliver", "webhook_delivery", d.ID, "status", before, d.Status)
 	})
 }
 
