@@ -17,7 +17,9 @@ package usecase_test
 //	                 + 1 WHERE … AND qty_received + 1 <= qty (0 rows would be
 //	                 an over-reception), the numbering row's increment, the
 //	                 reception and its line, the level's increment and the
-//	                 ledger insert, one transaction
+//	                 ledger insert, and, since the audit trail and webhooks,
+//	                 the read of the active subscriptions (before the lock)
+//	                 and the reception's audit row; one transaction
 //	spread/locked    Receive over 256 purchase orders of one line each (one
 //	                 product each), round robin
 //	spread/baseline  the baseline over the same lines
@@ -154,6 +156,12 @@ func newBaselineReception(db *testdb.DB, warehouseID int64, period string) func(
 	level := q(`UPDATE stock_levels SET qty = qty + ?, updated_at = ? WHERE product_id = ? AND warehouse_id = ?`)
 	ledger := q(`INSERT INTO stock_movements (product_id, warehouse_id, qty, balance_after, unit_cost, label, origin_type, request_id, created_at)
 		SELECT product_id, warehouse_id, ?, qty, ?, 'bench', 'reception', '', ? FROM stock_levels WHERE product_id = ? AND warehouse_id = ?`)
+	// Since the audit trail and webhooks: whether anybody subscribes to the
+	// events (read before any lock, as the product does), and the
+	// reception's audit row, written last.
+	subscribers := q(`SELECT COUNT(*) FROM webhook_subscriptions WHERE active = ?`)
+	audit := q(`INSERT INTO audit_log (at, user_id, request_id, action, object_type, object_id, changes)
+		SELECT ?, NULL, '', 'reception.create', 'reception', id, '{}' FROM receptions WHERE ref = ?`)
 	one := decimal.NewFromInt(1)
 	return func(ctx context.Context, l benchLine) error {
 		tx, err := db.SQL.BeginTx(ctx, nil)
@@ -162,6 +170,10 @@ func newBaselineReception(db *testdb.DB, warehouseID int64, period string) func(
 		}
 		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 		now := time.Now().UTC()
+		var subs int
+		if err := tx.QueryRowContext(ctx, subscribers, true).Scan(&subs); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, receive, one, l.line, one)
 		if err != nil {
 			return err
@@ -187,6 +199,9 @@ func newBaselineReception(db *testdb.DB, warehouseID int64, period string) func(
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, ledger, one, one, now, l.product, warehouseID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, audit, now, ref); err != nil {
 			return err
 		}
 		return tx.Commit()
