@@ -21,6 +21,8 @@ CREATE TABLE webhook_events (
     data       MEDIUMTEXT  NOT NULL,
     created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- The pruner's cut-off (queue.Store.Prune).
+CREATE INDEX ix_webhook_events_created ON webhook_events (created_at);
 CREATE TABLE webhook_deliveries (
     id              BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
     subscription_id BIGINT        NOT NULL,

@@ -19,6 +19,8 @@ CREATE TABLE webhook_events (
     data       TEXT        NOT NULL,
     created_at DATETIME    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now') || '+00:00')
 );
+-- The pruner's cut-off (queue.Store.Prune).
+CREATE INDEX ix_webhook_events_created ON webhook_events (created_at);
 CREATE TABLE webhook_deliveries (
     id              INTEGER       PRIMARY KEY AUTOINCREMENT,
     subscription_id INTEGER       NOT NULL,

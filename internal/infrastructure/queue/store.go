@@ -313,9 +313,45 @@ func (s *Store) Reap(ctx context.Context) (n int64, err error) {
 // pruneBatch bounds one prune statement, so it never holds many locks at once.
 const pruneBatch = 1000
 
-// Prune deletes done jobs finished more than retention ago and returns how
-// many. Dead jobs stay: they are the dead-letter record.
+// Prune deletes done jobs finished more than retention ago, and webhook
+// events emitted more than retention ago whose deliveries are all finished
+// (delivered or dead; the deliveries go with their event), and returns how
+// many jobs and events. Dead jobs stay: they are the dead-letter record.
 func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, error) {
+	jobs, err := s.pruneJobs(ctx, retention)
+	if err != nil {
+		return jobs, err
+	}
+	events, err := s.pruneEvents(ctx, retention)
+	return jobs + events, err
+}
+
+// pruneEvents deletes, a batch at a time, the webhook events older than
+// retention that no delivery still waits on: the deliveries log keeps what
+// the jobs table keeps, and no longer.
+func (s *Store) pruneEvents(ctx context.Context, retention time.Duration) (int64, error) {
+	const open = `NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = %s AND d.status IN ('pending', 'retrying'))`
+	q := `DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e
+		WHERE e.created_at < {now+?} AND ` + fmt.Sprintf(open, "e.id") + ` LIMIT ?)`
+	if s.dialect.name == sqldialect.MySQL { // no LIMIT inside IN (…) there, but DELETE … LIMIT
+		q = `DELETE FROM webhook_events WHERE created_at < {now+?} AND ` + fmt.Sprintf(open, "webhook_events.id") + ` LIMIT ?`
+	}
+	q = s.dialect.sql(q)
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, q, s.dialect.shift(-retention), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("prune webhook events: %w", err)
+		}
+		n, err := res.RowsAffected()
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+	}
+}
+
+func (s *Store) pruneJobs(ctx context.Context, retention time.Duration) (int64, error) {
 	q := `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?)`
 	if s.dialect.name == sqldialect.MySQL { // no LIMIT inside IN (…) there, but DELETE … LIMIT
 		q = `DELETE FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?`

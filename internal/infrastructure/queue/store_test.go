@@ -555,3 +555,61 @@ func TestListenWakesOnCommit(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// Prune also deletes the webhook events past the retention whose deliveries
+// are all finished, with their deliveries; an event a delivery still waits
+// on stays, whatever its age.
+func TestPruneDeletesOldFinishedWebhookEvents(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) { pruneWebhookEvents(t, testdb.Migrated(t, d)) })
+	}
+}
+
+// pruneWebhookEvents runs on a database of its own: a prune with a negative
+// retention deletes every finished job and event in it.
+func pruneWebhookEvents(t *testing.T, db *testdb.DB) {
+	s := newStore(t, db)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.Gorm.Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	event := func(statuses ...string) int64 {
+		t.Helper()
+		exec(`INSERT INTO webhook_events (type, data) VALUES ('test.pruned', '{}')`)
+		var id int64
+		if err := db.Gorm.Raw(`SELECT MAX(id) FROM webhook_events`).Scan(&id).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range statuses {
+			exec(`INSERT INTO webhook_deliveries (subscription_id, event_id, status) VALUES (?, ?, ?)`, 900000+i, id, st)
+		}
+		return id
+	}
+	finished := event("delivered", "dead")
+	waiting := event("delivered", "retrying")
+	alone := event()
+	if _, err := s.Prune(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	left := func() []int64 {
+		var ids []int64
+		db.Gorm.Raw(`SELECT id FROM webhook_events WHERE type = 'test.pruned' ORDER BY id`).Scan(&ids)
+		return ids
+	}
+	if got := left(); !slices.Equal(got, []int64{finished, waiting, alone}) {
+		t.Fatalf("events %v after a prune that none is old enough for", got)
+	}
+	if _, err := s.Prune(ctx, -time.Minute); err != nil { // every event old enough
+		t.Fatal(err)
+	}
+	if got := left(); !slices.Equal(got, []int64{waiting}) {
+		t.Fatalf("events %v after the prune, want only %d (a delivery still retrying)", got, waiting)
+	}
+	var deliveries int64
+	db.Gorm.Raw(`SELECT COUNT(*) FROM webhook_deliveries WHERE event_id IN (?, ?)`, finished, alone).Scan(&deliveries)
+	if deliveries != 0 {
+		t.Fatalf("%d deliveries of pruned events left", deliveries)
+	}
+}
