@@ -318,50 +318,35 @@ const pruneBatch = 1000
 // (delivered or dead; the deliveries go with their event), and returns how
 // many jobs and events. Dead jobs stay: they are the dead-letter record.
 func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, error) {
-	jobs, err := s.pruneJobs(ctx, retention)
+	jobs, err := s.pruneBatches(ctx, "finished jobs", retention,
+		`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?)`,
+		`DELETE FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?`)
 	if err != nil {
 		return jobs, err
 	}
-	events, err := s.pruneEvents(ctx, retention)
+	// The deliveries log keeps what the jobs table keeps, and no longer:
+	// an event goes once no delivery of it still waits.
+	const open = `NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = %s AND d.status IN ('pending', 'retrying'))`
+	events, err := s.pruneBatches(ctx, "webhook events", retention,
+		`DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e
+			WHERE e.created_at < {now+?} AND `+fmt.Sprintf(open, "e.id")+` LIMIT ?)`,
+		`DELETE FROM webhook_events WHERE created_at < {now+?} AND `+fmt.Sprintf(open, "webhook_events.id")+` LIMIT ?`)
 	return jobs + events, err
 }
 
-// pruneEvents deletes, a batch at a time, the webhook events older than
-// retention that no delivery still waits on: the deliveries log keeps what
-// the jobs table keeps, and no longer.
-func (s *Store) pruneEvents(ctx context.Context, retention time.Duration) (int64, error) {
-	const open = `NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = %s AND d.status IN ('pending', 'retrying'))`
-	q := `DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e
-		WHERE e.created_at < {now+?} AND ` + fmt.Sprintf(open, "e.id") + ` LIMIT ?)`
-	if s.dialect.name == sqldialect.MySQL { // no LIMIT inside IN (…) there, but DELETE … LIMIT
-		q = `DELETE FROM webhook_events WHERE created_at < {now+?} AND ` + fmt.Sprintf(open, "webhook_events.id") + ` LIMIT ?`
+// pruneBatches runs a DELETE of at most pruneBatch rows older than
+// retention until one deletes fewer: q, or on MySQL, which has no LIMIT
+// inside IN (…) but has DELETE … LIMIT, qMySQL.
+func (s *Store) pruneBatches(ctx context.Context, what string, retention time.Duration, q, qMySQL string) (int64, error) {
+	if s.dialect.name == sqldialect.MySQL {
+		q = qMySQL
 	}
 	q = s.dialect.sql(q)
 	var total int64
 	for {
 		res, err := s.db.ExecContext(ctx, q, s.dialect.shift(-retention), pruneBatch)
 		if err != nil {
-			return total, fmt.Errorf("prune webhook events: %w", err)
-		}
-		n, err := res.RowsAffected()
-		total += n
-		if err != nil || n < pruneBatch {
-			return total, err
-		}
-	}
-}
-
-func (s *Store) pruneJobs(ctx context.Context, retention time.Duration) (int64, error) {
-	q := `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?)`
-	if s.dialect.name == sqldialect.MySQL { // no LIMIT inside IN (…) there, but DELETE … LIMIT
-		q = `DELETE FROM jobs WHERE state = 'done' AND finished_at < {now+?} LIMIT ?`
-	}
-	q = s.dialect.sql(q)
-	var total int64
-	for {
-		res, err := s.db.ExecContext(ctx, q, s.dialect.shift(-retention), pruneBatch)
-		if err != nil {
-			return total, fmt.Errorf("prune finished jobs: %w", err)
+			return total, fmt.Errorf("prune %s: %w", what, err)
 		}
 		n, err := res.RowsAffected()
 		total += n
