@@ -112,7 +112,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, r
 		api.NewStockReportRoutes(gormdb.NewStockReports(reportDB)),
 		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),
 		api.NewReplenishmentRoutes(usecase.NewReplenishmentService(uow, documents)),
-		api.NewJobRoutes(jobs),
+		api.NewJobRoutes(jobs, usecase.NewJobService(uow)),
 		api.NewInvoiceTemplateRoutes(usecase.NewInvoiceTemplateService(uow, documents, archive, time.Now)),
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), cfg.CompanyLogoMaxBytes()),

@@ -44,7 +44,7 @@ func newOutboxAPI(t *testing.T, dialect string) *outboxAPI {
 		Log: zerolog.Nop(), Auth: commercialAuth{}, Metrics: metrics,
 		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
 	}, NewThirdPartyRoutes(tps), NewDocumentRoutes(docs),
-		NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{Company: domain.Company{Name: "Doligo SA"}})), NewJobRoutes(store))
+		NewArchiveRoutes(usecase.NewArchiveService(uow, usecase.ArchiveOptions{Company: domain.Company{Name: "Doligo SA"}})), NewJobRoutes(store, usecase.NewJobService(uow)))
 	render := func(_ context.Context, d *domain.Document, _ *domain.ThirdParty, _ domain.DocumentLinks, _ domain.Company, lang string) ([]byte, error) {
 		return []byte("%PDF-1.7 " + d.DisplayRef() + " " + lang), nil
 	}
@@ -195,6 +195,16 @@ func jobsAPI(t *testing.T, a *outboxAPI, sent int64) {
 	again := decodeJSON[jobResponse](t, a.call("POST", retry, ""), http.StatusOK)
 	if again.Status != "pending" || again.Attempts != 0 || again.FinishedAt != nil || again.LastError != "550 mailbox unavailable" {
 		t.Fatalf("retried job %+v", again)
+	}
+	// The retry is an operator's write: audited with the change of state, and
+	// only the one that took effect (the refused ones above wrote nothing).
+	var changes []string
+	if err := a.db.Gorm.Raw(`SELECT changes FROM audit_log WHERE action = 'job.retry' AND object_type = 'job' AND object_id = ?`, sent).
+		Scan(&changes).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 || !strings.Contains(changes[0], `"dead"`) || !strings.Contains(changes[0], `"available"`) {
+		t.Fatalf("audit rows of the retry: %q, want one from dead to available", changes)
 	}
 	if got, err := a.store.Claim(ctx, "test", []string{domain.JobKindEmailSend}, 1, time.Minute); err != nil || len(got) != 1 || got[0].ID != sent {
 		t.Fatalf("the retried job is not claimable: %v, %v", got, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/usecase"
 )
 
 // jobStatuses maps the table's states to the statuses of the API: a job
@@ -50,21 +51,26 @@ func toJobResponse(j domain.Job) jobResponse {
 type jobStore interface {
 	Get(ctx context.Context, id int64) (domain.Job, error)
 	List(ctx context.Context, f domain.JobFilter, q domain.ListQuery) (domain.Page[domain.Job], error)
-	RetryDead(ctx context.Context, id int64) (domain.Job, error)
 }
 
 // JobRoutes is /api/v1/jobs: follow the background jobs (a sending, a PDF
-// rendering) and give a dead one another chance.
-type JobRoutes struct{ jobs jobStore }
+// rendering) and give a dead one another chance (usecase.JobService, which
+// audits it).
+type JobRoutes struct {
+	jobs  jobStore
+	retry func(ctx context.Context, id int64) (domain.Job, error)
+}
 
 // NewJobRoutes returns the jobs area.
-func NewJobRoutes(jobs jobStore) *JobRoutes { return &JobRoutes{jobs: jobs} }
+func NewJobRoutes(jobs jobStore, admin *usecase.JobService) *JobRoutes {
+	return &JobRoutes{jobs: jobs, retry: admin.RetryDead}
+}
 
 // Routes implements Routes.
 func (h *JobRoutes) Routes(r *Router) {
 	r.GET("/jobs", domain.PermJobsRead, h.list)
 	r.GET("/jobs/:id", domain.PermJobsRead, jsonByID("job", h.jobs.Get, toJobResponse))
-	r.POST("/jobs/:id/retry", domain.PermJobsAdmin, jsonByID("job", h.jobs.RetryDead, toJobResponse))
+	r.POST("/jobs/:id/retry", domain.PermJobsAdmin, jsonByID("job", h.retry, toJobResponse))
 }
 
 // jobSortFields are the fields a job list may be sorted by.

@@ -51,7 +51,7 @@ func newPurchaseAPI(t *testing.T, dialect string) *purchaseAPI {
 		Idempotency: Idempotency(usecase.NewIdempotencyService(gormdb.NewUnitOfWork(db.DB)), time.Hour, time.Now),
 	}, NewThirdPartyRoutes(tps), NewPurchaseRoutes(docs, purchase), NewStockRoutes(stock),
 		NewDocumentPDFRoutes(archive, NewRenderSlots(RenderLimits{MaxConcurrent: 2, QueueWait: time.Minute})),
-		NewArchiveRoutes(archive), NewJobRoutes(store))
+		NewArchiveRoutes(archive), NewJobRoutes(store, usecase.NewJobService(uow)))
 	return &purchaseAPI{commercialAPI: &commercialAPI{e: e, db: db}, catalog: catalog, store: store}
 }
 

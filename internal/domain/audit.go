@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -60,8 +59,6 @@ var AuditSortFields = []string{"id", "at"}
 type AuditReader interface {
 	// List is one page of the rows f selects, newest first unless sorted.
 	List(ctx context.Context, f AuditFilter) (Page[*AuditEntry], error)
-	// Each streams every row f selects (paging ignored), in the list's order.
-	Each(ctx context.Context, f AuditFilter) iter.Seq2[*AuditEntry, error]
 	// ChainHead is the last link of the fiscal chain: its seq (0 when the
 	// chain is empty) and hash (ChainGenesis then).
 	ChainHead(ctx context.Context) (seq int64, hash string, err error)

@@ -78,6 +78,9 @@ type JobFilter struct {
 // it on rollback, so nothing slow or external runs inside a transaction.
 type OutboxRepository interface {
 	Enqueue(ctx context.Context, j NewJob) (id int64, err error)
+	// RetryDead makes dead job id available again with a fresh attempt count
+	// (a conflict when the job is not dead) and returns it as it now is.
+	RetryDead(ctx context.Context, id int64) (Job, error)
 }
 
 // ErrJobPermanent marks a job failure that no retry can mend (a payload that

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"strings"
 	"time"
 
@@ -298,47 +297,6 @@ func (r *auditRepo) List(ctx context.Context, f domain.AuditFilter) (domain.Page
 		return page, fmt.Errorf("list audit trail: %w", err)
 	}
 	return page, nil
-}
-
-// Each implements domain.AuditReader: the rows one by one from a single
-// query, in the list's order, whatever their number.
-func (r *auditRepo) Each(ctx context.Context, f domain.AuditFilter) iter.Seq2[*domain.AuditEntry, error] {
-	return func(yield func(*domain.AuditEntry, error) bool) {
-		col, ok := auditSortColumns[f.Sort]
-		desc := f.Desc
-		if !ok {
-			col, desc = "id", true
-		}
-		order := col
-		if desc {
-			order += " DESC"
-		}
-		if col != "id" {
-			order += ", id"
-			if desc {
-				order += " DESC"
-			}
-		}
-		rows, err := r.filtered(ctx, f).Order(order).Rows()
-		if err != nil {
-			yield(nil, fmt.Errorf("read audit trail: %w", err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var m auditModel
-			if err := r.db.ScanRows(rows, &m); err != nil {
-				yield(nil, fmt.Errorf("read audit trail: %w", err))
-				return
-			}
-			if !yield(m.entry(), nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(nil, fmt.Errorf("read audit trail: %w", err))
-		}
-	}
 }
 
 // ChainHead implements domain.AuditReader.

@@ -78,8 +78,12 @@ func TestAuditBufferedUntilCommit(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			stream, err := r.Audit.List(ctx, domain.AuditFilter{ObjectType: "thing", ListQuery: domain.ListQuery{Stream: true}})
+			if err != nil {
+				return err
+			}
 			streamed := 0
-			for e, err := range r.Audit.Each(ctx, domain.AuditFilter{ObjectType: "thing"}) {
+			for e, err := range stream.Rows {
 				if err != nil {
 					return err
 				}

@@ -35,7 +35,11 @@ func scanAdmin(r scanner) (domain.Job, error) {
 // Get returns job id as the table holds it (without its payload), or a
 // NotFound problem.
 func (s *Store) Get(ctx context.Context, id int64) (domain.Job, error) {
-	j, err := scanAdmin(s.db.QueryRowContext(ctx, s.dialect.sql(`SELECT `+adminColumns+` FROM jobs WHERE id = ?`), id))
+	return getJob(ctx, s.db, s.dialect, id)
+}
+
+func getJob(ctx context.Context, c conn, d dialect, id int64) (domain.Job, error) {
+	j, err := scanAdmin(c.QueryRowContext(ctx, d.sql(`SELECT `+adminColumns+` FROM jobs WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Job{}, domain.NotFound("job", id)
 	}
@@ -133,9 +137,13 @@ func (s *Store) streamJobs(ctx context.Context, query string, args []any) iter.S
 // count back to 0 so it has all of max_attempts again. Its last_error stays
 // (until the next failure replaces it): it tells why the job had died. A job
 // in any other state is a conflict (409): a running job must not get a second
-// runner, a pending one needs nothing, a done one is done.
-func (s *Store) RetryDead(ctx context.Context, id int64) (domain.Job, error) {
-	res, err := s.db.ExecContext(ctx, s.dialect.sql(`UPDATE jobs SET state = 'available', attempt = 0, run_at = {now},
+// runner, a pending one needs nothing, a done one is done. It runs in the
+// outbox's transaction, so the audit row of the retry commits with it.
+func (o *Outbox) RetryDead(ctx context.Context, id int64) (domain.Job, error) {
+	if o.err != nil {
+		return domain.Job{}, o.err
+	}
+	res, err := o.conn.ExecContext(ctx, o.dialect.sql(`UPDATE jobs SET state = 'available', attempt = 0, run_at = {now},
 			finished_at = NULL, locked_by = '', lease_token = NULL, locked_until = NULL
 		WHERE id = ? AND state = 'dead'`), id)
 	if err != nil {
@@ -145,15 +153,15 @@ func (s *Store) RetryDead(ctx context.Context, id int64) (domain.Job, error) {
 	if err != nil {
 		return domain.Job{}, fmt.Errorf("retry job %d: %w", id, err)
 	}
-	j, err := s.Get(ctx, id)
+	j, err := getJob(ctx, o.conn, o.dialect, id)
 	if err != nil {
 		return domain.Job{}, err
 	}
 	if n == 0 {
 		return domain.Job{}, domain.Conflictf("job-not-dead", "job %d is %s: only a dead job can be retried", id, j.State)
 	}
-	if s.dialect.name == sqldialect.Postgres { // wake the idle workers, as an enqueue does
-		if _, err := s.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, j.Kind); err != nil {
+	if o.dialect.name == sqldialect.Postgres { // wake the idle workers at commit, as an enqueue does
+		if _, err := o.conn.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, j.Kind); err != nil {
 			return j, fmt.Errorf("notify workers of job %d: %w", id, err)
 		}
 	}

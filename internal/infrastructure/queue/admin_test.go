@@ -60,10 +60,11 @@ func TestCompleteManyFencesEachJobByItsOwnLease(t *testing.T) {
 func TestRetryDead(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		s, kind := newStore(t, db), kindOf(t)
+		outbox := queue.NewOutbox(db.Gorm) // on the pool: each retry commits on its own
 		id := enqueue(t, db, domain.NewJob{Kind: kind, MaxAttempts: 3, RequestID: "req-dead"})
 		wantConflict := func(what string) {
 			t.Helper()
-			_, err := s.RetryDead(ctx, id)
+			_, err := outbox.RetryDead(ctx, id)
 			var p *domain.Problem
 			if !errors.As(err, &p) || p.Kind != domain.ErrConflict || p.Code != "job-not-dead" {
 				t.Fatalf("retrying a %s job: %v, want a job-not-dead conflict", what, err)
@@ -79,7 +80,7 @@ func TestRetryDead(t *testing.T) {
 		if err != nil || got.State != domain.JobDead || got.FinishedAt == nil || got.Attempt != 1 || got.LastError != "550 no such user" {
 			t.Fatalf("dead job: %+v, %v", got, err)
 		}
-		again, err := s.RetryDead(ctx, id)
+		again, err := outbox.RetryDead(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +94,7 @@ func TestRetryDead(t *testing.T) {
 		if got := claim(t, s, kind, 1, time.Minute); len(got) != 1 || got[0].ID != id || got[0].Attempt != 1 {
 			t.Fatalf("claimed %+v after the retry, want the job on its first attempt", got)
 		}
-		if _, err := s.RetryDead(ctx, id+1000); !errors.Is(err, domain.ErrNotFound) {
+		if _, err := outbox.RetryDead(ctx, id+1000); !errors.Is(err, domain.ErrNotFound) {
 			t.Fatalf("retrying an unknown job: %v", err)
 		}
 		if _, err := s.Get(ctx, id+1000); !errors.Is(err, domain.ErrNotFound) {
