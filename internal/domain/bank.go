@@ -172,8 +172,8 @@ func (a *BankAccount) Post(line *BankLine) error {
 		v.Add("date", "must not be before the opening date of bank account %s (%s)", a.Ref, a.OpeningDate.Format(time.DateOnly))
 	}
 	balance := a.Balance.Add(line.Amount)
-	if !balance.Abs().LessThan(moneyLimit) {
-		v.Add("amount", "would take the balance of bank account %s beyond %s", a.Ref, moneyLimit)
+	if !balance.Abs().LessThan(MaxAmount) {
+		v.Add("amount", "would take the balance of bank account %s beyond %s", a.Ref, MaxAmount)
 	}
 	if err := v.OrNil(); err != nil {
 		return err
