@@ -50,16 +50,16 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		if err := r.Documents.Update(ctx, d); err != nil {
 			return nil, err
 		}
-		if account != nil {
-			if err := postPayment(ctx, r, d, &pay); err != nil {
-				return nil, err
-			}
-		}
 		if err := audited(ctx, r, "payment.create", "payment", pay.ID, nil, &pay); err != nil {
 			return nil, err
 		}
 		if err := r.Audit.Chain(ctx, domain.ChainPayment, pay.ID, domain.FiscalPayment(&pay)); err != nil {
 			return nil, err
+		}
+		if account != nil { // the account's row: the last lock
+			if err := postPayment(ctx, r, d, &pay); err != nil {
+				return nil, err
+			}
 		}
 		if err := r.Events.Emit(ctx, domain.EventPaymentCreated, paymentEventOf(&pay, d)); err != nil {
 			return nil, err
