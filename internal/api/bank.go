@@ -89,12 +89,12 @@ type bankLineResponse struct {
 	CreatedAt       time.Time `json:"created_at"`
 }
 
-// toBankLineResponse writes amounts with at least two decimals: the lines
-// do not carry their account's currency (Post has checked them against it).
+// toBankLineResponse writes amounts with the decimals of the account's
+// currency.
 func toBankLineResponse(l *domain.BankLine) bankLineResponse {
 	return bankLineResponse{
-		ID: l.ID, AccountID: l.AccountID, Date: formatDate(l.Date), Amount: Money(l.Amount), Label: l.Label,
-		BalanceAfter: Money(l.BalanceAfter), Kind: string(l.Kind), PaymentID: optPositive(l.PaymentID),
+		ID: l.ID, AccountID: l.AccountID, Date: formatDate(l.Date), Amount: domain.FormatMoney(l.Amount, l.Currency), Label: l.Label,
+		BalanceAfter: domain.FormatMoney(l.BalanceAfter, l.Currency), Kind: string(l.Kind), PaymentID: optPositive(l.PaymentID),
 		TransferID: optPositive(l.TransferID), Reconciled: l.Reconciled, StatementLineID: optPositive(l.StatementLineID),
 		CreatedAt: l.CreatedAt,
 	}

@@ -179,6 +179,18 @@ func TestBankAPI(t *testing.T) {
 				t.Fatalf("cash flow as CSV %v", recs)
 			}
 
+			// Amounts have their currency's decimals: none in yen.
+			yen1 := idOf(a.ok(t, http.StatusCreated, "POST", "/api/v1/bank-accounts", `{"ref":"JPY1","label":"Yen","currency":"JPY","opening_balance":"10000","opening_date":"2026-01-01"}`))
+			yen2 := idOf(a.ok(t, http.StatusCreated, "POST", "/api/v1/bank-accounts", `{"ref":"JPY2","label":"Yen","currency":"JPY","opening_date":"2026-01-01"}`))
+			tr = a.ok(t, http.StatusCreated, "POST", "/api/v1/bank-accounts/transfers", fmt.Sprintf(`{"from_account_id":%d,"to_account_id":%d,"amount":"1500"}`, yen1, yen2))
+			if tr["from"].(map[string]any)["amount"] != "-1500" || tr["from"].(map[string]any)["balance_after"] != "8500" {
+				t.Fatalf("yen transfer %v", tr)
+			}
+			if l := items(a.ok(t, http.StatusOK, "GET", fmt.Sprintf("/api/v1/bank-accounts/%d/lines", yen2), "")); l[0]["amount"] != "1500" {
+				t.Fatalf("yen lines %v", l)
+			}
+			a.problem(t, http.StatusUnprocessableEntity, "validation", "POST", "/api/v1/bank-accounts/transfers", fmt.Sprintf(`{"from_account_id":%d,"to_account_id":%d,"amount":"0.5"}`, yen1, yen2), "amount")
+
 			if rec := a.send("invoices:read", "GET", "/api/v1/bank-accounts", ""); rec.Code != http.StatusForbidden {
 				t.Fatalf("without bank:read: %d", rec.Code)
 			}

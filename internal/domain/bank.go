@@ -160,6 +160,7 @@ type BankLine struct {
 	StatementLineID int64 // the statement line it is matched to; 0 for none
 	CreatedBy       int64
 	CreatedAt       time.Time
+	Currency        string // the account's, not stored with the line
 }
 
 // Post writes line onto the account: checks its amount and date, moves the
@@ -179,7 +180,7 @@ func (a *BankAccount) Post(line *BankLine) error {
 		return err
 	}
 	a.Balance = balance
-	line.AccountID, line.BalanceAfter = a.ID, balance
+	line.AccountID, line.BalanceAfter, line.Currency = a.ID, balance, a.Currency
 	line.Label = strings.TrimSpace(line.Label)
 	if line.Label == "" {
 		line.Label = string(line.Kind)
@@ -280,6 +281,27 @@ func (t *BankTransfer) Lines(from, to *BankAccount, by int64, at time.Time) (*Ba
 // ErrDuplicateBankRef reports a ref another bank account has.
 func ErrDuplicateBankRef(ref string) error {
 	return Conflictf("duplicate-ref", "bank account ref %q is already taken", ref)
+}
+
+// InCurrency gives every line of the page the account's currency, as they
+// are read (a streamed page too).
+func (a *BankAccount) InCurrency(p Page[*BankLine]) Page[*BankLine] {
+	for _, l := range p.Items {
+		l.Currency = a.Currency
+	}
+	if rows := p.Rows; rows != nil {
+		p.Rows = func(yield func(*BankLine, error) bool) {
+			for l, err := range rows {
+				if l != nil {
+					l.Currency = a.Currency
+				}
+				if !yield(l, err) {
+					return
+				}
+			}
+		}
+	}
+	return p
 }
 
 // BankAccountSortFields are the fields a bank-account list may be sorted by.

@@ -67,7 +67,7 @@ func TestBankAccountApply(t *testing.T) {
 func TestBankAccountPost(t *testing.T) {
 	a := bankAccount()
 	l := &BankLine{Date: bankDay, Amount: decimal.RequireFromString("-120.25"), Kind: BankLinePayment}
-	if err := a.Post(l); err != nil || !a.Balance.Equal(decimal.RequireFromString("-20.25")) || !l.BalanceAfter.Equal(a.Balance) || l.AccountID != 1 || l.Label != "payment" {
+	if err := a.Post(l); err != nil || !a.Balance.Equal(decimal.RequireFromString("-20.25")) || !l.BalanceAfter.Equal(a.Balance) || l.AccountID != 1 || l.Label != "payment" || l.Currency != "EUR" {
 		t.Fatalf("post: %+v %+v %v", a, l, err)
 	}
 	for name, c := range map[string]struct {
@@ -130,5 +130,23 @@ func TestBankTransferLines(t *testing.T) {
 	bad := BankTransfer{FromAccountID: 1, ToAccountID: 1}
 	if got := fieldsOf(bad.Check().OrNil()); !slices.Equal(got, []string{"to_account_id", "amount"}) {
 		t.Fatalf("same account, no amount: %v", got)
+	}
+}
+
+func TestBankLinesInCurrency(t *testing.T) {
+	a := &BankAccount{Currency: "JPY"}
+	page := a.InCurrency(Page[*BankLine]{Items: []*BankLine{{ID: 1}}})
+	streamed := a.InCurrency(Page[*BankLine]{Rows: Page[*BankLine]{Items: []*BankLine{{ID: 2}, {ID: 3}}}.All()})
+	n := 0
+	for _, p := range []Page[*BankLine]{page, streamed} {
+		for l, err := range p.All() {
+			if err != nil || l.Currency != "JPY" {
+				t.Fatalf("line %+v %v", l, err)
+			}
+			n++
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d lines", n)
 	}
 }

@@ -150,10 +150,12 @@ func (s *BankService) Delete(ctx context.Context, id int64) error {
 // Lines lists the lines of an account (404 when it does not exist).
 func (s *BankService) Lines(ctx context.Context, f domain.BankLineFilter) (domain.Page[*domain.BankLine], error) {
 	return unitBrowse(ctx, s.uow, func(ctx context.Context, r domain.Readers) (domain.Page[*domain.BankLine], error) {
-		if _, err := r.BankAccounts.Get(ctx, f.AccountID); err != nil {
+		a, err := r.BankAccounts.Get(ctx, f.AccountID)
+		if err != nil {
 			return domain.Page[*domain.BankLine]{}, err
 		}
-		return r.BankLines.List(ctx, f)
+		page, err := r.BankLines.List(ctx, f)
+		return a.InCurrency(page), err
 	})
 }
 
