@@ -336,8 +336,8 @@ type BankAccountReader interface {
 // among themselves by id (LockMany): transfers both ways cannot deadlock.
 type BankAccountRepository interface {
 	BankAccountReader
-	// Create inserts a and sets its ID (IsDefault as it says); a taken ref
-	// is ErrDuplicateBankRef.
+	// Create inserts a and sets its ID, not the default (MakeDefault); a
+	// taken ref is ErrDuplicateBankRef.
 	Create(ctx context.Context, a *BankAccount) error
 	// Lock is Get that also locks the row until the unit of work ends.
 	Lock(ctx context.Context, id int64) (*BankAccount, error)
@@ -349,7 +349,8 @@ type BankAccountRepository interface {
 	Save(ctx context.Context, a *BankAccount) error
 	// SaveBalance writes the balance of a locked account.
 	SaveBalance(ctx context.Context, a *BankAccount) error
-	// MakeDefault makes the account the default, and no other.
+	// MakeDefault makes the account the default, and no other; another
+	// account made the default at the same moment is a conflict.
 	MakeDefault(ctx context.Context, id int64) error
 	Delete(ctx context.Context, id int64) error
 }

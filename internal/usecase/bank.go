@@ -41,11 +41,9 @@ func (s *BankService) Create(ctx context.Context, a *domain.BankAccount) error {
 		if n, err := r.BankAccounts.Count(ctx); err != nil {
 			return err
 		} else if n == 0 {
-			a.IsDefault = true // the first account: created as the default
-			makeDefault = false
-		} else {
-			a.IsDefault = false
+			makeDefault = true // the first account is the default
 		}
+		a.IsDefault = false
 		if err := r.BankAccounts.Create(ctx, a); err != nil {
 			return err
 		}

@@ -372,3 +372,43 @@ func TestBankBalanceUnderConcurrency(t *testing.T) {
 		})
 	}
 }
+
+// Accounts created at once, each asking to be the default: each is created
+// or refused as a conflict, and one account only is the default afterwards.
+func TestBankDefaultAccountUnderConcurrency(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			e := newBankEnv(t, d)
+			ctx := context.Background()
+			first := e.account(t, "default", "EUR", "0")
+			if err := e.bank.Create(ctx, &domain.BankAccount{Ref: "default", Label: "x", Currency: "EUR", OpeningDate: date("2026-01-01")}); conflictCode(err) != "duplicate-ref" {
+				t.Fatalf("a taken ref that says default: %v", err)
+			}
+			errs := run(8, func(i int) error {
+				return e.bank.Create(ctx, &domain.BankAccount{Ref: fmt.Sprintf("D%d", i), Label: "x", Currency: "EUR", OpeningDate: date("2026-01-01"), IsDefault: true})
+			})
+			created := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					created++
+				case conflictCode(err) != "concurrent-default":
+					t.Fatalf("create: %v", err)
+				}
+			}
+			page, err := e.bank.List(ctx, domain.ListQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defaults := 0
+			for _, a := range page.Items {
+				if a.IsDefault {
+					defaults++
+				}
+			}
+			if created == 0 || defaults != 1 || int(page.Total) != created+1 || e.accountNow(t, first.ID).IsDefault {
+				t.Fatalf("%d created, %d accounts, %d defaults", created, page.Total, defaults)
+			}
+		})
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -58,20 +57,12 @@ func (m bankAccountModel) account() *domain.BankAccount {
 
 type bankAccountRepo struct{ db *gorm.DB }
 
-// bankUniqueError tells a taken ref from a second default (two accounts
-// made the default at once: the later one is a conflict).
-func bankUniqueError(err error, ref string) error {
-	if strings.Contains(err.Error(), "default") {
-		return domain.Conflictf("concurrent-default", "another bank account was made the default at the same time: try again")
-	}
-	return domain.ErrDuplicateBankRef(ref)
-}
-
 func (r *bankAccountRepo) Create(ctx context.Context, a *domain.BankAccount) error {
 	m := toBankAccountModel(a)
+	m.IsDefault = nil // MakeDefault sets it: the ref is then the one unique value an insert can violate
 	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
 		if uniqueViolated(err) {
-			return bankUniqueError(err, a.Ref)
+			return domain.ErrDuplicateBankRef(a.Ref)
 		}
 		return fmt.Errorf("create bank account: %w", err)
 	}
@@ -191,8 +182,8 @@ func (r *bankAccountRepo) MakeDefault(ctx context.Context, id int64) error {
 	}
 	err := r.db.WithContext(ctx).Model(&bankAccountModel{}).Where("id = ?", id).Update("is_default", true).Error
 	if err != nil {
-		if uniqueViolated(err) {
-			return bankUniqueError(err, "")
+		if uniqueViolated(err) { // another account made the default at the same time
+			return domain.Conflictf("concurrent-default", "another bank account was made the default at the same time: try again")
 		}
 		return fmt.Errorf("make bank account %d the default: %w", id, err)
 	}
