@@ -60,6 +60,8 @@ func everyListAnswersCSV(t *testing.T, dialect string) {
 		"purchase-orders":   create("/purchase-orders", `{"supplier_id": `+party+`, `+lines+`}`),
 		"supplier-invoices": create("/supplier-invoices", `{"supplier_id": `+party+`, `+lines+`}`),
 		"webhooks":          create("/webhooks", `{"url": "http://127.0.0.1:9/hook", "events": ["invoice.validated"]}`),
+		// The default account: the payment below lands on it.
+		"bank-accounts": create("/bank-accounts", `{"ref": "BNK", "label": "Bank, \"main\"", "currency": "EUR", "opening_date": "2000-01-01"}`),
 	}
 	// Rows in more lists: a contact, a BOM and its order, a template, a
 	// validated invoice (a job, a payment, the sales reports).

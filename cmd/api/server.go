@@ -119,6 +119,8 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, r
 		api.NewImportRoutes(usecase.NewImportService(uow, time.Now), cfg.ImportMaxBytes()),
 		api.NewWebhookRoutes(usecase.NewWebhookService(uow, newWebhookClient(cfg), time.Now)),
 		api.NewAuditRoutes(usecase.NewAuditService(uow)),
+		api.NewBankRoutes(usecase.NewBankService(uow, time.Now)),
+		api.NewBankReportRoutes(gormdb.NewBankReports(reportDB), time.Now),
 	)...), nil
 }
 

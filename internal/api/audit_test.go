@@ -41,6 +41,7 @@ func newAuditAPI(t *testing.T, dialect string) *stockAPI {
 		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), testLogoLimit),
 		api.NewWebhookRoutes(usecase.NewWebhookService(uow,
 			webhook.New(webhook.Options{Timeout: 5 * time.Second, MaxBody: domain.MaxWebhookResponseBody}), time.Now)),
+		api.NewBankRoutes(usecase.NewBankService(uow, time.Now)),
 		api.NewAuditRoutes(usecase.NewAuditService(uow)))
 	return &stockAPI{e: e, db: db}
 }
@@ -128,7 +129,14 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 				{"POST", "/api/v1/invoices/{cn}/validate", ``, 200, "", []string{"credit_note.validate"}},
 				{"POST", "/api/v1/supplier-invoices", `{"supplier_id":{tp},"supplier_ref":"Réf-été 1","date":"2026-11-28","lines":[{"description":"Steel","qty":"3","unit_price":"40","vat_rate":"20"}]}`, 201, "si", []string{"supplier_invoice.create"}},
 				{"POST", "/api/v1/supplier-invoices/{si}/validate", ``, 200, "", []string{"supplier_invoice.validate"}},
-				{"POST", "/api/v1/supplier-invoices/{si}/payments", `{"amount":"10","method":"check","date":"2026-11-30"}`, 201, "", []string{"payment.create"}},
+				// From the first bank account on, a payment writes a bank line.
+				{"POST", "/api/v1/bank-accounts", `{"ref":"BNK","label":"Bank","currency":"EUR","opening_date":"2026-01-01"}`, 201, "bank", []string{"bank_account.create"}},
+				{"PATCH", "/api/v1/bank-accounts/{bank}", `{"label":"Main bank"}`, 200, "", []string{"bank_account.update"}},
+				{"POST", "/api/v1/supplier-invoices/{si}/payments", `{"amount":"10","method":"check","date":"2026-11-30"}`, 201, "", []string{"payment.create", "bank_line.create"}},
+				{"POST", "/api/v1/bank-accounts", `{"ref":"CASH","label":"Cash","currency":"EUR","opening_date":"2026-01-01"}`, 201, "cash", []string{"bank_account.create"}},
+				{"POST", "/api/v1/bank-accounts/transfers", `{"from_account_id":{bank},"to_account_id":{cash},"amount":"5","date":"2026-12-01"}`, 201, "", []string{"bank_line.create", "bank_line.create"}},
+				{"POST", "/api/v1/bank-accounts", `{"ref":"OLD","label":"Closed","currency":"EUR","opening_date":"2026-01-01"}`, 201, "old", []string{"bank_account.create"}},
+				{"DELETE", "/api/v1/bank-accounts/{old}", ``, 204, "", []string{"bank_account.delete"}},
 				{"POST", "/api/v1/roles", `{"name":"auditor","permissions":["audit:read"]}`, 201, "role", []string{"role.create"}},
 				{"DELETE", "/api/v1/roles/{role}", ``, 204, "", []string{"role.delete"}},
 				{"PUT", "/api/v1/company", `{"name":"Doligo SAS","country":"FR"}`, 200, "", []string{"company.update"}},

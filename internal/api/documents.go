@@ -208,6 +208,9 @@ type paymentRequest struct {
 	Date      DateField `json:"date"` // default today
 	Method    string    `json:"method" validate:"required,oneof=cash card bank_transfer check other"`
 	Reference string    `json:"reference" validate:"max=255"`
+	// BankAccountID is the account the money lands on; the default account
+	// when absent.
+	BankAccountID *int64 `json:"bank_account_id" validate:"omitempty,gt=0"`
 }
 
 func (r *paymentRequest) check(v *domain.ValidationError) {
@@ -223,12 +226,15 @@ type paymentResponse struct {
 	Method     string    `json:"method"`
 	Reference  string    `json:"reference"`
 	CreatedAt  time.Time `json:"created_at"`
+	// BankAccountID is the account the payment landed on; null when there
+	// was no bank account.
+	BankAccountID *int64 `json:"bank_account_id"`
 }
 
 func toPaymentResponse(p *domain.Payment) paymentResponse {
 	return paymentResponse{
 		ID: p.ID, DocumentID: p.DocumentID, Amount: domain.FormatMoney(p.Amount, p.Currency), Date: formatDate(p.Date),
-		Method: string(p.Method), Reference: p.Reference, CreatedAt: p.CreatedAt,
+		Method: string(p.Method), Reference: p.Reference, CreatedAt: p.CreatedAt, BankAccountID: optPositive(p.BankAccountID),
 	}
 }
 
@@ -491,6 +497,7 @@ func addPayment(svc paymentService, res docResource) echo.HandlerFunc {
 		}
 		p, err := svc.AddPayment(c.Request().Context(), PrincipalOf(c), res.types, id, domain.Payment{
 			Amount: req.Amount.Value, Date: req.Date.Value, Method: domain.PaymentMethod(req.Method), Reference: strings.TrimSpace(req.Reference),
+			BankAccountID: valueOr(req.BankAccountID, 0),
 		})
 		if err != nil {
 			return err

@@ -35,9 +35,13 @@ type Payment struct {
 	Date       time.Time
 	Method     PaymentMethod
 	Reference  string
-	Currency   string // the document's, not stored with the payment
-	CreatedBy  int64
-	CreatedAt  time.Time
+	// BankAccountID is the bank account the payment landed on (0: none,
+	// when no account exists). Recording a payment without one takes the
+	// default account.
+	BankAccountID int64
+	Currency      string // the document's, not stored with the payment
+	CreatedBy     int64
+	CreatedAt     time.Time
 }
 
 // Check validates the payment's own fields for a document in currency.

@@ -41,6 +41,9 @@ type Repositories struct {
 	Events   EventRepository   // webhook events, emitted with the change that causes them
 	Webhooks WebhookRepository // webhook subscriptions and their deliveries
 	Audit    AuditRepository   // the audit trail and the fiscal chain, written at commit
+
+	BankAccounts BankAccountRepository // locked after documents, stock and numbering
+	BankLines    BankLineRepository
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -78,6 +81,9 @@ type Readers struct {
 
 	Webhooks WebhookReader
 	Audit    AuditReader
+
+	BankAccounts BankAccountReader
+	BankLines    BankLineReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -90,8 +96,9 @@ func (r Repositories) Readers() Readers {
 		Receptions: r.Receptions, Shipments: r.Shipments, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
 		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
-		Webhooks: r.Webhooks,
-		Audit:    r.Audit,
+		Webhooks:     r.Webhooks,
+		Audit:        r.Audit,
+		BankAccounts: r.BankAccounts, BankLines: r.BankLines,
 	}
 }
 

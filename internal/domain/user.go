@@ -65,6 +65,11 @@ const (
 	// Integrations: webhook subscriptions and their deliveries.
 	PermWebhooksRead  = "webhooks:read"
 	PermWebhooksWrite = "webhooks:write"
+
+	// Money: bank accounts, their lines and statements.
+	PermBankRead      = "bank:read"
+	PermBankWrite     = "bank:write"
+	PermBankReconcile = "bank:reconcile"
 )
 
 // Permission is one entry of the catalogue: a name and what it allows, in
@@ -122,6 +127,9 @@ var permissionCatalogue = []Permission{
 	{PermCompanyWrite, "Change the company settings and logo printed on every document and e-mail (reading them needs only a login)"},
 	{PermWebhooksRead, "List and read webhook subscriptions (never their secret) and their deliveries"},
 	{PermWebhooksWrite, "Create, change and delete webhook subscriptions; redeliver an event"},
+	{PermBankRead, "List and read bank accounts, their balances and lines, and the bank reports (balances, cash flow)"},
+	{PermBankWrite, "Create, change and delete bank accounts, choose the default one; transfer money between accounts"},
+	{PermBankReconcile, "Import bank statements and match (reconcile) their lines with bank lines"},
 	{PermAuditRead, "Read the audit trail (who changed what, when) and verify the fiscal chain of validated documents and payments"},
 }
 
@@ -195,6 +203,7 @@ var builtinRoles = []Role{
 		PermPaymentsWrite, PermReportsRead, PermDocumentsRead, PermJobsRead,
 		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate, PermSupplierPaymentsWrite,
 		PermAuditRead,
+		PermBankRead, PermBankWrite, PermBankReconcile,
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermSupplierPricesRead, PermStockRead, PermMRPRead,

@@ -14,7 +14,10 @@ import (
 
 // AddPayment records a payment against an invoice or credit note. The
 // document row is locked, so concurrent payments are checked one after the
-// other against the amount due and can never overpay it together.
+// other against the amount due and can never overpay it together. The
+// payment lands on the bank account it names, else on the default account,
+// as a bank line written in the same unit of work (the account row locked
+// last); when no bank account exists at all, it is recorded without one.
 func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal, types []domain.DocType, documentID int64, p domain.Payment) (*domain.Payment, error) {
 	now, today := stamp(s.now()), s.today()
 	if p.Date.IsZero() {
@@ -33,6 +36,13 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		if err := d.AddPayment(&pay); err != nil {
 			return nil, err
 		}
+		account, err := paymentBankAccount(ctx, r, p.BankAccountID)
+		if err != nil {
+			return nil, err
+		}
+		if account != nil {
+			pay.BankAccountID = account.ID
+		}
 		if err := r.Payments.Add(ctx, &pay); err != nil {
 			return nil, err
 		}
@@ -46,6 +56,11 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		if err := r.Audit.Chain(ctx, domain.ChainPayment, pay.ID, domain.FiscalPayment(&pay)); err != nil {
 			return nil, err
 		}
+		if account != nil { // the account's row: the last lock
+			if err := postPayment(ctx, r, d, &pay); err != nil {
+				return nil, err
+			}
+		}
 		if err := r.Events.Emit(ctx, domain.EventPaymentCreated, paymentEventOf(&pay, d)); err != nil {
 			return nil, err
 		}
@@ -57,6 +72,9 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 }
 
 // DeletePayment removes a payment and reopens its document when it was paid.
+// Its bank line stays, followed by a reversal line of the opposite amount on
+// the same date; a reconciled line cannot be reversed (409, nothing
+// changed).
 func (s *DocumentService) DeletePayment(ctx context.Context, types []domain.DocType, documentID, paymentID int64) error {
 	now := stamp(s.now())
 	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
@@ -72,6 +90,9 @@ func (s *DocumentService) DeletePayment(ctx context.Context, types []domain.DocT
 			return err
 		}
 		if err := r.Payments.Delete(ctx, d.ID, p.ID); err != nil {
+			return err
+		}
+		if err := reversePayment(ctx, r, p, domain.Actor(ctx), now); err != nil {
 			return err
 		}
 		d.UpdatedAt = now

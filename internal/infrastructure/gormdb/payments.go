@@ -21,6 +21,8 @@ type paymentModel struct {
 	Reference  string
 	CreatedBy  int64
 	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	// BankAccountID is the account the payment landed on (NULL: none).
+	BankAccountID *int64
 }
 
 func (paymentModel) TableName() string { return "payments" }
@@ -29,6 +31,7 @@ func (m paymentModel) payment() *domain.Payment {
 	return &domain.Payment{
 		ID: m.ID, DocumentID: m.DocumentID, Amount: m.Amount, Date: dateOnly(m.PayDate),
 		Method: domain.PaymentMethod(m.Method), Reference: m.Reference, CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(),
+		BankAccountID: idOf(m.BankAccountID),
 	}
 }
 
@@ -37,7 +40,7 @@ type paymentRepo struct{ db *gorm.DB }
 func (r *paymentRepo) Add(ctx context.Context, p *domain.Payment) error {
 	m := paymentModel{
 		DocumentID: p.DocumentID, Amount: p.Amount, PayDate: dateOnly(p.Date), Method: string(p.Method),
-		Reference: p.Reference, CreatedBy: p.CreatedBy, CreatedAt: dbTime(p.CreatedAt),
+		Reference: p.Reference, CreatedBy: p.CreatedBy, CreatedAt: dbTime(p.CreatedAt), BankAccountID: optID(p.BankAccountID),
 	}
 	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
 		return fmt.Errorf("record payment of document %d: %w", p.DocumentID, err)

@@ -1,7 +1,9 @@
 package gormdb
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -27,4 +29,24 @@ func uniqueViolated(err error) bool {
 		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
+}
+
+// insertAll inserts one row per item in one INSERT (conv makes the row) and
+// gives each item the id of its row (setID); what names the rows in the
+// error.
+func insertAll[E, M any](ctx context.Context, db *gorm.DB, items []E, conv func(E) M, setID func(E, M), what string) error {
+	if len(items) == 0 {
+		return nil
+	}
+	rows := make([]M, len(items))
+	for i, it := range items {
+		rows[i] = conv(it)
+	}
+	if err := db.WithContext(ctx).Create(&rows).Error; err != nil {
+		return fmt.Errorf("append %s: %w", what, err)
+	}
+	for i, it := range items {
+		setID(it, rows[i])
+	}
+	return nil
 }

@@ -343,20 +343,7 @@ type movementRepo struct{ db *gorm.DB }
 
 // Add implements domain.MovementRepository: one INSERT for all the rows.
 func (r *movementRepo) Add(ctx context.Context, ms []*domain.Movement) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	rows := make([]stockMovementModel, len(ms))
-	for i, m := range ms {
-		rows[i] = toMovementModel(m)
-	}
-	if err := r.db.WithContext(ctx).Create(&rows).Error; err != nil {
-		return fmt.Errorf("append stock movements: %w", err)
-	}
-	for i := range ms {
-		ms[i].ID = rows[i].ID
-	}
-	return nil
+	return insertAll(ctx, r.db, ms, toMovementModel, func(m *domain.Movement, row stockMovementModel) { m.ID = row.ID }, "stock movements")
 }
 
 func (r *movementRepo) Get(ctx context.Context, id int64) (*domain.Movement, error) {

@@ -79,6 +79,9 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Events:   queue.NewEvents(tx),
 		Webhooks: &webhookRepo{db: tx},
 		Audit:    &auditRepo{db: tx, dialect: dialect},
+
+		BankAccounts: &bankAccountRepo{db: tx},
+		BankLines:    &bankLineRepo{db: tx, dialect: dialect},
 	}
 }
 
