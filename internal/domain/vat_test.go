@@ -40,10 +40,10 @@ func TestVATIDValid(t *testing.T) {
 		{"fr 40 303 265 045", "FR40303265045", "FR"},
 		{"DE136695976", "DE136695976", "DE"},
 		{"BE 0403.019.261", "BE0403019261", "BE"},
-		{"ESA28015865", "ESA28015865", "ES"},    // CIF, control digit
-		{"ESQ2826000H", "ESQ2826000H", "ES"},    // CIF of a public body, control letter
-		{"ES12345678Z", "ES12345678Z", "ES"},    // DNI
-		{"ESX1234567L", "ESX1234567L", "ES"},    // NIE
+		{"ESA28015865", "ESA28015865", "ES"},     // CIF, control digit
+		{"ESQ2826000H", "ESQ2826000H", "ES"},     // CIF of a public body, control letter
+		{"ES12345678Z", "ES12345678Z", "ES"},     // DNI
+		{"ESX1234567L", "ESX1234567L", "ES"},     // NIE
 		{"IT00743110157", "IT00743110157", "IT"}, // Luhn
 		{"NL004495445B01", "NL004495445B01", "NL"},
 		{"NL000099998B57", "NL000099998B57", "NL"}, // sole trader, 2020 format (mod 97)

@@ -180,7 +180,7 @@ func TestVATReport(t *testing.T) {
 			deBiz := e.party(t, "Müller GmbH", "DE", "DE136695976", false)
 			sup := e.party(t, "Fournisseur SARL", "FR", "", true)
 
-			e.validated(t, invoices, e.sale(t, domain.DocInvoice, frBiz, "2026-11-03", "2"))        // 200 @ 20 → 40
+			e.validated(t, invoices, e.sale(t, domain.DocInvoice, frBiz, "2026-11-03", "2"))       // 200 @ 20 → 40
 			rc := e.validated(t, invoices, e.sale(t, domain.DocInvoice, deBiz, "2026-11-04", "3")) // 300 @ 0
 			e.sale(t, domain.DocInvoice, frBiz, "2026-11-05", "9")                                 // a draft: not counted
 			cn, err := e.docs.Convert(ctx, e.actor, domain.ActCreditNote, rc.ID)
