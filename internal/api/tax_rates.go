@@ -26,7 +26,7 @@ type taxRateItem struct {
 	Country string `json:"country"`
 	Rate    string `json:"rate"`
 	Kind    string `json:"kind"`
-	Label   string `json:"label,omitempty"`
+	Label   string `json:"label"` // "" when nothing to say
 }
 
 // list answers ?country= (required, ISO 3166-1 alpha-2, any case): the
