@@ -82,6 +82,14 @@ func everyListAnswersCSV(t *testing.T, dialect string) {
 	var doc struct {
 		Paths map[string]struct {
 			Get struct {
+				Parameters []struct {
+					Name     string `json:"name"`
+					In       string `json:"in"`
+					Required bool   `json:"required"`
+					Schema   struct {
+						Example any `json:"example"`
+					} `json:"schema"`
+				} `json:"parameters"`
 				Responses map[string]struct {
 					Content map[string]json.RawMessage `json:"content"`
 				} `json:"responses"`
@@ -92,7 +100,16 @@ func everyListAnswersCSV(t *testing.T, dialect string) {
 		t.Fatal(err)
 	}
 	var lists []string
+	query := map[string]string{} // required query parameters, from their examples
 	for path, item := range doc.Paths {
+		for _, p := range item.Get.Parameters {
+			if p.In == "query" && p.Required {
+				if p.Schema.Example == nil {
+					t.Errorf("GET %s: required parameter %s has no example to ask with", path, p.Name)
+				}
+				query[path] += fmt.Sprintf("&%s=%v", p.Name, p.Schema.Example)
+			}
+		}
 		content := item.Get.Responses["200"].Content
 		var js struct {
 			Schema struct {
@@ -125,6 +142,9 @@ func everyListAnswersCSV(t *testing.T, dialect string) {
 				continue
 			}
 			url = strings.Replace(path, "{id}", id, 1)
+		}
+		if q := query[path]; q != "" {
+			url += "?" + q[1:]
 		}
 		req, _ := http.NewRequest(http.MethodGet, base+url, nil)
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)

@@ -107,6 +107,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, r
 		api.NewSalesReportRoutes(gormdb.NewSalesReports(reportDB), cfg.DefaultCurrency, time.Now),
 		api.NewSalesBreakdownRoutes(gormdb.NewSalesReports(reportDB), cfg.DefaultCurrency, time.Now),
 		api.NewPurchaseReportRoutes(gormdb.NewPurchaseReports(reportDB), cfg.DefaultCurrency, time.Now),
+		api.NewTaxRateRoutes(), api.NewVATReportRoutes(gormdb.NewVATReports(reportDB), cfg.DefaultCurrency, time.Now),
 		api.NewShipmentReportRoutes(gormdb.NewShipmentReports(reportDB), cfg.DefaultCurrency),
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(reportDB)),

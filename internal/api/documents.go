@@ -149,6 +149,10 @@ type documentResponse struct {
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 	ValidatedAt  *time.Time     `json:"validated_at"`
+	// VATRegime and VATMention: how VAT applies to the sale and its legal
+	// mention in English ("" when none; the PDF prints it translated).
+	VATRegime  string `json:"vat_regime"`
+	VATMention string `json:"vat_mention"`
 }
 
 // unitPrice writes a price with at least the currency's decimals ("12.50",
@@ -179,6 +183,7 @@ func toDocumentResponse(d *domain.Document) documentResponse {
 		AmountPaid: money(d.AmountPaid), AmountDue: money(d.AmountDue()),
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, ValidatedAt: d.ValidatedAt,
 	}
+	r.VATRegime, r.VATMention = vatRegimeOf(d)
 	for i, l := range d.Lines {
 		r.Lines[i] = lineResponse{
 			ID: l.ID, ProductID: optPositive(l.ProductID), Description: l.Description,

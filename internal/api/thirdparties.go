@@ -26,6 +26,8 @@ type thirdPartyRequest struct {
 	TaxID      *string `json:"tax_id"`
 	Address    *string `json:"address" text:"multiline"`
 	Locale     *string `json:"locale"`
+	Country    *string `json:"country"`
+	VATID      *string `json:"vat_id"`
 	// PaymentTermsDays: null (or absent on POST) is the company's default.
 	PaymentTermsDays NullableInt `json:"payment_terms_days"`
 }
@@ -40,12 +42,14 @@ func (r *thirdPartyRequest) toThirdParty() domain.ThirdParty {
 		IsCustomer: valueOr(r.IsCustomer, false), IsProspect: valueOr(r.IsProspect, false), IsSupplier: valueOr(r.IsSupplier, false),
 		Email: valueOr(r.Email, ""), Phone: valueOr(r.Phone, ""), TaxID: valueOr(r.TaxID, ""),
 		Address: valueOr(r.Address, ""), Locale: valueOr(r.Locale, ""), PaymentTermsDays: r.PaymentTermsDays.Ptr(),
+		Country: valueOr(r.Country, ""), VATID: valueOr(r.VATID, ""),
 	}
 }
 
 func (r *thirdPartyRequest) toPatch() domain.ThirdPartyPatch {
 	return domain.ThirdPartyPatch{
 		Name: r.Name, Code: r.Code, Email: r.Email, Phone: r.Phone, TaxID: r.TaxID, Address: r.Address, Locale: r.Locale,
+		Country: r.Country, VATID: r.VATID,
 		IsCustomer: r.IsCustomer, IsProspect: r.IsProspect, IsSupplier: r.IsSupplier,
 		PaymentTermsDays: r.PaymentTermsDays.Patch(),
 	}
@@ -63,6 +67,8 @@ type thirdPartyResponse struct {
 	TaxID      string `json:"tax_id"`
 	Address    string `json:"address"`
 	Locale     string `json:"locale"`
+	Country    string `json:"country"`
+	VATID      string `json:"vat_id"`
 	// PaymentTermsDays is null when the company's default terms apply.
 	PaymentTermsDays *int      `json:"payment_terms_days"`
 	CreatedAt        time.Time `json:"created_at"`
@@ -73,6 +79,7 @@ func toThirdPartyResponse(t *domain.ThirdParty) thirdPartyResponse {
 	return thirdPartyResponse{
 		ID: t.ID, Name: t.Name, Code: t.Code, IsCustomer: t.IsCustomer, IsProspect: t.IsProspect, IsSupplier: t.IsSupplier,
 		Email: t.Email, Phone: t.Phone, TaxID: t.TaxID, Address: t.Address, Locale: t.Locale,
+		Country: t.Country, VATID: t.VATID,
 		PaymentTermsDays: t.PaymentTermsDays, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
 }

@@ -60,7 +60,6 @@ type CompanySettings struct {
 }
 
 var (
-	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
 	// BIC (ISO 9362): bank code, country, location, optional branch.
 	bicPattern  = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
 	ibanPattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$`)
@@ -105,8 +104,8 @@ func (s *CompanySettings) Check() *ValidationError {
 	if s.Address != nil {
 		checkLen(v, "address", *s.Address, MaxAddressLen)
 	}
-	if s.Country != nil && *s.Country != "" && !countryPattern.MatchString(*s.Country) {
-		v.Add("country", "must be an ISO 3166-1 alpha-2 code such as FR")
+	if s.Country != nil {
+		checkCountry(v, "country", *s.Country) // the real list (country.go): "XX" is no country
 	}
 	if s.VATID != nil {
 		checkLen(v, "vat_id", *s.VATID, MaxTaxIDLen)

@@ -304,6 +304,9 @@ type Document struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	ValidatedAt  *time.Time
+	// VATRegime is how VAT applies to the sale (vat_regime.go); domestic on
+	// the buy side.
+	VATRegime VATRegime
 }
 
 // DisplayRef is the definitive number, or "(PROV<id>)" for a draft, as in Dolibarr.

@@ -32,6 +32,12 @@ type ThirdParty struct {
 	TaxID      string
 	Address    string
 	Locale     string // preferred language of documents and mail, e.g. "pt-BR"; "" for the default
+	// Country is where the third party is established (ISO 3166-1 alpha-2),
+	// "" when unknown; with VATID it decides the VAT regime of a sale.
+	Country string
+	// VATID is the intra-EU (or UK) VAT number, compact and upper case
+	// (vat_id.go); TaxID stays for any other national number.
+	VATID string
 	// PaymentTermsDays is the time this third party has to pay an invoice
 	// (or is given, as a supplier); nil: the company's default terms.
 	PaymentTermsDays *int
@@ -48,6 +54,11 @@ var (
 func (t *ThirdParty) Normalize() {
 	for _, s := range []*string{&t.Name, &t.Code, &t.Email, &t.Phone, &t.TaxID, &t.Address, &t.Locale} {
 		*s = strings.TrimSpace(*s)
+	}
+	t.Country = strings.ToUpper(strings.TrimSpace(t.Country))
+	t.VATID = NormalizeVATID(t.VATID)
+	if t.Country == "" {
+		t.Country = VATIDCountry(t.VATID) // a VAT number says its country
 	}
 }
 
@@ -74,6 +85,8 @@ func (t *ThirdParty) Check() *ValidationError {
 	if t.PaymentTermsDays != nil {
 		checkPaymentTermsDays(v, "payment_terms_days", *t.PaymentTermsDays)
 	}
+	checkCountry(v, "country", t.Country)
+	CheckVATID(v, "vat_id", t.VATID, t.Country)
 	return v
 }
 
@@ -100,6 +113,7 @@ func ErrDuplicateCode(code string) error {
 // ThirdPartyPatch is a partial update; nil fields stay as they are.
 type ThirdPartyPatch struct {
 	Name, Code, Email, Phone, TaxID, Address, Locale *string
+	Country, VATID                                   *string
 	IsCustomer, IsProspect, IsSupplier               *bool
 	// PaymentTermsDays: nil stays; a nil *int inside clears (company default).
 	PaymentTermsDays **int
@@ -111,6 +125,7 @@ func (t *ThirdParty) Apply(p ThirdPartyPatch) *ValidationError {
 	for dst, src := range map[*string]*string{
 		&t.Name: p.Name, &t.Code: p.Code, &t.Email: p.Email, &t.Phone: p.Phone,
 		&t.TaxID: p.TaxID, &t.Address: p.Address, &t.Locale: p.Locale,
+		&t.Country: p.Country, &t.VATID: p.VATID,
 	} {
 		patchField(dst, src)
 	}

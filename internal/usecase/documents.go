@@ -125,6 +125,9 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 	if err := checkThirdParty(ctx, r, d); err != nil {
 		return nil, err
 	}
+	if _, err := s.settleVATRegime(ctx, r.Readers(), d); err != nil {
+		return nil, err
+	}
 	if in.DueDate == nil {
 		if err := s.dueByTerms(ctx, r.Readers(), d); err != nil {
 			return nil, err
@@ -294,11 +297,15 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 				return nil, err
 			}
 		}
+		vatChanged, err := s.settleVATRegime(ctx, r.Readers(), d)
+		if err != nil {
+			return nil, err
+		}
 		d.UpdatedAt = now
 		if err := r.Documents.Update(ctx, d); err != nil {
 			return nil, err
 		}
-		if p.Lines != nil {
+		if p.Lines != nil || vatChanged {
 			if err := r.Documents.ReplaceLines(ctx, d); err != nil {
 				return nil, err
 			}
@@ -376,6 +383,9 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 	}
 	if err := d.CheckValidate(); err != nil {
 		return nil, err // before taking a number
+	}
+	if err := s.settleVATRegimeLines(ctx, r, d); err != nil { // the regime of the validation day
+		return nil, err
 	}
 	if d.Type == domain.DocCreditNote || d.Type == domain.DocSupplierCreditNote {
 		if err := checkCreditNote(ctx, r, d); err != nil {
@@ -509,6 +519,10 @@ func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a
 			if err := deductDownPayments(ctx, r, src, n); err != nil {
 				return nil, err
 			}
+		}
+		n.VATRegime = src.VATRegime // a credit note keeps its invoice's
+		if _, err := s.settleVATRegime(ctx, r.Readers(), n); err != nil {
+			return nil, err
 		}
 		n.CreatedAt, n.UpdatedAt = now, now
 		if err := r.Documents.Create(ctx, n); err != nil {

@@ -58,6 +58,9 @@ func (s *DocumentService) DownPayment(ctx context.Context, actor domain.Principa
 		if err != nil {
 			return nil, err
 		}
+		if _, err := s.settleVATRegime(ctx, r.Readers(), d); err != nil {
+			return nil, err
+		}
 		d.CreatedAt, d.UpdatedAt = now, now
 		if err := r.Documents.Create(ctx, d); err != nil {
 			return nil, err

@@ -43,6 +43,7 @@ type documentModel struct {
 	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 	ValidatedAt    *time.Time
+	VATRegime      string `gorm:"column:vat_regime"`
 }
 
 func (documentModel) TableName() string { return "commercial_documents" }
@@ -106,6 +107,7 @@ func toDocumentModel(d *domain.Document) documentModel {
 		AmountPaid: d.AmountPaid, CreatedBy: d.CreatedBy,
 		CreatedAt: dbTime(d.CreatedAt), UpdatedAt: dbTime(d.UpdatedAt), ValidatedAt: optTime(d.ValidatedAt),
 	}
+	m.VATRegime = vatRegimeColumn(d.VATRegime)
 	if d.Ref != "" {
 		m.Ref = &d.Ref
 	}
@@ -115,13 +117,22 @@ func toDocumentModel(d *domain.Document) documentModel {
 	return m
 }
 
+// vatRegimeColumn is the stored regime: a document built without one (the
+// buy side, conversions before the use case decides) is domestic.
+func vatRegimeColumn(g domain.VATRegime) string {
+	if g == "" {
+		return string(domain.VATDomestic)
+	}
+	return string(g)
+}
+
 func (m documentModel) document() *domain.Document {
 	d := &domain.Document{
 		ID: m.ID, Type: domain.DocType(m.DocType), Status: domain.DocStatus(m.Status), ThirdPartyID: m.ThirdPartyID,
 		SupplierRef: m.SupplierRef, CustomerRef: m.CustomerRef, Date: dateOnly(m.DocDate), DueDate: optDate(m.DueDate), Currency: m.Currency, Note: m.Note,
 		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross, AmountPaid: m.AmountPaid,
 		CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
-		Lines: []domain.Line{},
+		Lines: []domain.Line{}, VATRegime: domain.VATRegime(m.VATRegime),
 	}
 	if m.Ref != nil {
 		d.Ref = *m.Ref
@@ -256,6 +267,7 @@ func (r *documentRepo) Update(ctx context.Context, d *domain.Document) error {
 		"due_date": m.DueDate, "currency": m.Currency, "note": m.Note,
 		"total_net": m.TotalNet, "total_vat": m.TotalVAT, "total_gross": m.TotalGross, "amount_paid": m.AmountPaid,
 		"updated_at": m.UpdatedAt, "validated_at": m.ValidatedAt,
+		"vat_regime": m.VATRegime,
 	}).Error
 	if err != nil {
 		if uniqueViolated(err) {

@@ -191,7 +191,7 @@ func (r *thirdPartyRepo) UpdateMany(ctx context.Context, ts []*domain.ThirdParty
 	}
 	err := updateRows(ctx, r.db, rows, []string{
 		"name", "is_customer", "is_prospect", "is_supplier", "email", "phone", "tax_id", "address", "locale",
-		"payment_terms_days", "updated_at",
+		"payment_terms_days", "updated_at", "country", "vat_id",
 	})
 	if err != nil {
 		return fmt.Errorf("update third parties: %w", err)

@@ -26,6 +26,8 @@ type thirdPartyModel struct {
 	TaxID      string `gorm:"column:tax_id"`
 	Address    string
 	Locale     string
+	Country    string
+	VATID      string `gorm:"column:vat_id"`
 	// PaymentTermsDays is NULL when the company's default terms apply.
 	PaymentTermsDays *int
 	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
@@ -38,6 +40,7 @@ func toThirdPartyModel(t *domain.ThirdParty) thirdPartyModel {
 	return thirdPartyModel{
 		ID: t.ID, Name: t.Name, Code: t.Code, IsCustomer: t.IsCustomer, IsProspect: t.IsProspect, IsSupplier: t.IsSupplier,
 		Email: t.Email, Phone: t.Phone, TaxID: t.TaxID, Address: t.Address, Locale: t.Locale,
+		Country: t.Country, VATID: t.VATID,
 		PaymentTermsDays: t.PaymentTermsDays, CreatedAt: dbTime(t.CreatedAt), UpdatedAt: dbTime(t.UpdatedAt),
 	}
 }
@@ -46,6 +49,7 @@ func (m thirdPartyModel) thirdParty() *domain.ThirdParty {
 	return &domain.ThirdParty{
 		ID: m.ID, Name: m.Name, Code: m.Code, IsCustomer: m.IsCustomer, IsProspect: m.IsProspect, IsSupplier: m.IsSupplier,
 		Email: m.Email, Phone: m.Phone, TaxID: m.TaxID, Address: m.Address, Locale: m.Locale,
+		Country: m.Country, VATID: m.VATID,
 		PaymentTermsDays: m.PaymentTermsDays, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
 	}
 }
@@ -98,6 +102,7 @@ func (r *thirdPartyRepo) Update(ctx context.Context, t *domain.ThirdParty) error
 		"name": m.Name, "code": m.Code, "is_customer": m.IsCustomer, "is_prospect": m.IsProspect,
 		"is_supplier": m.IsSupplier, "email": m.Email, "phone": m.Phone, "tax_id": m.TaxID,
 		"address": m.Address, "locale": m.Locale, "payment_terms_days": m.PaymentTermsDays, "updated_at": m.UpdatedAt,
+		"country": m.Country, "vat_id": m.VATID,
 	}).Error
 	if err != nil {
 		if uniqueViolated(err) {

@@ -76,6 +76,10 @@ type Document struct {
 	AmountPaid, AmountDue          decimal.Decimal // printed for invoices and credit notes only
 
 	PaymentTerms string // empty: the language's default text
+	// VATMention is the label key (embed/i18n) of the legal mention of a
+	// sale without VAT (domain.VATRegime.MentionKey), printed under the
+	// totals; "" prints none.
+	VATMention string
 
 	// The order a delivery note (Shipment) delivers: printed in the header.
 	OrderRef  string

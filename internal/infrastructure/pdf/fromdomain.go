@@ -14,9 +14,10 @@ func FromDomain(d *domain.Document, customer *domain.ThirdParty, links domain.Do
 		Currency: d.Currency,
 		Company:  company,
 		Customer: Party{
-			Name: customer.Name, Address: customer.Address, TaxID: customer.TaxID,
+			Name: customer.Name, Address: customer.Address, TaxID: customerTaxNumber(customer),
 			Email: customer.Email, Phone: customer.Phone,
 		},
+		VATMention:   d.VATRegime.MentionKey(),
 		TotalNet:     d.TotalNet,
 		TotalVAT:     d.TotalVAT,
 		TotalGross:   d.TotalGross,
@@ -40,4 +41,14 @@ func FromDomain(d *domain.Document, customer *domain.ThirdParty, links domain.Do
 		out.VAT = append(out.VAT, VATAmount{Rate: v.Rate, Base: v.Base, Amount: v.Amount})
 	}
 	return out
+}
+
+// customerTaxNumber is the customer's number printed on a document: its VAT
+// number when it has one (a reverse-charge invoice must show it), else its
+// national tax number.
+func customerTaxNumber(t *domain.ThirdParty) string {
+	if t.VATID != "" {
+		return t.VATID
+	}
+	return t.TaxID
 }

@@ -32,6 +32,9 @@ func TestLookAtEveryKind(t *testing.T) {
 	long.Customer.Address = "Avenida Paulista, 1578\nBela Vista\nSão Paulo/SP\n01310-200\nBrasil\nCaixa postal 42"
 	long.Lines = manyLines(90)
 	docs["invoice_long"] = long
+	reverse := lookDoc(Invoice)
+	reverse.VATMention = "vat_mention.intra_eu_reverse_charge"
+	docs["invoice_reverse_charge"] = reverse
 	for name, doc := range docs {
 		for _, lang := range []string{"en", "fr", "de", "pt-BR", "es"} {
 			out, err := Render(context.Background(), doc, lang)

@@ -523,6 +523,7 @@ func (r *renderer) body(p *pager) error {
 	for i, rw := range rows {
 		p.add(rw, heights[i])
 	}
+	r.vatMention(p)
 	r.note(p)
 	if r.printsPaymentTerms() {
 		r.paymentTerms(p)

@@ -1,0 +1,2 @@
+ALTER TABLE commercial_documents DROP COLUMN vat_regime;
+ALTER TABLE thirdparties DROP COLUMN vat_id, DROP COLUMN country;

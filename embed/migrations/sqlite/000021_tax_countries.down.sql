@@ -1,0 +1,3 @@
+ALTER TABLE commercial_documents DROP COLUMN vat_regime;
+ALTER TABLE thirdparties DROP COLUMN vat_id;
+ALTER TABLE thirdparties DROP COLUMN country;
