@@ -172,7 +172,7 @@ func readImport[R any](c echo.Context, key string) (bool, []importLine[R], error
 		return false, nil, domain.Invalid("file", "is empty: send a header line naming the columns, then one line per %s", key)
 	}
 	if err != nil {
-		return false, nil, csvSyntaxError(err)
+		return false, nil, domain.CSVSyntaxError(err)
 	}
 	cols, err := importColumns(reflect.TypeFor[R](), header, key)
 	if err != nil {
@@ -185,9 +185,9 @@ func readImport[R any](c echo.Context, key string) (bool, []importLine[R], error
 			break
 		}
 		if err != nil {
-			return false, nil, csvSyntaxError(err)
+			return false, nil, domain.CSVSyntaxError(err)
 		}
-		if allEmpty(record) {
+		if domain.BlankCSVRecord(record) {
 			continue
 		}
 		if len(lines) == domain.MaxImportRows {
@@ -207,27 +207,6 @@ func readImport[R any](c echo.Context, key string) (bool, []importLine[R], error
 		lines = append(lines, l)
 	}
 	return dryRun != nil && *dryRun, lines, nil
-}
-
-// csvSyntaxError is the 422 of a file that is not CSV, at its first error:
-// after a stray quote nothing that follows can be read with confidence.
-func csvSyntaxError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &domain.ValidationError{Fields: []domain.FieldError{{
-			Line: pe.StartLine, Field: "file", Message: "is not valid CSV: " + pe.Err.Error(),
-		}}}
-	}
-	return domain.Invalid("file", "could not be read as CSV")
-}
-
-func allEmpty(record []string) bool {
-	for _, c := range record {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 // importColumn is a column of a file: the request field it fills.
