@@ -50,15 +50,15 @@ func NewImportRoutes(svc importService, maxBytes int64) *ImportRoutes {
 // Routes implements Routes. An import needs the permission that writes its
 // entity one by one: it creates and changes nothing else.
 func (h *ImportRoutes) Routes(r *Router) {
-	r.upload("/imports/products", domain.PermProductsWrite, mimeCSV, h.maxBytes, h.products)
-	r.upload("/imports/thirdparties", domain.PermThirdpartiesWrite, mimeCSV, h.maxBytes, h.thirdParties)
+	r.upload("/imports/products", domain.PermProductsWrite, []string{mimeCSV}, h.maxBytes, h.products)
+	r.upload("/imports/thirdparties", domain.PermThirdpartiesWrite, []string{mimeCSV}, h.maxBytes, h.thirdParties)
 }
 
-// upload registers a POST whose body is of mediaType (415 otherwise, a UTF-8
-// charset allowed) and at most limit bytes (413 above), in place of the
-// server's JSON body limit; Idempotency-Key applies as on every POST.
-func (r *Router) upload(path, perm, mediaType string, limit int64, h echo.HandlerFunc) {
-	mw := []echo.MiddlewareFunc{noStore, r.auth, requirePermission(perm), strictQuery, bodyOfType(mediaType),
+// upload registers a POST whose body is of one of mediaTypes (415 otherwise,
+// a UTF-8 charset allowed) and at most limit bytes (413 above), in place of
+// the server's JSON body limit; Idempotency-Key applies as on every POST.
+func (r *Router) upload(path, perm string, mediaTypes []string, limit int64, h echo.HandlerFunc) {
+	mw := []echo.MiddlewareFunc{noStore, r.auth, requirePermission(perm), strictQuery, bodyOfType(mediaTypes...),
 		middleware.BodyLimit(strconv.FormatInt(limit, 10))}
 	if r.idem != nil {
 		mw = append(mw, r.idem)
@@ -66,15 +66,15 @@ func (r *Router) upload(path, perm, mediaType string, limit int64, h echo.Handle
 	r.ownLimit[r.g.Add(http.MethodPost, path, h, mw...).Path] = true
 }
 
-// bodyOfType answers 415 to a body that is not of mediaType.
-func bodyOfType(mediaType string) echo.MiddlewareFunc {
+// bodyOfType answers 415 to a body that is not of one of mediaTypes.
+func bodyOfType(mediaTypes ...string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			mt, params, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 			cs, hasCharset := params["charset"]
-			if err != nil || mt != mediaType || (hasCharset && !strings.EqualFold(cs, "utf-8")) {
+			if err != nil || !slices.Contains(mediaTypes, mt) || (hasCharset && !strings.EqualFold(cs, "utf-8")) {
 				return echo.NewHTTPError(http.StatusUnsupportedMediaType,
-					"the request body must be sent with Content-Type: "+mediaType+" (UTF-8)")
+					"the request body must be sent with Content-Type: "+strings.Join(mediaTypes, " or ")+" (UTF-8)")
 			}
 			return next(c)
 		}

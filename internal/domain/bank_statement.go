@@ -2,6 +2,7 @@ package domain
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -289,4 +290,102 @@ func containsWord(text, word string) bool {
 		}
 	}
 	return false
+}
+
+// StatementImport is the outcome of importing a statement file.
+type StatementImport struct {
+	// Statement is the statement recorded now with its new lines, or, when
+	// the same statement had been imported before, that one with its lines.
+	Statement *BankStatement
+	// Created is true when the statement was recorded now.
+	Created bool
+	// Known counts the lines of the file imported before (by this statement
+	// or an overlapping one), which were not imported again.
+	Known int
+}
+
+// New reports whether the import added anything: a line not seen before.
+func (i StatementImport) New() bool { return i.Created && len(i.Statement.Lines) > 0 }
+
+// StatementAccount is what the statements need of a bank account.
+type StatementAccount struct {
+	ID       int64
+	IBAN     string
+	Currency string
+}
+
+// CheckStatement refuses a statement that is not about account a (its IBAN,
+// for a CAMT statement) or whose amounts do not fit its currency.
+func (a StatementAccount) CheckStatement(s *BankStatement) error {
+	if s.IBAN != "" {
+		own := strings.ToUpper(strings.Join(strings.Fields(a.IBAN), ""))
+		switch {
+		case own == "":
+			return Invalid("Stmt/Acct/Id/IBAN", "the statement is about %s, and bank account %d has no IBAN to compare it with: set the account's IBAN", s.IBAN, a.ID)
+		case own != s.IBAN:
+			return Invalid("Stmt/Acct/Id/IBAN", "the statement is about %s, not about bank account %d (%s)", s.IBAN, a.ID, own)
+		}
+	}
+	return s.CheckAmounts(a.Currency)
+}
+
+// ReconcilableLine is a bank line as a manual match sees it.
+type ReconcilableLine struct {
+	ID              int64
+	BankAccountID   int64
+	Amount          decimal.Decimal
+	Reconciled      bool
+	StatementLineID int64 // 0: none
+}
+
+// CheckMatch refuses to match statement line l with bank line b: 422 when
+// they can never go together (another account, another amount), 409 when
+// either is matched already.
+func CheckMatch(l *StatementLine, b *ReconcilableLine) error {
+	switch {
+	case b.BankAccountID != l.BankAccountID:
+		return Invalid("bank_line_id", "bank line %d is on bank account %d, the statement line on %d", b.ID, b.BankAccountID, l.BankAccountID)
+	case !b.Amount.Equal(l.Amount):
+		return Invalid("bank_line_id", "bank line %d is of %s, the statement line of %s", b.ID, b.Amount, l.Amount)
+	case l.MatchedBankLineID != 0:
+		return Conflictf("already-matched", "statement line %d is matched with bank line %d already: unmatch it first", l.ID, l.MatchedBankLineID)
+	case b.Reconciled:
+		return Conflictf("already-reconciled", "bank line %d is reconciled already", b.ID)
+	}
+	return nil
+}
+
+// BankStatementReader reads imported statements.
+type BankStatementReader interface {
+	// Get returns a statement with its lines.
+	Get(ctx context.Context, id int64) (*BankStatement, error)
+	// GetLine returns one statement line.
+	GetLine(ctx context.Context, id int64) (*StatementLine, error)
+}
+
+// BankStatementRepository records statements and reconciles their lines
+// with bank lines.
+type BankStatementRepository interface {
+	BankStatementReader
+	// LockAccount locks the bank account's row (FOR UPDATE): imports and
+	// matches of one account happen one after the other.
+	LockAccount(ctx context.Context, id int64) (StatementAccount, error)
+	// ByIdentity returns the account's statement of that identity, with its
+	// lines (ErrNotFound when there is none).
+	ByIdentity(ctx context.Context, accountID int64, identity string) (*BankStatement, error)
+	// KnownLines returns which of the line identities the account has.
+	KnownLines(ctx context.Context, accountID int64, identities []string) (map[string]bool, error)
+	// Create records the statement and its lines, setting their ids.
+	Create(ctx context.Context, s *BankStatement) error
+	// LockLine locks one statement line.
+	LockLine(ctx context.Context, id int64) (*StatementLine, error)
+	// MatchCandidates locks and returns the unreconciled bank lines of the
+	// account dated from..to (inclusive), in id order.
+	MatchCandidates(ctx context.Context, accountID int64, from, to time.Time) ([]MatchCandidate, error)
+	// LockBankLine locks one bank line.
+	LockBankLine(ctx context.Context, id int64) (*ReconcilableLine, error)
+	// SetMatch matches statement line lineID with bank line bankLineID
+	// (reconciling it), or, with bankLineID 0, undoes the statement line's
+	// match (the bank line it had is no longer reconciled).
+	SetMatch(ctx context.Context, lineID, bankLineID int64) error
 }

@@ -41,6 +41,8 @@ type Repositories struct {
 	Events   EventRepository   // webhook events, emitted with the change that causes them
 	Webhooks WebhookRepository // webhook subscriptions and their deliveries
 	Audit    AuditRepository   // the audit trail and the fiscal chain, written at commit
+
+	BankStatements BankStatementRepository // imported bank statements and their reconciliation
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -78,6 +80,8 @@ type Readers struct {
 
 	Webhooks WebhookReader
 	Audit    AuditReader
+
+	BankStatements BankStatementReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -92,6 +96,8 @@ func (r Repositories) Readers() Readers {
 		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
 		Webhooks: r.Webhooks,
 		Audit:    r.Audit,
+
+		BankStatements: r.BankStatements,
 	}
 }
 

@@ -79,6 +79,8 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Events:   queue.NewEvents(tx),
 		Webhooks: &webhookRepo{db: tx},
 		Audit:    &auditRepo{db: tx, dialect: dialect},
+
+		BankStatements: &bankStatementRepo{db: tx},
 	}
 }
 
