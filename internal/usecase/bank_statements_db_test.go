@@ -264,3 +264,40 @@ func TestBankStatementOfAnotherAccountIsRefused(t *testing.T) {
 		}
 	})
 }
+
+// Eight imports of one statement at once record it once: the account's lock
+// queues them, and the others find it stored.
+func TestConcurrentImportsOfOneStatement(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		e := &stmtEnv{docEnv: newDocEnv(t, db)}
+		e.svc = usecase.NewBankStatementService(e.uow, time.Now)
+		acct := e.account(t, "", "EUR")
+		bl := e.bankLine(t, acct, "2026-11-10", "70", 0)
+		results := make([]domain.StatementImport, 8)
+		errs := run(8, func(i int) error {
+			var err error
+			results[i], err = e.svc.Import(ctx, e.actor, acct, csvStatement(t, "2026-11-10,70,VIR,", "2026-11-11,-5,FRAIS,"))
+			return err
+		})
+		created := 0
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("import %d: %v", i, err)
+			}
+			if results[i].Created {
+				created++
+			}
+			if results[i].Statement.Lines[0].MatchedBankLineID != bl {
+				t.Fatalf("import %d: %+v", i, results[i].Statement.Lines)
+			}
+		}
+		var lines int64
+		if err := db.Gorm.Table("bank_statement_lines").Where("bank_account_id = ?", acct).Count(&lines).Error; err != nil {
+			t.Fatal(err)
+		}
+		if created != 1 || lines != 2 {
+			t.Fatalf("%d imports recorded the statement, %d lines", created, lines)
+		}
+	})
+}
