@@ -93,6 +93,21 @@ func TestCAMT053FrenchBank(t *testing.T) {
 	}
 }
 
+// A namespace prefix (<ns2:Document xmlns:ns2="…">), as some banks' Java
+// exports write, is the same document.
+func TestCAMT053NamespacePrefix(t *testing.T) {
+	de := string(fixture(t, "camt053_de_001_08.xml"))
+	prefixed := strings.NewReplacer("<?", "<?", "<!--", "<!--", "</", "</ns2:", "<", "<ns2:").Replace(de)
+	prefixed = strings.Replace(prefixed, `xmlns="urn:`, `xmlns:ns2="urn:`, 1)
+	s, err := ParseCAMT053([]byte(prefixed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Lines) != 3 || s.IBAN != "DE02120300000000202051" {
+		t.Fatalf("%+v", s)
+	}
+}
+
 // TestCAMT053MultipleStatements: one file of several days of one account is
 // one import; its identity names every statement.
 func TestCAMT053MultipleStatements(t *testing.T) {
