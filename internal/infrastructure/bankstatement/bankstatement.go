@@ -78,6 +78,9 @@ func parseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.DateOnly, "2006-01-02Z07:00", time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
 		if t, err := time.Parse(layout, s); err == nil {
+			if t.Year() < 1000 { // what MySQL's DATE holds, as the JSON API accepts
+				return time.Time{}, fmt.Errorf("%q is not a date between 1000-01-01 and 9999-12-31", s)
+			}
 			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 		}
 	}

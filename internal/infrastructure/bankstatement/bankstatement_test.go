@@ -167,6 +167,8 @@ func TestCAMT053Refused(t *testing.T) {
 		{"bad booking date", edit3("2026-11-04T23:45:00.0+01:00", "04.11.2026 23:45"), `Ntry[3]/BookgDt: "04.11.2026 23:45" is not a date`},
 		{"empty booking date", edit3("<DtTm>2026-11-04T23:45:00.0+01:00</DtTm>", ""), "Ntry[3]/BookgDt: holds neither Dt nor DtTm"},
 		{"no account", edit("<IBAN>DE02120300000000202051</IBAN>", "<Othr><Id>0000202051</Id></Othr>"), "Stmt/Acct/Id/IBAN: missing"},
+		{"not an IBAN", edit("<IBAN>DE02120300000000202051</IBAN>", "<IBAN>DE02-1203-0000</IBAN>"), `Stmt/Acct/Id/IBAN: "DE02-1203-0000" is not an IBAN`},
+		{"year 0001", edit3("2026-11-04T23:45:00.0+01:00", "0001-11-04T23:45:00.0+01:00"), `Ntry[3]/BookgDt: "0001-11-04T23:45:00.0+01:00" is not a date between 1000-01-01 and 9999-12-31`},
 		{"no statement id", edit("<Id>2026-11-04-0000000216</Id>", ""), "Stmt/Id: missing"},
 		{"bad currency", edit("<Ccy>EUR</Ccy>", "<Ccy>EURO</Ccy>"), `Stmt/Acct/Ccy: "EURO" is not an ISO 4217`},
 		{"no statement", edit(de[strings.Index(de, "<Stmt>"):strings.Index(de, "</Stmt>")+7], ""), "BkToCstmrStmt/Stmt: missing"},
@@ -264,6 +266,7 @@ func TestCSVStatementRefused(t *testing.T) {
 		{"comma decimals", "date,amount,label,reference\n2026-11-09,1.00,a,\n2026-11-09,\"12,3\",b,\n", `amount: "12,3" is not an amount`},
 		{"bad date", "date,amount\n09/11/2026,1\n", `date: "09/11/2026" is not a date (YYYY-MM-DD)`},
 		{"date and time", "date,amount\n2026-11-09T10:00:00Z,1\n", `date: "2026-11-09T10:00:00Z" is not a date`},
+		{"year 0999", "date,amount\n0999-12-31,1\n", `date: "0999-12-31" is not a date`},
 		{"wrong cell count", "date,amount,label\n2026-11-09,1\n", "file: has 2 cells where the header has 3"},
 		{"stray quote", "date,amount\n2026-11-09,\"1\n", "file: is not valid CSV"},
 	} {

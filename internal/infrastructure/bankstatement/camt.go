@@ -122,6 +122,8 @@ func ParseCAMT053(data []byte) (*domain.BankStatement, error) {
 		switch {
 		case iban == "":
 			e.Add(0, at+"/Acct/Id/IBAN", "missing: the account must be named by its IBAN")
+		case !ibanRE.MatchString(iban):
+			e.Add(0, at+"/Acct/Id/IBAN", "%q is not an IBAN", st.Acct.IBAN)
 		case s.IBAN == "":
 			s.IBAN = iban
 		case iban != s.IBAN:
@@ -287,6 +289,9 @@ func stmtCurrency(st camtStmt) string {
 	}
 	return ""
 }
+
+// ibanRE is the shape of an IBAN (ISO 13616), compact.
+var ibanRE = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$`)
 
 func normalizeIBAN(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
