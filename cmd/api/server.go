@@ -118,6 +118,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, r
 		api.NewRoleRoutes(usecase.NewRoleService(uow)),
 		api.NewCompanyRoutes(usecase.NewCompanyService(uow, cfg.CompanyDefaults(), time.Now), cfg.CompanyLogoMaxBytes()),
 		api.NewImportRoutes(usecase.NewImportService(uow, time.Now), cfg.ImportMaxBytes()),
+		api.NewBankStatementRoutes(usecase.NewBankStatementService(uow, time.Now), cfg.ImportMaxBytes()),
 		api.NewWebhookRoutes(usecase.NewWebhookService(uow, newWebhookClient(cfg), time.Now)),
 		api.NewAuditRoutes(usecase.NewAuditService(uow)),
 		api.NewBankRoutes(usecase.NewBankService(uow, time.Now)),

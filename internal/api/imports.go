@@ -50,15 +50,15 @@ func NewImportRoutes(svc importService, maxBytes int64) *ImportRoutes {
 // Routes implements Routes. An import needs the permission that writes its
 // entity one by one: it creates and changes nothing else.
 func (h *ImportRoutes) Routes(r *Router) {
-	r.upload("/imports/products", domain.PermProductsWrite, mimeCSV, h.maxBytes, h.products)
-	r.upload("/imports/thirdparties", domain.PermThirdpartiesWrite, mimeCSV, h.maxBytes, h.thirdParties)
+	r.upload("/imports/products", domain.PermProductsWrite, []string{mimeCSV}, h.maxBytes, h.products)
+	r.upload("/imports/thirdparties", domain.PermThirdpartiesWrite, []string{mimeCSV}, h.maxBytes, h.thirdParties)
 }
 
-// upload registers a POST whose body is of mediaType (415 otherwise, a UTF-8
-// charset allowed) and at most limit bytes (413 above), in place of the
-// server's JSON body limit; Idempotency-Key applies as on every POST.
-func (r *Router) upload(path, perm, mediaType string, limit int64, h echo.HandlerFunc) {
-	mw := []echo.MiddlewareFunc{noStore, r.auth, requirePermission(perm), strictQuery, bodyOfType(mediaType),
+// upload registers a POST whose body is of one of mediaTypes (415 otherwise,
+// a UTF-8 charset allowed) and at most limit bytes (413 above), in place of
+// the server's JSON body limit; Idempotency-Key applies as on every POST.
+func (r *Router) upload(path, perm string, mediaTypes []string, limit int64, h echo.HandlerFunc) {
+	mw := []echo.MiddlewareFunc{noStore, r.auth, requirePermission(perm), strictQuery, bodyOfType(mediaTypes...),
 		middleware.BodyLimit(strconv.FormatInt(limit, 10))}
 	if r.idem != nil {
 		mw = append(mw, r.idem)
@@ -66,15 +66,15 @@ func (r *Router) upload(path, perm, mediaType string, limit int64, h echo.Handle
 	r.ownLimit[r.g.Add(http.MethodPost, path, h, mw...).Path] = true
 }
 
-// bodyOfType answers 415 to a body that is not of mediaType.
-func bodyOfType(mediaType string) echo.MiddlewareFunc {
+// bodyOfType answers 415 to a body that is not of one of mediaTypes.
+func bodyOfType(mediaTypes ...string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			mt, params, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 			cs, hasCharset := params["charset"]
-			if err != nil || mt != mediaType || (hasCharset && !strings.EqualFold(cs, "utf-8")) {
+			if err != nil || !slices.Contains(mediaTypes, mt) || (hasCharset && !strings.EqualFold(cs, "utf-8")) {
 				return echo.NewHTTPError(http.StatusUnsupportedMediaType,
-					"the request body must be sent with Content-Type: "+mediaType+" (UTF-8)")
+					"the request body must be sent with Content-Type: "+strings.Join(mediaTypes, " or ")+" (UTF-8)")
 			}
 			return next(c)
 		}
@@ -172,7 +172,7 @@ func readImport[R any](c echo.Context, key string) (bool, []importLine[R], error
 		return false, nil, domain.Invalid("file", "is empty: send a header line naming the columns, then one line per %s", key)
 	}
 	if err != nil {
-		return false, nil, csvSyntaxError(err)
+		return false, nil, domain.CSVSyntaxError(err)
 	}
 	cols, err := importColumns(reflect.TypeFor[R](), header, key)
 	if err != nil {
@@ -185,9 +185,9 @@ func readImport[R any](c echo.Context, key string) (bool, []importLine[R], error
 			break
 		}
 		if err != nil {
-			return false, nil, csvSyntaxError(err)
+			return false, nil, domain.CSVSyntaxError(err)
 		}
-		if allEmpty(record) {
+		if domain.BlankCSVRecord(record) {
 			continue
 		}
 		if len(lines) == domain.MaxImportRows {
@@ -207,27 +207,6 @@ func readImport[R any](c echo.Context, key string) (bool, []importLine[R], error
 		lines = append(lines, l)
 	}
 	return dryRun != nil && *dryRun, lines, nil
-}
-
-// csvSyntaxError is the 422 of a file that is not CSV, at its first error:
-// after a stray quote nothing that follows can be read with confidence.
-func csvSyntaxError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &domain.ValidationError{Fields: []domain.FieldError{{
-			Line: pe.StartLine, Field: "file", Message: "is not valid CSV: " + pe.Err.Error(),
-		}}}
-	}
-	return domain.Invalid("file", "could not be read as CSV")
-}
-
-func allEmpty(record []string) bool {
-	for _, c := range record {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 // importColumn is a column of a file: the request field it fills.

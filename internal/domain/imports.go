@@ -1,8 +1,11 @@
 package domain
 
 import (
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // CSV imports (POST /api/v1/imports/{products,thirdparties}): every line of a
@@ -102,4 +105,28 @@ func MergeFieldErrors(first, more []FieldError) []FieldError {
 		}
 	}
 	return out
+}
+
+// CSVSyntaxError is the 422 of a file that is not CSV (an import, a bank
+// statement), at its first error: after a stray quote nothing that follows
+// can be read with confidence.
+func CSVSyntaxError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &ValidationError{Fields: []FieldError{{
+			Line: pe.StartLine, Field: "file", Message: "is not valid CSV: " + pe.Err.Error(),
+		}}}
+	}
+	return Invalid("file", "could not be read as CSV")
+}
+
+// BlankCSVRecord reports that every cell of a CSV line is blank: such lines
+// are skipped.
+func BlankCSVRecord(record []string) bool {
+	for _, c := range record {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
 }

@@ -42,8 +42,9 @@ type Repositories struct {
 	Webhooks WebhookRepository // webhook subscriptions and their deliveries
 	Audit    AuditRepository   // the audit trail and the fiscal chain, written at commit
 
-	BankAccounts BankAccountRepository // locked after documents, stock and numbering
-	BankLines    BankLineRepository
+	BankAccounts   BankAccountRepository // locked after documents, stock and numbering
+	BankLines      BankLineRepository
+	BankStatements BankStatementRepository // imported bank statements and their reconciliation
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -82,8 +83,9 @@ type Readers struct {
 	Webhooks WebhookReader
 	Audit    AuditReader
 
-	BankAccounts BankAccountReader
-	BankLines    BankLineReader
+	BankAccounts   BankAccountReader
+	BankLines      BankLineReader
+	BankStatements BankStatementReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -98,7 +100,7 @@ func (r Repositories) Readers() Readers {
 		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
 		Webhooks:     r.Webhooks,
 		Audit:        r.Audit,
-		BankAccounts: r.BankAccounts, BankLines: r.BankLines,
+		BankAccounts: r.BankAccounts, BankLines: r.BankLines, BankStatements: r.BankStatements,
 	}
 }
 

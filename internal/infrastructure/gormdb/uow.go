@@ -80,8 +80,9 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		Webhooks: &webhookRepo{db: tx},
 		Audit:    &auditRepo{db: tx, dialect: dialect},
 
-		BankAccounts: &bankAccountRepo{db: tx},
-		BankLines:    &bankLineRepo{db: tx, dialect: dialect},
+		BankAccounts:   &bankAccountRepo{db: tx},
+		BankLines:      &bankLineRepo{db: tx, dialect: dialect},
+		BankStatements: &bankStatementRepo{db: tx},
 	}
 }
 

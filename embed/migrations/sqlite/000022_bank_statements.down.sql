@@ -1,0 +1,2 @@
+DROP TABLE bank_statement_lines;
+DROP TABLE bank_statements;
