@@ -35,7 +35,8 @@ type Payment struct {
 	Date       time.Time
 	Method     PaymentMethod
 	Reference  string
-	Currency   string // the document's, not stored with the payment
+	Currency   string    // the document's, not stored with the payment
+	FX         PaymentFX // the exchange of a foreign-currency document's payment (payment_fx.go)
 	CreatedBy  int64
 	CreatedAt  time.Time
 }

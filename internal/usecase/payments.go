@@ -33,6 +33,9 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		if err := d.AddPayment(&pay); err != nil {
 			return nil, err
 		}
+		if err := setExchange(ctx, r, d, &pay); err != nil {
+			return nil, err
+		}
 		if err := r.Payments.Add(ctx, &pay); err != nil {
 			return nil, err
 		}
@@ -98,6 +101,7 @@ func (s *DocumentService) Payments(ctx context.Context, types []domain.DocType, 
 		ps, err := r.Payments.List(ctx, documentID)
 		for _, p := range ps {
 			p.Currency = d.Currency
+			p.FX.CompanyCurrency = d.FX.CompanyCurrency
 		}
 		return ps, err
 	})

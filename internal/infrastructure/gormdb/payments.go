@@ -19,8 +19,11 @@ type paymentModel struct {
 	PayDate    time.Time
 	Method     string
 	Reference  string
-	CreatedBy  int64
-	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	// The exchange of a foreign-currency document's payment (domain.PaymentFX).
+	CurrencyRate       decimal.NullDecimal
+	ExchangeDifference decimal.NullDecimal
+	CreatedBy          int64
+	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
 }
 
 func (paymentModel) TableName() string { return "payments" }
@@ -29,6 +32,7 @@ func (m paymentModel) payment() *domain.Payment {
 	return &domain.Payment{
 		ID: m.ID, DocumentID: m.DocumentID, Amount: m.Amount, Date: dateOnly(m.PayDate),
 		Method: domain.PaymentMethod(m.Method), Reference: m.Reference, CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(),
+		FX: domain.PaymentFX{Rate: m.CurrencyRate, Difference: m.ExchangeDifference},
 	}
 }
 
@@ -38,6 +42,7 @@ func (r *paymentRepo) Add(ctx context.Context, p *domain.Payment) error {
 	m := paymentModel{
 		DocumentID: p.DocumentID, Amount: p.Amount, PayDate: dateOnly(p.Date), Method: string(p.Method),
 		Reference: p.Reference, CreatedBy: p.CreatedBy, CreatedAt: dbTime(p.CreatedAt),
+		CurrencyRate: p.FX.Rate, ExchangeDifference: p.FX.Difference,
 	}
 	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
 		return fmt.Errorf("record payment of document %d: %w", p.DocumentID, err)
