@@ -51,11 +51,7 @@ func TestAmountsPrintWithTheirCurrencysDecimals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if dir := os.Getenv("DOLIGO_PDF_SAMPLES"); dir != "" {
-				if err := os.WriteFile(filepath.Join(dir, "invoice-"+tc.doc.Currency+".pdf"), out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeSample(t, "invoice-"+tc.doc.Currency+".pdf", out)
 			text := strings.Join(pdfText(t, out), "\n")
 			for _, s := range tc.want {
 				if !strings.Contains(text, s) {
@@ -78,6 +74,58 @@ func TestPricePlacesInACurrency(t *testing.T) {
 	}{{"1250", "JPY", 0}, {"333.5", "JPY", 1}, {"12.5", "BHD", 3}, {"10.0005", "BHD", 4}, {"12.5", "EUR", 2}, {"0.125", "EUR", 3}} {
 		if got := pricePlacesIn(d(c.price), c.currency); got != c.want {
 			t.Errorf("pricePlacesIn(%s, %s) = %d, want %d", c.price, c.currency, got, c.want)
+		}
+	}
+}
+
+// A document in another currency prints its rate and its VAT and total in
+// the company currency under its totals; one in the company currency (or
+// whose rate is not known yet) prints none.
+func TestExchangePrintsUnderTheTotals(t *testing.T) {
+	doc := &domain.Document{
+		Type: domain.DocInvoice, Currency: "USD", TotalNet: d("99.99"), TotalVAT: d("20"), TotalGross: d("119.99"),
+		FX: domain.DocumentFX{CompanyCurrency: "EUR"},
+	}
+	customer := &domain.ThirdParty{Name: "Globex"}
+	if v := FromDomain(doc, customer, domain.DocumentLinks{}, Party{}, ""); v.Exchange != nil {
+		t.Fatalf("a draft without its rate: %+v", v.Exchange)
+	}
+	if err := doc.FixRate("EUR", d("1.25")); err != nil {
+		t.Fatal(err)
+	}
+	v := FromDomain(doc, customer, domain.DocumentLinks{}, Party{Name: "Dolibarr-Go"}, "")
+	if x := v.Exchange; x == nil || x.Currency != "EUR" || !x.Rate.Equal(d("1.25")) || !x.TotalVAT.Equal(d("16")) || !x.TotalGross.Equal(d("95.99")) {
+		t.Fatalf("exchange %+v", v.Exchange)
+	}
+	sample := currencyDoc("USD", [3]string{"3", "33.33", "20"})
+	sample.Exchange = v.Exchange
+	out, err := Render(context.Background(), sample, "fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSample(t, "invoice-USD-exchange.pdf", out)
+	text := strings.Join(pdfText(t, out), "\n")
+	for _, s := range []string{"Taux de change", "1 EUR = 1,25 USD", "Total TVA en EUR", nbsp("16,00\u00a0EUR"), "Total TTC en EUR", nbsp("95,99\u00a0EUR"), nbsp("119,99\u00a0USD")} {
+		if !strings.Contains(text, s) {
+			t.Errorf("%q is missing from the text:\n%s", s, text)
+		}
+	}
+	eur := &domain.Document{Type: domain.DocInvoice, Currency: "EUR", TotalGross: d("10"), FX: domain.DocumentFX{CompanyCurrency: "EUR"}}
+	if err := eur.FixRate("EUR", d("1")); err != nil {
+		t.Fatal(err)
+	}
+	if v := FromDomain(eur, customer, domain.DocumentLinks{}, Party{}, ""); v.Exchange != nil {
+		t.Fatalf("company currency: %+v", v.Exchange)
+	}
+}
+
+// writeSample keeps a rendered PDF in DOLIGO_PDF_SAMPLES when it is set, to
+// look at (pdftoppm -png -r 60).
+func writeSample(t *testing.T, name string, out []byte) {
+	t.Helper()
+	if dir := os.Getenv("DOLIGO_PDF_SAMPLES"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name), out, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
