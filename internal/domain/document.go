@@ -299,8 +299,8 @@ type Document struct {
 	TotalNet     decimal.Decimal
 	TotalVAT     decimal.Decimal
 	TotalGross   decimal.Decimal
-	// Exchange (currency_rate.go): the company's currency, the rate of the
-	// document's currency to it and the totals converted. See Company.
+	// FX is the exchange to the company currency (document_fx.go): the
+	// company's currency, the document's rate to it and its totals converted.
 	FX          DocumentFX
 	AmountPaid  decimal.Decimal // payments (or refunds, on a credit note) recorded so far
 	CreatedBy   int64
