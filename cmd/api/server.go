@@ -112,6 +112,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, r
 		api.NewBOMRoutes(mrp), api.NewManufacturingRoutes(mrp),
 		api.NewStockReportRoutes(gormdb.NewStockReports(reportDB)),
 		api.NewSupplierPriceRoutes(usecase.NewSupplierPriceService(uow, time.Now)),
+		api.NewCurrencyRateRoutes(usecase.NewCurrencyRateService(uow, cfg.DefaultCurrency, time.Now), cfg.DefaultCurrency),
 		api.NewReplenishmentRoutes(usecase.NewReplenishmentService(uow, documents)),
 		api.NewJobRoutes(jobs, usecase.NewJobService(uow)),
 		api.NewInvoiceTemplateRoutes(usecase.NewInvoiceTemplateService(uow, documents, archive, time.Now)),

@@ -37,12 +37,14 @@ type documentRequest struct {
 	Date         DateField      `json:"date"`
 	DueDate      DateField      `json:"due_date"` // null clears it on PATCH
 	Currency     *string        `json:"currency"`
+	CurrencyRate Decimal        `json:"currency_rate"` // null removes it on PATCH
 	Note         *string        `json:"note" text:"multiline"`
 	Lines        *[]lineRequest `json:"lines"`
 }
 
 func (r *documentRequest) check(v *domain.ValidationError) {
 	r.Date.Check(v, "date", false)
+	r.CurrencyRate.Check(v, "currency_rate", false)
 	r.DueDate.Check(v, "due_date", true)
 	r.ContactID.Check(v, "contact_id")
 	if r.Lines == nil {
@@ -83,7 +85,7 @@ func (r *documentRequest) currency() *string {
 func (r *documentRequest) toDraft() domain.DraftInput {
 	in := domain.DraftInput{
 		ThirdPartyID: valueOr(r.ThirdPartyID, 0), Date: r.Date.Value, DueDate: r.DueDate.Ptr(),
-		Currency: valueOr(r.currency(), ""), Note: valueOr(r.Note, ""), Lines: r.lines(),
+		Currency: valueOr(r.currency(), ""), CurrencyRate: r.CurrencyRate.Ptr(), Note: valueOr(r.Note, ""), Lines: r.lines(),
 	}
 	r.refsToDraft(&in)
 	return in
@@ -93,6 +95,7 @@ func (r *documentRequest) toPatch() domain.DraftPatch {
 	p := domain.DraftPatch{
 		ThirdPartyID: r.ThirdPartyID, Date: r.Date.Ptr(), DueDate: r.DueDate.Ptr(), ClearDueDate: r.DueDate.Null,
 		Currency: r.currency(), Note: r.Note,
+		CurrencyRate: r.CurrencyRate.Ptr(), ClearCurrencyRate: r.CurrencyRate.SentNull,
 	}
 	if r.Lines != nil {
 		lines := r.lines()
@@ -144,11 +147,12 @@ type documentResponse struct {
 	TotalNet     string         `json:"total_net"`
 	TotalVAT     string         `json:"total_vat"`
 	TotalGross   string         `json:"total_gross"`
-	AmountPaid   string         `json:"amount_paid"`
-	AmountDue    string         `json:"amount_due"`
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
-	ValidatedAt  *time.Time     `json:"validated_at"`
+	fxResponse
+	AmountPaid  string     `json:"amount_paid"`
+	AmountDue   string     `json:"amount_due"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	ValidatedAt *time.Time `json:"validated_at"`
 	// VATRegime and VATMention: how VAT applies to the sale and its legal
 	// mention in English ("" when none; the PDF prints it translated).
 	VATRegime  string `json:"vat_regime"`
@@ -180,6 +184,7 @@ func toDocumentResponse(d *domain.Document) documentResponse {
 		Date: formatDate(d.Date), DueDate: formatOptDate(d.DueDate), Currency: d.Currency, Note: d.Note,
 		SourceID: optPositive(d.SourceID), Lines: make([]lineResponse, len(d.Lines)), VATBreakdown: []vatResponse{},
 		TotalNet: money(d.TotalNet), TotalVAT: money(d.TotalVAT), TotalGross: money(d.TotalGross),
+		fxResponse: toFXResponse(d),
 		AmountPaid: money(d.AmountPaid), AmountDue: money(d.AmountDue()),
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, ValidatedAt: d.ValidatedAt,
 	}
@@ -224,13 +229,14 @@ func (r *paymentRequest) check(v *domain.ValidationError) {
 }
 
 type paymentResponse struct {
-	ID         int64     `json:"id"`
-	DocumentID int64     `json:"invoice_id"`
-	Amount     string    `json:"amount"`
-	Date       string    `json:"date"`
-	Method     string    `json:"method"`
-	Reference  string    `json:"reference"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64  `json:"id"`
+	DocumentID int64  `json:"invoice_id"`
+	Amount     string `json:"amount"`
+	Date       string `json:"date"`
+	Method     string `json:"method"`
+	Reference  string `json:"reference"`
+	paymentFXResponse
+	CreatedAt time.Time `json:"created_at"`
 	// BankAccountID is the account the payment landed on; null when there
 	// was no bank account.
 	BankAccountID *int64 `json:"bank_account_id"`
@@ -240,6 +246,7 @@ func toPaymentResponse(p *domain.Payment) paymentResponse {
 	return paymentResponse{
 		ID: p.ID, DocumentID: p.DocumentID, Amount: domain.FormatMoney(p.Amount, p.Currency), Date: formatDate(p.Date),
 		Method: string(p.Method), Reference: p.Reference, CreatedAt: p.CreatedAt, BankAccountID: optPositive(p.BankAccountID),
+		paymentFXResponse: toPaymentFXResponse(p),
 	}
 }
 

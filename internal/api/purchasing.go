@@ -25,17 +25,19 @@ var purchaseOrdersResource = docResource{
 // purchaseOrderRequest is the body of POST (a new draft) and PATCH on
 // /purchase-orders: the document body with supplier_id for thirdparty_id.
 type purchaseOrderRequest struct {
-	SupplierID *int64         `json:"supplier_id"`
-	Date       DateField      `json:"date"`
-	DueDate    DateField      `json:"due_date"` // expected delivery; null clears it on PATCH
-	Currency   *string        `json:"currency"`
-	Note       *string        `json:"note" text:"multiline"`
-	Lines      *[]lineRequest `json:"lines"`
+	SupplierID   *int64         `json:"supplier_id"`
+	Date         DateField      `json:"date"`
+	DueDate      DateField      `json:"due_date"` // expected delivery; null clears it on PATCH
+	Currency     *string        `json:"currency"`
+	CurrencyRate Decimal        `json:"currency_rate"` // null removes it on PATCH
+	Note         *string        `json:"note" text:"multiline"`
+	Lines        *[]lineRequest `json:"lines"`
 }
 
 func (r *purchaseOrderRequest) document() *documentRequest {
 	return &documentRequest{
-		ThirdPartyID: r.SupplierID, Date: r.Date, DueDate: r.DueDate, Currency: r.Currency, Note: r.Note, Lines: r.Lines,
+		ThirdPartyID: r.SupplierID, Date: r.Date, DueDate: r.DueDate, Currency: r.Currency, CurrencyRate: r.CurrencyRate,
+		Note: r.Note, Lines: r.Lines,
 	}
 }
 
@@ -63,9 +65,10 @@ type purchaseOrderResponse struct {
 	TotalNet     string                      `json:"total_net"`
 	TotalVAT     string                      `json:"total_vat"`
 	TotalGross   string                      `json:"total_gross"`
-	CreatedAt    time.Time                   `json:"created_at"`
-	UpdatedAt    time.Time                   `json:"updated_at"`
-	ValidatedAt  *time.Time                  `json:"validated_at"`
+	fxResponse
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	ValidatedAt *time.Time `json:"validated_at"`
 }
 
 func toPurchaseOrderResponse(d *domain.Document) purchaseOrderResponse {
@@ -74,7 +77,8 @@ func toPurchaseOrderResponse(d *domain.Document) purchaseOrderResponse {
 		ID: doc.ID, Ref: doc.Ref, Type: doc.Type, SupplierID: doc.ThirdPartyID, Status: doc.Status, Date: doc.Date,
 		DueDate: doc.DueDate, Currency: doc.Currency, Note: doc.Note, Lines: make([]purchaseOrderLineResponse, len(doc.Lines)),
 		VATBreakdown: doc.VATBreakdown, TotalNet: doc.TotalNet, TotalVAT: doc.TotalVAT, TotalGross: doc.TotalGross,
-		CreatedAt: doc.CreatedAt, UpdatedAt: doc.UpdatedAt, ValidatedAt: doc.ValidatedAt,
+		fxResponse: doc.fxResponse,
+		CreatedAt:  doc.CreatedAt, UpdatedAt: doc.UpdatedAt, ValidatedAt: doc.ValidatedAt,
 	}
 	for i, l := range doc.Lines {
 		r.Lines[i] = purchaseOrderLineResponse{lineResponse: l, QtyReceived: Qty(d.Lines[i].QtyReceived)}

@@ -16,18 +16,21 @@ import (
 // /supplier-invoices: the document shape with supplier_id in place of
 // thirdparty_id, and the supplier's own number.
 type supplierInvoiceRequest struct {
-	SupplierID  *int64         `json:"supplier_id"`
-	SupplierRef *string        `json:"supplier_ref"`
-	Date        DateField      `json:"date"`
-	DueDate     DateField      `json:"due_date"` // null clears it on PATCH
-	Currency    *string        `json:"currency"`
-	Note        *string        `json:"note" text:"multiline"`
-	Lines       *[]lineRequest `json:"lines"`
+	SupplierID   *int64         `json:"supplier_id"`
+	SupplierRef  *string        `json:"supplier_ref"`
+	Date         DateField      `json:"date"`
+	DueDate      DateField      `json:"due_date"` // null clears it on PATCH
+	Currency     *string        `json:"currency"`
+	CurrencyRate Decimal        `json:"currency_rate"` // null removes it on PATCH
+	Note         *string        `json:"note" text:"multiline"`
+	Lines        *[]lineRequest `json:"lines"`
 }
 
 // document is the request as the sales documents' body, which converts it.
 func (r *supplierInvoiceRequest) document() *documentRequest {
-	return &documentRequest{ThirdPartyID: r.SupplierID, Date: r.Date, DueDate: r.DueDate, Currency: r.Currency, Note: r.Note, Lines: r.Lines}
+	return &documentRequest{
+		ThirdPartyID: r.SupplierID, Date: r.Date, DueDate: r.DueDate, Currency: r.Currency, CurrencyRate: r.CurrencyRate, Note: r.Note, Lines: r.Lines,
+	}
 }
 
 func (r *supplierInvoiceRequest) check(v *domain.ValidationError) { r.document().check(v) }
@@ -71,11 +74,12 @@ type supplierInvoiceResponse struct {
 	TotalNet     string         `json:"total_net"`
 	TotalVAT     string         `json:"total_vat"`
 	TotalGross   string         `json:"total_gross"`
-	AmountPaid   string         `json:"amount_paid"`
-	AmountDue    string         `json:"amount_due"`
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
-	ValidatedAt  *time.Time     `json:"validated_at"`
+	fxResponse
+	AmountPaid  string     `json:"amount_paid"`
+	AmountDue   string     `json:"amount_due"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	ValidatedAt *time.Time `json:"validated_at"`
 }
 
 func toSupplierInvoiceResponse(d *domain.Document) supplierInvoiceResponse {
@@ -84,6 +88,7 @@ func toSupplierInvoiceResponse(d *domain.Document) supplierInvoiceResponse {
 		ID: r.ID, Ref: r.Ref, Type: r.Type, SupplierID: r.ThirdPartyID, SupplierRef: d.SupplierRef, Status: r.Status,
 		Date: r.Date, DueDate: r.DueDate, Currency: r.Currency, Note: r.Note, SourceID: r.SourceID,
 		Lines: r.Lines, VATBreakdown: r.VATBreakdown, TotalNet: r.TotalNet, TotalVAT: r.TotalVAT, TotalGross: r.TotalGross,
+		fxResponse: r.fxResponse,
 		AmountPaid: r.AmountPaid, AmountDue: r.AmountDue, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ValidatedAt: r.ValidatedAt,
 	}
 }

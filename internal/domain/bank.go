@@ -200,10 +200,20 @@ func PaymentBankAmount(d *Document, p *Payment) decimal.Decimal {
 	return p.Amount
 }
 
-// PaymentBankLine is the bank line of payment p of d, for account a: the
-// currencies must be the same (422 naming bank_account_id).
+// PaymentBankLine is the bank line of payment p of d, for account a. An
+// account in the document's currency takes the amount as paid; an account in
+// the company currency takes a foreign-currency payment converted at the
+// payment's rate (as the bank converts it when crediting the account), so the
+// line is what the statement will show. Any other pair is a 422 naming
+// bank_account_id.
 func PaymentBankLine(a *BankAccount, d *Document, p *Payment) (*BankLine, error) {
-	if a.Currency != d.Currency {
+	amount, label := PaymentBankAmount(d, p), ""
+	switch {
+	case a.Currency == d.Currency:
+	case a.Currency == d.FX.CompanyCurrency && p.FX.Rate.Valid:
+		label = fmt.Sprintf(" (%s %s at %s)", p.Amount.StringFixed(CurrencyPrecision(d.Currency)), d.Currency, p.FX.Rate.Decimal)
+		amount = DivMoney(amount, p.FX.Rate.Decimal, a.Currency)
+	default:
 		return nil, Invalid("bank_account_id", "bank account %s is in %s, %s is in %s", a.Ref, a.Currency, d.DisplayRef(), d.Currency)
 	}
 	verb := "Payment of"
@@ -212,7 +222,7 @@ func PaymentBankLine(a *BankAccount, d *Document, p *Payment) (*BankLine, error)
 		verb = "Refund of"
 	}
 	return &BankLine{
-		Date: p.Date, Amount: PaymentBankAmount(d, p), Label: verb + " " + d.DisplayRef(),
+		Date: p.Date, Amount: amount, Label: verb + " " + d.DisplayRef() + label,
 		Kind: BankLinePayment, PaymentID: p.ID, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt,
 	}, nil
 }

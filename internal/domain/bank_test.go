@@ -101,6 +101,17 @@ func TestPaymentBankLines(t *testing.T) {
 	if _, err := PaymentBankLine(a, &Document{Type: DocInvoice, Currency: "USD"}, p); !slices.Equal(fieldsOf(err), []string{"bank_account_id"}) {
 		t.Fatalf("another currency: %v", err)
 	}
+	// A dollar payment credited to the company's euro account: converted at
+	// the payment's rate, rounded to the cent; to a third currency: refused.
+	usd := &Document{Type: DocSupplierInvoice, Ref: "SI1", Currency: "USD", FX: DocumentFX{CompanyCurrency: "EUR"}}
+	paid := &Payment{ID: 10, Amount: decimal.RequireFromString("119.99"), Date: bankDay,
+		FX: PaymentFX{Rate: decimal.NewNullDecimal(decimal.RequireFromString("1.1"))}}
+	if l, err := PaymentBankLine(a, usd, paid); err != nil || l.Amount.String() != "-109.08" || l.Label != "Payment of SI1 (119.99 USD at 1.1)" {
+		t.Fatalf("a USD payment on a EUR account: %+v %v", l, err)
+	}
+	if _, err := PaymentBankLine(a, &Document{Type: DocInvoice, Currency: "USD", FX: DocumentFX{CompanyCurrency: "GBP"}}, paid); !slices.Equal(fieldsOf(err), []string{"bank_account_id"}) {
+		t.Fatalf("an account in neither currency: %v", err)
+	}
 	l := &BankLine{ID: 3, Amount: decimal.RequireFromString("-4"), Label: "x", PaymentID: 9}
 	rev, err := l.Reversal(bankDay, 1, bankDay)
 	if err != nil || !rev.Amount.Equal(decimal.RequireFromString("4")) || rev.Kind != BankLineReversal || rev.PaymentID != 9 {

@@ -299,11 +299,14 @@ type Document struct {
 	TotalNet     decimal.Decimal
 	TotalVAT     decimal.Decimal
 	TotalGross   decimal.Decimal
-	AmountPaid   decimal.Decimal // payments (or refunds, on a credit note) recorded so far
-	CreatedBy    int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	ValidatedAt  *time.Time
+	// FX is the exchange to the company currency (document_fx.go): the
+	// company's currency, the document's rate to it and its totals converted.
+	FX          DocumentFX
+	AmountPaid  decimal.Decimal // payments (or refunds, on a credit note) recorded so far
+	CreatedBy   int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ValidatedAt *time.Time
 	// VATRegime is how VAT applies to the sale (vat_regime.go); domestic on
 	// the buy side.
 	VATRegime VATRegime
@@ -364,6 +367,7 @@ func (d *Document) Recompute(v *ValidationError) {
 	if !d.TotalGross.LessThan(MaxAmount) {
 		v.Add("lines", "document total must be less than %s", MaxAmount)
 	}
+	d.convertTotals(v)
 }
 
 // VATBreakdown sums the lines per VAT rate, lowest rate first. The VAT of a
@@ -393,6 +397,9 @@ type DraftInput struct {
 	Date         time.Time // zero: today
 	DueDate      *time.Time
 	Currency     string // "": the configured default
+	// CurrencyRate, on a document in another currency than the company's,
+	// fixes its rate instead of the rate of its date at validation.
+	CurrencyRate *decimal.Decimal
 	Note         string
 	Lines        []LineInput
 	// MaxLines is the configured limit of lines (DOLIGO_MAX_DOCUMENT_LINES);
@@ -407,6 +414,10 @@ func NewDraft(t DocType, in DraftInput, today time.Time, currency string, create
 		Type: t, Status: StatusDraft, ThirdPartyID: in.ThirdPartyID, SupplierRef: in.SupplierRef, Date: in.Date, DueDate: in.DueDate,
 		CustomerRef: in.CustomerRef, ContactID: in.ContactID,
 		Currency: in.Currency, Note: in.Note, AmountPaid: decimal.Zero, CreatedBy: createdBy,
+		FX: DocumentFX{CompanyCurrency: currency},
+	}
+	if in.CurrencyRate != nil {
+		d.FX.Rate = decimal.NewNullDecimal(*in.CurrencyRate)
 	}
 	if d.Date.IsZero() {
 		d.Date = today
@@ -436,6 +447,7 @@ func (d *Document) checkHeader(v *ValidationError) {
 		v.Add("due_date", "must not be before date")
 	}
 	checkLen(v, "note", d.Note, MaxNoteLen)
+	d.checkRate(v)
 	d.checkSupplierRef(v)
 	d.checkCustomerRef(v)
 }
@@ -452,9 +464,14 @@ type DraftPatch struct {
 	DueDate      *time.Time
 	ClearDueDate bool
 	Currency     *string
-	Note         *string
-	Lines        *[]LineInput
-	MaxLines     int // as in DraftInput
+	// CurrencyRate sets the rate; nil with ClearCurrencyRate removes it (the
+	// rate of the date applies at validation). A change of currency without
+	// a rate removes it too: it was the old currency's.
+	CurrencyRate      *decimal.Decimal
+	ClearCurrencyRate bool
+	Note              *string
+	Lines             *[]LineInput
+	MaxLines          int // as in DraftInput
 }
 
 // Edit applies p to a draft and recomputes the totals; ErrConflict when the
@@ -497,8 +514,14 @@ func (d *Document) Edit(p DraftPatch) error {
 	if p.DueDate != nil {
 		d.DueDate = p.DueDate
 	}
+	if p.Currency != nil && *p.Currency != d.Currency || p.ClearCurrencyRate {
+		d.FX.Rate = decimal.NullDecimal{}
+	}
 	if p.Currency != nil {
 		d.Currency = *p.Currency
+	}
+	if p.CurrencyRate != nil {
+		d.FX.Rate = decimal.NewNullDecimal(*p.CurrencyRate)
 	}
 	if p.Note != nil {
 		d.Note = *p.Note
@@ -604,6 +627,7 @@ func (d *Document) Convert(a Action, today time.Time, createdBy int64) (*Documen
 		Type: conv.to, Status: StatusDraft, ThirdPartyID: d.ThirdPartyID, Date: today, Currency: d.Currency,
 		Note: d.Note, SourceID: d.ID, AmountPaid: decimal.Zero, CreatedBy: createdBy,
 		CustomerRef: d.CustomerRef, ContactID: d.ContactID,
+		FX:    DocumentFX{CompanyCurrency: d.FX.CompanyCurrency}, // the rate is the new date's
 		Lines: make([]Line, len(d.Lines)),
 	}
 	if conv.to.settles() {

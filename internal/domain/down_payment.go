@@ -164,6 +164,7 @@ func NewDownPayment(order *Document, in DownPaymentInput, existing []DownPayment
 		// What the customer matches it with, as for every document made
 		// from another.
 		CustomerRef: order.CustomerRef, ContactID: order.ContactID,
+		FX: DocumentFX{CompanyCurrency: order.FX.CompanyCurrency},
 	}
 	for _, s := range splitGross(order, amount) {
 		d.Lines = append(d.Lines, Line{Description: desc, Qty: decimal.NewFromInt(1), UnitPrice: s.net, DiscountPercent: decimal.Zero, VATRate: s.rate})

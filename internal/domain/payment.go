@@ -39,7 +39,8 @@ type Payment struct {
 	// when no account exists). Recording a payment without one takes the
 	// default account.
 	BankAccountID int64
-	Currency      string // the document's, not stored with the payment
+	Currency      string    // the document's, not stored with the payment
+	FX            PaymentFX // the exchange of a foreign-currency document's payment (payment_fx.go)
 	CreatedBy     int64
 	CreatedAt     time.Time
 }

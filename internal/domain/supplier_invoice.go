@@ -94,7 +94,7 @@ func SupplierInvoiceFromOrder(po *Document, made []*Document, today time.Time, c
 	inv := &Document{
 		Type: DocSupplierInvoice, Status: StatusDraft, ThirdPartyID: po.ThirdPartyID, Date: today, DueDate: &due,
 		Currency: po.Currency, Note: po.Note, SourceID: po.ID, AmountPaid: decimal.Zero, CreatedBy: createdBy,
-		Lines: []Line{},
+		Lines: []Line{}, FX: DocumentFX{CompanyCurrency: po.FX.CompanyCurrency},
 	}
 	left := leftToInvoice(po.Lines, made)
 	anyReceived := false

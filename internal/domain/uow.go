@@ -15,13 +15,14 @@ type Repositories struct {
 	SupplierPrices SupplierPriceRepository
 	StockNeeds     StockNeedReader // the replenishment query; reads only
 
-	ThirdParties ThirdPartyRepository
-	Contacts     ContactRepository
-	Documents    DocumentRepository
-	Payments     PaymentRepository
-	Numbering    NumberingRepository
-	Receptions   ReceptionRepository // goods received on purchase orders
-	Shipments    ShipmentRepository  // goods sent on customer orders
+	ThirdParties  ThirdPartyRepository
+	Contacts      ContactRepository
+	Documents     DocumentRepository
+	Payments      PaymentRepository
+	CurrencyRates CurrencyRateRepository // exchange rates to the company currency
+	Numbering     NumberingRepository
+	Receptions    ReceptionRepository // goods received on purchase orders
+	Shipments     ShipmentRepository  // goods sent on customer orders
 
 	InvoiceTemplates InvoiceTemplateRepository // recurring invoices and the periods they generated
 
@@ -59,12 +60,13 @@ type Readers struct {
 	SupplierPrices SupplierPriceReader
 	StockNeeds     StockNeedReader
 
-	ThirdParties ThirdPartyReader
-	Contacts     ContactReader
-	Documents    DocumentReader
-	Payments     PaymentReader
-	Receptions   ReceptionReader
-	Shipments    ShipmentReader
+	ThirdParties  ThirdPartyReader
+	Contacts      ContactReader
+	Documents     DocumentReader
+	Payments      PaymentReader
+	CurrencyRates CurrencyRateReader
+	Receptions    ReceptionReader
+	Shipments     ShipmentReader
 
 	InvoiceTemplates InvoiceTemplateReader
 
@@ -98,7 +100,7 @@ func (r Repositories) Readers() Readers {
 		Receptions: r.Receptions, Shipments: r.Shipments, BOMs: r.BOMs, ManufacturingOrders: r.ManufacturingOrders,
 		Users: r.Users, Roles: r.Roles, LoginFailures: r.LoginFailures, RefreshTokens: r.RefreshTokens,
 		Idempotency: r.Idempotency, Archive: r.Archive, InvoiceTemplates: r.InvoiceTemplates, Company: r.Company,
-		Webhooks:     r.Webhooks,
+		Webhooks: r.Webhooks, CurrencyRates: r.CurrencyRates,
 		Audit:        r.Audit,
 		BankAccounts: r.BankAccounts, BankLines: r.BankLines, BankStatements: r.BankStatements,
 	}

@@ -70,6 +70,9 @@ const (
 	PermBankRead      = "bank:read"
 	PermBankWrite     = "bank:write"
 	PermBankReconcile = "bank:reconcile"
+	// Exchange rates of foreign currencies to the company currency.
+	PermCurrencyRatesRead  = "currency_rates:read"
+	PermCurrencyRatesWrite = "currency_rates:write"
 )
 
 // Permission is one entry of the catalogue: a name and what it allows, in
@@ -120,6 +123,8 @@ var permissionCatalogue = []Permission{
 	{PermSupplierInvoicesWrite, "Create, change and delete draft supplier invoices; draft one from a purchase order or a supplier credit note"},
 	{PermSupplierInvoicesValidate, "Validate (number) supplier invoices and supplier credit notes"},
 	{PermSupplierPaymentsWrite, "Record and delete payments to suppliers (of supplier invoices and credit notes)"},
+	{PermCurrencyRatesRead, "List and read the exchange rates of foreign currencies to the company currency"},
+	{PermCurrencyRatesWrite, "Enter and delete exchange rates, which documents in foreign currencies and their payments take"},
 	{PermReportsRead, "Read the reports: sales (by period, product and customer), top customers, stock valuation, receivables/payables aging, shipped not invoiced, purchases, VAT"},
 	{PermDocumentsRead, "List and download the archived PDFs of documents"},
 	{PermJobsRead, "List and read background jobs (PDF rendering, e-mails)"},
@@ -185,7 +190,7 @@ var builtinRoles = []Role{
 		PermOrdersRead, PermOrdersWrite, PermOrdersValidate, PermOrdersSend,
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesSend,
 		PermShipmentsRead,
-		PermDocumentsRead, PermJobsRead,
+		PermDocumentsRead, PermJobsRead, PermCurrencyRatesRead,
 	}},
 	{Name: RoleWarehouse, Description: "Products, stock and manufacturing", Permissions: []string{
 		PermThirdpartiesRead,
@@ -202,13 +207,13 @@ var builtinRoles = []Role{
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
 		PermPaymentsWrite, PermReportsRead, PermDocumentsRead, PermJobsRead,
 		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate, PermSupplierPaymentsWrite,
-		PermAuditRead,
+		PermAuditRead, PermCurrencyRatesRead, PermCurrencyRatesWrite,
 		PermBankRead, PermBankWrite, PermBankReconcile,
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermSupplierPricesRead, PermStockRead, PermMRPRead,
 		PermProposalsRead, PermOrdersRead, PermShipmentsRead, PermInvoicesRead, PermSupplierInvoicesRead,
-		PermReportsRead, PermDocumentsRead,
+		PermReportsRead, PermDocumentsRead, PermCurrencyRatesRead,
 	}},
 	{Name: RoleBuyer, Description: "Suppliers, purchase orders, receptions and supplier invoices", Permissions: []string{
 		PermThirdpartiesRead, PermThirdpartiesWrite,
@@ -216,7 +221,7 @@ var builtinRoles = []Role{
 		PermPurchaseOrdersRead, PermPurchaseOrdersWrite, PermPurchaseOrdersValidate, PermPurchaseOrdersSend,
 		PermReceptionsWrite,
 		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate,
-		PermDocumentsRead, PermJobsRead,
+		PermDocumentsRead, PermJobsRead, PermCurrencyRatesRead,
 	}},
 }
 

@@ -395,6 +395,9 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 	if err := checkDownPaymentValidation(ctx, r, d); err != nil {
 		return nil, err
 	}
+	if err := s.fixRate(ctx, r, d); err != nil { // before taking a number
+		return nil, err
+	}
 	// The rendering's job needs only the document's id: enqueued before the
 	// number, it is one round trip less under the numbering row's lock,
 	// which every validation of the period waits for.

@@ -440,6 +440,7 @@ func TestCommercialChain(t *testing.T) {
 
 			prop, err := e.docs.Create(ctx, e.actor, domain.DocProposal, domain.DraftInput{
 				ThirdPartyID: e.tp, Date: date("2034-04-01"), Currency: "USD", Note: "thanks",
+				CurrencyRate: numPtr("1.1"), // in another currency than the company's: validated at this rate
 				Lines: []domain.LineInput{
 					{ProductID: product.ID, Qty: num("1000.5")}, // description, price and rate from the product
 					{Description: "setup", Qty: num("1.234567"), UnitPrice: numPtr("0.1"), DiscountPercent: num("12.5"), VATRate: numPtr("20")},

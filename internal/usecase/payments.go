@@ -36,6 +36,9 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		if err := d.AddPayment(&pay); err != nil {
 			return nil, err
 		}
+		if err := setExchange(ctx, r, d, &pay); err != nil {
+			return nil, err
+		}
 		account, err := paymentBankAccount(ctx, r, p.BankAccountID)
 		if err != nil {
 			return nil, err
@@ -119,6 +122,7 @@ func (s *DocumentService) Payments(ctx context.Context, types []domain.DocType, 
 		ps, err := r.Payments.List(ctx, documentID)
 		for _, p := range ps {
 			p.Currency = d.Currency
+			p.FX.CompanyCurrency = d.FX.CompanyCurrency
 		}
 		return ps, err
 	})

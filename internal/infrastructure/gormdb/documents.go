@@ -39,11 +39,17 @@ type documentModel struct {
 	TotalVAT       decimal.Decimal `gorm:"column:total_vat"`
 	TotalGross     decimal.Decimal `gorm:"column:total_gross"`
 	AmountPaid     decimal.Decimal `gorm:"column:amount_paid"`
-	CreatedBy      int64
-	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
-	ValidatedAt    *time.Time
-	VATRegime      string `gorm:"column:vat_regime"`
+	// The exchange (domain.DocumentFX); NULL while the rate is unknown.
+	CompanyCurrency   string
+	CurrencyRate      decimal.NullDecimal
+	TotalNetCompany   decimal.NullDecimal `gorm:"column:total_net_company"`
+	TotalVATCompany   decimal.NullDecimal `gorm:"column:total_vat_company"`
+	TotalGrossCompany decimal.NullDecimal `gorm:"column:total_gross_company"`
+	CreatedBy         int64
+	CreatedAt         time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt         time.Time `gorm:"autoUpdateTime:false"`
+	ValidatedAt       *time.Time
+	VATRegime         string `gorm:"column:vat_regime"`
 }
 
 func (documentModel) TableName() string { return "commercial_documents" }
@@ -105,6 +111,8 @@ func toDocumentModel(d *domain.Document) documentModel {
 		CustomerRef: d.CustomerRef, ContactID: optID(d.ContactID),
 		SourceID: optID(d.SourceID), TotalNet: d.TotalNet, TotalVAT: d.TotalVAT, TotalGross: d.TotalGross,
 		AmountPaid: d.AmountPaid, CreatedBy: d.CreatedBy,
+		CompanyCurrency: d.FX.CompanyCurrency, CurrencyRate: d.FX.Rate,
+		TotalNetCompany: d.FX.TotalNet, TotalVATCompany: d.FX.TotalVAT, TotalGrossCompany: d.FX.TotalGross,
 		CreatedAt: dbTime(d.CreatedAt), UpdatedAt: dbTime(d.UpdatedAt), ValidatedAt: optTime(d.ValidatedAt),
 	}
 	m.VATRegime = vatRegimeColumn(d.VATRegime)
@@ -133,6 +141,10 @@ func (m documentModel) document() *domain.Document {
 		TotalNet: m.TotalNet, TotalVAT: m.TotalVAT, TotalGross: m.TotalGross, AmountPaid: m.AmountPaid,
 		CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
 		Lines: []domain.Line{}, VATRegime: domain.VATRegime(m.VATRegime),
+		FX: domain.DocumentFX{
+			CompanyCurrency: m.CompanyCurrency, Rate: m.CurrencyRate,
+			TotalNet: m.TotalNetCompany, TotalVAT: m.TotalVATCompany, TotalGross: m.TotalGrossCompany,
+		},
 	}
 	if m.Ref != nil {
 		d.Ref = *m.Ref
@@ -266,6 +278,8 @@ func (r *documentRepo) Update(ctx context.Context, d *domain.Document) error {
 		"customer_ref": m.CustomerRef, "contact_id": m.ContactID,
 		"due_date": m.DueDate, "currency": m.Currency, "note": m.Note,
 		"total_net": m.TotalNet, "total_vat": m.TotalVAT, "total_gross": m.TotalGross, "amount_paid": m.AmountPaid,
+		"company_currency": m.CompanyCurrency, "currency_rate": m.CurrencyRate,
+		"total_net_company": m.TotalNetCompany, "total_vat_company": m.TotalVATCompany, "total_gross_company": m.TotalGrossCompany,
 		"updated_at": m.UpdatedAt, "validated_at": m.ValidatedAt,
 		"vat_regime": m.VATRegime,
 	}).Error

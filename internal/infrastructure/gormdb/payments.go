@@ -19,8 +19,11 @@ type paymentModel struct {
 	PayDate    time.Time
 	Method     string
 	Reference  string
-	CreatedBy  int64
-	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	// The exchange of a foreign-currency document's payment (domain.PaymentFX).
+	CurrencyRate       decimal.NullDecimal
+	ExchangeDifference decimal.NullDecimal
+	CreatedBy          int64
+	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
 	// BankAccountID is the account the payment landed on (NULL: none).
 	BankAccountID *int64
 }
@@ -32,6 +35,7 @@ func (m paymentModel) payment() *domain.Payment {
 		ID: m.ID, DocumentID: m.DocumentID, Amount: m.Amount, Date: dateOnly(m.PayDate),
 		Method: domain.PaymentMethod(m.Method), Reference: m.Reference, CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt.UTC(),
 		BankAccountID: idOf(m.BankAccountID),
+		FX:            domain.PaymentFX{Rate: m.CurrencyRate, Difference: m.ExchangeDifference},
 	}
 }
 
@@ -41,6 +45,7 @@ func (r *paymentRepo) Add(ctx context.Context, p *domain.Payment) error {
 	m := paymentModel{
 		DocumentID: p.DocumentID, Amount: p.Amount, PayDate: dateOnly(p.Date), Method: string(p.Method),
 		Reference: p.Reference, CreatedBy: p.CreatedBy, CreatedAt: dbTime(p.CreatedAt), BankAccountID: optID(p.BankAccountID),
+		CurrencyRate: p.FX.Rate, ExchangeDifference: p.FX.Difference,
 	}
 	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
 		return fmt.Errorf("record payment of document %d: %w", p.DocumentID, err)

@@ -69,7 +69,7 @@ func breakdownFixture(t *testing.T, db *testdb.DB) {
 		return d
 	}
 	draft := func(typ domain.DocType, tp int64, date, currency string, lines ...domain.LineInput) *domain.Document {
-		return check(docs.Create(ctx, actor, typ, domain.DraftInput{ThirdPartyID: tp, Date: reportDay(date), Currency: currency, Lines: lines}))
+		return check(docs.Create(ctx, actor, typ, domain.DraftInput{ThirdPartyID: tp, Date: reportDay(date), Currency: currency, CurrencyRate: foreignRate(currency), Lines: lines}))
 	}
 	validate := func(d *domain.Document) *domain.Document {
 		return check(docs.Validate(ctx, actor, []domain.DocType{d.Type}, d.ID, 0))

@@ -75,7 +75,7 @@ func reportFixture(t *testing.T, db *testdb.DB) {
 		return d
 	}
 	draft := func(typ domain.DocType, tp int64, date, due, currency string, l domain.LineInput) *domain.Document {
-		in := domain.DraftInput{ThirdPartyID: tp, Date: *day(date), Currency: currency, Lines: []domain.LineInput{l}}
+		in := domain.DraftInput{ThirdPartyID: tp, Date: *day(date), Currency: currency, CurrencyRate: foreignRate(currency), Lines: []domain.LineInput{l}}
 		if due != "" {
 			in.DueDate = day(due)
 		}
@@ -127,6 +127,16 @@ func reportFixture(t *testing.T, db *testdb.DB) {
 }
 
 func decPtr(s string) *decimal.Decimal { d := decimal.RequireFromString(s); return &d }
+
+// foreignRate is the rate a draft in another currency than the company's
+// (EUR) gives, so that it can be validated without a rate of its date.
+func foreignRate(currency string) *decimal.Decimal {
+	if currency == "" || currency == "EUR" {
+		return nil
+	}
+	r := decimal.RequireFromString("1.1")
+	return &r
+}
 
 func reportDay(s string) time.Time {
 	d, err := time.Parse(time.DateOnly, s)

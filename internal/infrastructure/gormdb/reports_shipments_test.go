@@ -55,7 +55,7 @@ func TestShippedNotInvoicedReport(t *testing.T) {
 			}
 			order := func(tp int64, currency string, lines ...domain.LineInput) *domain.Document {
 				t.Helper()
-				d, err := docs.Create(ctx, actor, domain.DocOrder, domain.DraftInput{ThirdPartyID: tp, Currency: currency, Date: reportDay("2026-11-20"), Lines: lines})
+				d, err := docs.Create(ctx, actor, domain.DocOrder, domain.DraftInput{ThirdPartyID: tp, Currency: currency, CurrencyRate: foreignRate(currency), Date: reportDay("2026-11-20"), Lines: lines})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -53,13 +53,14 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		SupplierPrices: &supplierPriceRepo{db: tx, dialect: dialect},
 		StockNeeds:     &stockNeedRepo{db: tx, d: reportDialect(dialect)},
 
-		ThirdParties: &thirdPartyRepo{db: tx},
-		Contacts:     &contactRepo{db: tx},
-		Documents:    &documentRepo{db: tx, dialect: dialect},
-		Payments:     &paymentRepo{db: tx},
-		Numbering:    &numberingRepo{db: tx, dialect: dialect},
-		Receptions:   &receptionRepo{db: tx, dialect: dialect},
-		Shipments:    &shipmentRepo{db: tx, dialect: dialect},
+		ThirdParties:  &thirdPartyRepo{db: tx},
+		Contacts:      &contactRepo{db: tx},
+		Documents:     &documentRepo{db: tx, dialect: dialect},
+		Payments:      &paymentRepo{db: tx},
+		CurrencyRates: &currencyRateRepo{db: tx, dialect: dialect},
+		Numbering:     &numberingRepo{db: tx, dialect: dialect},
+		Receptions:    &receptionRepo{db: tx, dialect: dialect},
+		Shipments:     &shipmentRepo{db: tx, dialect: dialect},
 
 		InvoiceTemplates: &invoiceTemplateRepo{db: tx},
 

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/doligo/doligo/internal/domain"
 	"golang.org/x/text/language"
 
 	"github.com/doligo/doligo/embed"
@@ -208,9 +210,15 @@ func (l *Locale) Decimal(d decimal.Decimal) string {
 	return l.format(d.String())
 }
 
-// Money writes an amount with 2 decimals and its ISO 4217 currency code.
+// Money writes an amount with its currency's decimals (JPY 0, EUR 2, BHD 3)
+// and its ISO 4217 currency code.
 func (l *Locale) Money(d decimal.Decimal, currency string) string {
-	return strings.NewReplacer("{amount}", l.Number(d, 2), "{currency}", currency).Replace(l.money)
+	return strings.NewReplacer("{amount}", l.Amount(d, currency), "{currency}", currency).Replace(l.money)
+}
+
+// Amount writes an amount with its currency's decimals, without the code.
+func (l *Locale) Amount(d decimal.Decimal, currency string) string {
+	return l.Number(d, domain.CurrencyPrecision(currency))
 }
 
 // Percent writes a rate such as a VAT rate: 20 → "20%" (en), 5.5 → "5,5 %" (fr).

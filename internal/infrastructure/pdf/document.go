@@ -81,6 +81,11 @@ type Document struct {
 	// totals; "" prints none.
 	VATMention string
 
+	// Exchange, on a document in another currency than the company's whose
+	// rate is known, prints the rate and the VAT and total in the company
+	// currency under the totals; nil: nothing.
+	Exchange *Exchange
+
 	// The order a delivery note (Shipment) delivers: printed in the header.
 	OrderRef  string
 	OrderDate time.Time
@@ -91,6 +96,14 @@ type Document struct {
 	Source      Source  // the document it was made from; zero: none
 	// Paid marks a settled invoice (PAID) or a credit note refunded in full.
 	Paid bool
+}
+
+// Exchange is a foreign-currency document's rate (units of its currency
+// per one unit of Currency, the company's) and its totals converted.
+type Exchange struct {
+	Currency             string
+	Rate                 decimal.Decimal
+	TotalVAT, TotalGross decimal.Decimal
 }
 
 // Contact is the person a document is addressed to.

@@ -26,6 +26,9 @@ func FromDomain(d *domain.Document, customer *domain.ThirdParty, links domain.Do
 		PaymentTerms: paymentTerms,
 	}
 	fromLinks(&out, d, links)
+	if fx := d.FX; d.Foreign() && fx.Rate.Valid && fx.TotalGross.Valid {
+		out.Exchange = &Exchange{Currency: fx.CompanyCurrency, Rate: fx.Rate.Decimal, TotalVAT: fx.TotalVAT.Decimal, TotalGross: fx.TotalGross.Decimal}
+	}
 	if d.DueDate != nil {
 		out.DueDate = *d.DueDate
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/embed"
+	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/i18n"
 )
 
@@ -568,12 +569,12 @@ func (r *renderer) lineRows(ln Line, bg *props.Color) []sizedRow {
 			}
 			for i, v := range []string{
 				r.loc.Decimal(ln.Qty),
-				r.loc.Number(ln.UnitPrice, pricePlaces(ln.UnitPrice)),
+				r.loc.Number(ln.UnitPrice, pricePlacesIn(ln.UnitPrice, r.doc.Currency)),
 				discount,
 				r.loc.Percent(ln.VATRate),
-				r.loc.Number(ln.Net, 2),
-				r.loc.Number(ln.VAT, 2),
-				r.loc.Number(ln.Gross, 2),
+				r.loc.Amount(ln.Net, r.doc.Currency),
+				r.loc.Amount(ln.VAT, r.doc.Currency),
+				r.loc.Amount(ln.Gross, r.doc.Currency),
 			} {
 				c := r.newCell(tableCols[i+1].size, 0)
 				r.addFigure(c, v, num)
@@ -590,12 +591,20 @@ func (r *renderer) lineRows(ln Line, bg *props.Color) []sizedRow {
 
 // pricePlaces shows a unit price with 2 decimals, or with as many as it
 // really has (up to 6) when it is finer than a cent: 0.125 stays 0.125.
-func pricePlaces(d decimal.Decimal) int32 {
+func pricePlaces(d decimal.Decimal) int32 { return placesFrom(d, 2) }
+
+// pricePlacesIn is pricePlaces with the currency's decimals for the
+// minimum: 1250 JPY, 12.500 BHD, 0.125 JPY.
+func pricePlacesIn(d decimal.Decimal, currency string) int32 {
+	return placesFrom(d, domain.CurrencyPrecision(currency))
+}
+
+func placesFrom(d decimal.Decimal, least int32) int32 {
 	exp := -d.Truncate(6).Exponent()
-	for exp > 2 && d.Truncate(6).Equal(d.Truncate(exp-1)) {
+	for exp > least && d.Truncate(6).Equal(d.Truncate(exp-1)) {
 		exp--
 	}
-	return min(max(exp, 2), 6)
+	return min(max(exp, least), 6)
 }
 
 // totals is the VAT breakdown (left) beside the totals (right), row by row.
@@ -635,8 +644,8 @@ func (r *renderer) totals() ([]core.Row, []float64) {
 		case i-2 < len(vat):
 			v := vat[i-2]
 			r.add(left[0], r.loc.Percent(v.Rate), plain)
-			r.addFigure(left[1], r.loc.Number(v.Base, 2), style{size: 8.5, color: &ink, align: align.Right})
-			r.addFigure(left[2], r.loc.Number(v.Amount, 2), style{size: 8.5, color: &ink, align: align.Right})
+			r.addFigure(left[1], r.loc.Amount(v.Base, r.doc.Currency), style{size: 8.5, color: &ink, align: align.Right})
+			r.addFigure(left[2], r.loc.Amount(v.Amount, r.doc.Currency), style{size: 8.5, color: &ink, align: align.Right})
 		}
 		label, value := r.newCell(labelSize, 0), r.newCell(valueSize, 0)
 		if i < len(entries) {

@@ -238,7 +238,22 @@ func (r *renderer) totalEntries() []totalEntry {
 	case r.doc.Kind == CreditNote && r.doc.AmountPaid.IsPositive():
 		out = append(out, money("amount_refunded", r.doc.AmountPaid, false), money("credit_remaining", r.doc.AmountDue, true))
 	}
-	return out
+	return append(out, r.exchangeEntries()...)
+}
+
+// exchangeEntries are the rate ("1 EUR = 1.25 USD") and the VAT and total
+// in the company currency of a foreign-currency document.
+func (r *renderer) exchangeEntries() []totalEntry {
+	x := r.doc.Exchange
+	if x == nil {
+		return nil
+	}
+	in := func(key string) string { return strings.ReplaceAll(r.loc.T(key), "{currency}", x.Currency) }
+	return []totalEntry{
+		{r.loc.T("exchange_rate"), "1 " + x.Currency + " = " + r.loc.Decimal(x.Rate) + " " + r.doc.Currency, false},
+		{in("total_vat_in"), r.loc.Money(x.TotalVAT, x.Currency), false},
+		{in("total_gross_in"), r.loc.Money(x.TotalGross, x.Currency), false},
+	}
 }
 
 // note prints the document's note under the totals, its heading kept with
