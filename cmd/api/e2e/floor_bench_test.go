@@ -17,6 +17,7 @@ package e2e
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,13 +30,16 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to read the database's session count
+
+	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/opstest"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
 // floorConns is both servers' pool: DOLIGO_DB_MAX_OPEN_CONNS's default.
-const floorConns = 20
+var floorConns = config.Defaults().DBMaxOpenConns
 
 func BenchmarkNearFloor(b *testing.B) {
 	if !slices.Contains(testdb.Dialects(), sqldialect.Postgres) {
@@ -50,7 +54,7 @@ func BenchmarkNearFloor(b *testing.B) {
 	ours := opstest.StartAPI(b, apiBin, opstest.Env(sqldialect.Postgres, dsn, map[string]string{
 		// The product's defaults, but the secret the floor shares.
 		"DOLIGO_JWT_SECRET": secret, "DOLIGO_JWT_ISSUER": issuer,
-		"DOLIGO_DB_MAX_OPEN_CONNS": strconv.Itoa(floorConns), "DOLIGO_DB_MAX_IDLE_CONNS": "10",
+		"DOLIGO_DB_MAX_OPEN_CONNS": strconv.Itoa(floorConns), "DOLIGO_DB_MAX_IDLE_CONNS": strconv.Itoa(config.Defaults().DBMaxIdleConns),
 		"DOLIGO_LOG_LEVEL": "info", "DOLIGO_AUTH_REVOCATION_LAG": "5s",
 	}))
 	admin := opstest.Login(b, ours.URL, "admin", opstest.AdminPassword)
@@ -61,6 +65,23 @@ func BenchmarkNearFloor(b *testing.B) {
 		w := opstest.ID(b, admin.JSON(b, http.StatusCreated, "POST", "/api/v1/warehouses", fmt.Sprintf(`{"ref": "W%d", "label": "Warehouse %d"}`, i, i)))
 		admin.JSON(b, http.StatusCreated, "POST", "/api/v1/stock/movements",
 			fmt.Sprintf(`{"product_id": %d, "warehouse_id": %d, "qty": %q}`, product, w, qty))
+	}
+
+	// Sessions the database opened, read before and after each round: only
+	// the server under load opens any (a pool that closes and reopens
+	// connections shows here).
+	stats, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stats.SetMaxOpenConns(1)
+	b.Cleanup(func() { stats.Close() })
+	sessions := func() int64 {
+		var n int64
+		if err := stats.QueryRow("SELECT sessions FROM pg_stat_database WHERE datname = current_database()").Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		return n
 	}
 
 	floorAddr := opstest.FreeAddr(b)
@@ -98,7 +119,9 @@ func BenchmarkNearFloor(b *testing.B) {
 			load := []string{loadAvg(b)}
 			load1 := []float64{}
 			run := func(t *floorTarget, d time.Duration, record bool) {
+				s0 := sessions()
 				res := t.run(b, c.clients, d, c.method, c.path, c.body, admin.Token, c.want)
+				res.sessions = sessions() - s0
 				if record {
 					t.add(res)
 				}
@@ -136,8 +159,8 @@ func BenchmarkNearFloor(b *testing.B) {
 				c.name, c.clients, rounds, roundTime, load[0], load[1], load1[0], load1[len(load1)-1])
 			b.Logf("ratio ours ÷ floor %.2f (rounds: %s)", o.rate()/f.rate(), fmtFloats(ratios))
 			for _, t := range targets {
-				b.Logf("%-5s %7.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %5.0f µs/req  (%d requests)",
-					t.name, t.rate(), t.pct(0.50), t.pct(0.99), t.cpuPerReq(), t.reqs)
+				b.Logf("%-5s %7.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %5.0f µs/req  (%d requests; %d database sessions opened)",
+					t.name, t.rate(), t.pct(0.50), t.pct(0.99), t.cpuPerReq(), t.reqs, t.sessions)
 			}
 		})
 	}
@@ -153,13 +176,16 @@ type floorTarget struct {
 	cpu     time.Duration
 	lat     []time.Duration
 	client  *http.Client
+	// sessions is how many database connections it opened in the rounds.
+	sessions int64
 }
 
 type floorRound struct {
-	reqs    int
-	elapsed time.Duration
-	cpu     time.Duration
-	lat     []time.Duration
+	sessions int64
+	reqs     int
+	elapsed  time.Duration
+	cpu      time.Duration
+	lat      []time.Duration
 }
 
 func (t *floorTarget) add(r floorRound) {
@@ -167,6 +193,7 @@ func (t *floorTarget) add(r floorRound) {
 	t.elapsed += r.elapsed
 	t.cpu += r.cpu
 	t.lat = append(t.lat, r.lat...)
+	t.sessions += r.sessions
 }
 
 func (t *floorTarget) rate() float64 { return float64(t.reqs) / t.elapsed.Seconds() }

@@ -93,7 +93,8 @@ func (r *productRepo) GetWithLevels(ctx context.Context, id int64) (*domain.Prod
 	if r.dialect == sqldialect.Postgres {
 		q = productWithLevelsDollar
 	}
-	rows, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q, id)
+	// The pool, or the transaction, r.db reads through; ctx is passed here.
+	rows, err := r.db.Statement.ConnPool.QueryContext(ctx, q, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read product %d and its stock: %w", id, err)
 	}
