@@ -6,7 +6,10 @@ package e2e
 //
 //	go test ./cmd/api/e2e -run '^$' -bench NearFloor -benchtime 1x -timeout 20m
 //
-// BENCH_ROUNDS (default 5) pairs of BENCH_ROUND_TIME (default 3s) each;
+// BENCH_ROUNDS (default 5) pairs of BENCH_ROUND_TIME (default 3s) each
+// (BENCH_ONLY=get_product or draft_invoice runs one case; BENCH_API_BIN
+// serves another build of cmd/api as ours, BENCH_API_ENV="K=V …" adds to its
+// environment);
 // each pair runs floor then ours, the next ours then floor (ABBA), so a drift
 // of the machine's load weighs on both alike. Per server it reports
 // requests per second, the latency's median and 99th percentile (from the
@@ -49,14 +52,22 @@ func BenchmarkNearFloor(b *testing.B) {
 		b.Skip("needs /proc/<pid>/stat (Linux) to read each server's CPU time")
 	}
 	dsn := testdb.Fresh(b, sqldialect.Postgres)
-	apiBin, _ := opstest.Binaries(b)
+	apiBin := os.Getenv("BENCH_API_BIN") // another build to compare (e.g. before a change)
+	if apiBin == "" {
+		apiBin, _ = opstest.Binaries(b)
+	}
 	const secret, issuer = "benchmark-secret-of-32-bytes-or-more", "doligo"
-	ours := opstest.StartAPI(b, apiBin, opstest.Env(sqldialect.Postgres, dsn, map[string]string{
+	env := map[string]string{
 		// The product's defaults, but the secret the floor shares.
 		"DOLIGO_JWT_SECRET": secret, "DOLIGO_JWT_ISSUER": issuer,
 		"DOLIGO_DB_MAX_OPEN_CONNS": strconv.Itoa(floorConns), "DOLIGO_DB_MAX_IDLE_CONNS": strconv.Itoa(config.Defaults().DBMaxIdleConns),
 		"DOLIGO_LOG_LEVEL": "info", "DOLIGO_AUTH_REVOCATION_LAG": "5s",
-	}))
+	}
+	for _, kv := range strings.Fields(os.Getenv("BENCH_API_ENV")) { // e.g. DOLIGO_DB_MAX_IDLE_CONNS=10
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	ours := opstest.StartAPI(b, apiBin, opstest.Env(sqldialect.Postgres, dsn, env))
 	admin := opstest.Login(b, ours.URL, "admin", opstest.AdminPassword)
 	tp := opstest.ID(b, admin.JSON(b, http.StatusCreated, "POST", "/api/v1/thirdparties", `{"name": "Floor Customer", "is_customer": true}`))
 	product := opstest.ID(b, admin.JSON(b, http.StatusCreated, "POST", "/api/v1/products",
