@@ -26,6 +26,10 @@ func (s *DocumentService) dueByTermsOf(ctx context.Context, r domain.Readers, d 
 	if !d.Type.DueByTerms() {
 		return nil
 	}
+	if tp.PaymentTermsDays != nil { // its own terms win: no need of the company's default
+		d.SetDueByTerms(*tp.PaymentTermsDays)
+		return nil
+	}
 	c, err := companyOf(ctx, r, s.company)
 	if err != nil {
 		return err
