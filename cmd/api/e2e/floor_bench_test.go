@@ -21,10 +21,12 @@ package e2e
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,6 +104,20 @@ func BenchmarkNearFloor(b *testing.B) {
 	}), URL: "http://" + floorAddr}
 	fl.WaitStatus(b, "/health", http.StatusOK)
 
+	// Both answer the product alike, byte for byte once decoded: the floor
+	// does the same work, not less.
+	productPath := fmt.Sprintf("/api/v1/products/%d", product)
+	var answers [2]any
+	for i, url := range []string{ours.URL, fl.URL} {
+		res, body := admin.Via(url).Do(b, http.MethodGet, productPath, nil)
+		if res.StatusCode != http.StatusOK || json.Unmarshal(body, &answers[i]) != nil {
+			b.Fatalf("GET %s%s: %d %s", url, productPath, res.StatusCode, body)
+		}
+	}
+	if !reflect.DeepEqual(answers[0], answers[1]) {
+		b.Fatalf("the floor answers the product otherwise:\nours  %v\nfloor %v", answers[0], answers[1])
+	}
+
 	rounds := opstest.BenchInt(b, "BENCH_ROUNDS", 5)
 	roundTime := opstest.BenchDuration(b, "BENCH_ROUND_TIME", 3*time.Second)
 	invoice := fmt.Sprintf(`{"thirdparty_id": %d, "date": "2026-11-20", "lines": [
@@ -116,7 +132,7 @@ func BenchmarkNearFloor(b *testing.B) {
 		body    string
 		want    int
 	}{
-		{"get_product", 16, http.MethodGet, fmt.Sprintf("/api/v1/products/%d", product), "", http.StatusOK},
+		{"get_product", 16, http.MethodGet, productPath, "", http.StatusOK},
 		{"draft_invoice", 8, http.MethodPost, "/api/v1/invoices", invoice, http.StatusCreated},
 	} {
 		if only := os.Getenv("BENCH_ONLY"); only != "" && only != c.name {
