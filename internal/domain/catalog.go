@@ -209,6 +209,9 @@ func ErrHasMovements(entity string, id int64) error {
 type ProductReader interface {
 	// Get returns NotFound when no product has the id.
 	Get(ctx context.Context, id int64) (*Product, error)
+	// GetWithLevels is Get and every stock level of the product, by
+	// warehouse id, in one read (GET /products/{id}).
+	GetWithLevels(ctx context.Context, id int64) (*Product, []*StockLevel, error)
 	// GetMany returns the products that exist among ids, by id.
 	GetMany(ctx context.Context, ids []int64) (map[int64]*Product, error)
 	// OfDocumentLines returns the products that the document lines lineIDs

@@ -44,11 +44,7 @@ func (s *CatalogService) CreateProduct(ctx context.Context, p *domain.Product) e
 func (s *CatalogService) Product(ctx context.Context, id int64) (*domain.Product, []*domain.StockLevel, error) {
 	var stock []*domain.StockLevel
 	p, err := unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.Product, error) {
-		p, err := r.Products.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		levels, err := r.Stock.ProductLevels(ctx, id)
+		p, levels, err := r.Products.GetWithLevels(ctx, id)
 		if err != nil {
 			return nil, err
 		}

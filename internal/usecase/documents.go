@@ -122,14 +122,15 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 	if err := mergeInvalid(v, err); err != nil {
 		return nil, err
 	}
-	if err := checkThirdParty(ctx, r, d); err != nil {
+	tp, err := checkThirdParty(ctx, r, d)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s.settleVATRegime(ctx, r.Readers(), d); err != nil {
 		return nil, err
 	}
 	if in.DueDate == nil {
-		if err := s.dueByTerms(ctx, r.Readers(), d); err != nil {
+		if err := s.dueByTermsOf(ctx, r.Readers(), d, tp); err != nil {
 			return nil, err
 		}
 	}
@@ -222,19 +223,20 @@ func fillProductLines(ctx context.Context, r domain.Repositories, field string, 
 
 // checkThirdParty turns an unknown third party of d into a 422 on the field
 // (thirdparty_id, or supplier_id on the buy side): the id is in the body, not
-// the path. A buy-side document needs a third party that is a supplier.
-func checkThirdParty(ctx context.Context, r domain.Repositories, d *domain.Document) error {
+// the path. A buy-side document needs a third party that is a supplier. It
+// returns the third party read.
+func checkThirdParty(ctx context.Context, r domain.Repositories, d *domain.Document) (*domain.ThirdParty, error) {
 	field := d.Type.PartyField()
 	tp, err := r.ThirdParties.Get(ctx, d.ThirdPartyID)
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
-		return domain.Invalid(field, "third party %d does not exist", d.ThirdPartyID)
+		return nil, domain.Invalid(field, "third party %d does not exist", d.ThirdPartyID)
 	case err != nil:
-		return err
+		return nil, err
 	case d.Type.IsSupplier() && !tp.IsSupplier:
-		return domain.Invalid(field, "third party %d is not a supplier (is_supplier is false)", d.ThirdPartyID)
+		return nil, domain.Invalid(field, "third party %d is not a supplier (is_supplier is false)", d.ThirdPartyID)
 	}
-	return nil
+	return tp, nil
 }
 
 // Get returns a document of the resource with its lines.
@@ -285,7 +287,7 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 			return nil, err
 		}
 		if p.ThirdPartyID != nil {
-			if err := checkThirdParty(ctx, r, d); err != nil {
+			if _, err := checkThirdParty(ctx, r, d); err != nil {
 				return nil, err
 			}
 			if err := s.followTerms(ctx, r.Readers(), &before, d, p); err != nil {

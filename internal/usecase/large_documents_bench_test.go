@@ -50,6 +50,8 @@ type largeEnv struct {
 	archive *usecase.ArchiveService
 	tp      int64
 	stmts   *atomic.Int64
+	gorm    *gorm.DB // the database's GORM, for tests that watch its statements
+	uow     *gormdb.UnitOfWork
 }
 
 func newLargeEnv(tb testing.TB, dialect string) *largeEnv {
@@ -65,7 +67,7 @@ func newLargeEnv(tb testing.TB, dialect string) *largeEnv {
 	return &largeEnv{
 		docs:    usecase.NewDocumentService(uow, usecase.DocumentOptions{Masks: cfg.DocumentMasks(), DefaultCurrency: cfg.DefaultCurrency, MaxLines: cfg.MaxDocumentLines}),
 		archive: usecase.NewArchiveService(uow, usecase.ArchiveOptions{Render: pdf.NewRenderer("").Render, Company: domain.Company{Name: "Doligo"}}),
-		tp:      tp.ID, stmts: statementCounter(tb, db.Gorm),
+		tp:      tp.ID, stmts: statementCounter(tb, db.Gorm), gorm: db.Gorm, uow: uow,
 	}
 }
 

@@ -18,6 +18,18 @@ func (s *DocumentService) dueByTerms(ctx context.Context, r domain.Readers, d *d
 	if err != nil {
 		return err
 	}
+	return s.dueByTermsOf(ctx, r, d, tp)
+}
+
+// dueByTermsOf is dueByTerms with d's third party tp already read.
+func (s *DocumentService) dueByTermsOf(ctx context.Context, r domain.Readers, d *domain.Document, tp *domain.ThirdParty) error {
+	if !d.Type.DueByTerms() {
+		return nil
+	}
+	if tp.PaymentTermsDays != nil { // its own terms win: no need of the company's default
+		d.SetDueByTerms(*tp.PaymentTermsDays)
+		return nil
+	}
 	c, err := companyOf(ctx, r, s.company)
 	if err != nil {
 		return err

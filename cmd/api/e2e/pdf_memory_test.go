@@ -19,7 +19,12 @@ import (
 	"github.com/doligo/doligo/internal/testutil/opstest"
 )
 
-func TestMain(m *testing.M) { os.Exit(opstest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv("FLOOR_SERVE") != "" { // the floor of BenchmarkNearFloor, a process of its own
+		os.Exit(floorMain())
+	}
+	os.Exit(opstest.Main(m))
+}
 
 // peakRSSLimit is what 16 parallel renders of the largest invoice may take the
 // API to (docs/benchmarks.md, "PDF rendering memory").

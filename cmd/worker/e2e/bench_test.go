@@ -33,20 +33,10 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
+	"github.com/doligo/doligo/internal/testutil/opstest"
 	"github.com/doligo/doligo/internal/testutil/smtpsink"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
-
-func benchEnv(b *testing.B, name string, def int) int {
-	if v := os.Getenv(name); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			b.Fatalf("%s=%q: want a positive integer", name, v)
-		}
-		return n
-	}
-	return def
-}
 
 func benchWorkers(b *testing.B) []int {
 	v := os.Getenv("BENCH_WORKERS")
@@ -97,8 +87,8 @@ func measure(b *testing.B, r queueRun, n, rounds int) {
 }
 
 func BenchmarkQueue(b *testing.B) {
-	jobs, emails := benchEnv(b, "BENCH_JOBS", 20000), benchEnv(b, "BENCH_EMAIL_JOBS", 2000)
-	concurrency, rounds := benchEnv(b, "BENCH_CONCURRENCY", 100), benchEnv(b, "BENCH_ROUNDS", 3)
+	jobs, emails := opstest.BenchInt(b, "BENCH_JOBS", 20000), opstest.BenchInt(b, "BENCH_EMAIL_JOBS", 2000)
+	concurrency, rounds := opstest.BenchInt(b, "BENCH_CONCURRENCY", 100), opstest.BenchInt(b, "BENCH_ROUNDS", 3)
 	riverBin := buildRiver(b)
 	sink := smtpsink.Start(b)
 	for _, d := range testdb.Dialects() {

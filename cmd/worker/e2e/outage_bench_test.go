@@ -16,13 +16,14 @@ import (
 	"time"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/testutil/opstest"
 	"github.com/doligo/doligo/internal/testutil/smtpsink"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
 func BenchmarkSMTPOutage(b *testing.B) {
-	n := benchEnv(b, "BENCH_OUTAGE_EMAILS", 20)
-	outage := time.Duration(benchEnv(b, "BENCH_OUTAGE_SECONDS", 8)) * time.Second
+	n := opstest.BenchInt(b, "BENCH_OUTAGE_EMAILS", 20)
+	outage := time.Duration(opstest.BenchInt(b, "BENCH_OUTAGE_SECONDS", 8)) * time.Second
 	for _, d := range testdb.Dialects() {
 		b.Run(d, func(b *testing.B) {
 			db := testdb.Migrated(b, d)

@@ -33,9 +33,14 @@ type Config struct {
 	DBDSN    string `envconfig:"DB_DSN" default:"file:data/doligo.db"`
 	// DBReadDSN, when set, is a streaming replica of DB_DSN that the API's
 	// lists, reports and CSV exports read (same driver, same pool sizes).
-	DBReadDSN         string        `envconfig:"DB_READ_DSN"`
-	DBMaxOpenConns    int           `envconfig:"DB_MAX_OPEN_CONNS" default:"20"`
-	DBMaxIdleConns    int           `envconfig:"DB_MAX_IDLE_CONNS" default:"10"`
+	DBReadDSN      string `envconfig:"DB_READ_DSN"`
+	DBMaxOpenConns int    `envconfig:"DB_MAX_OPEN_CONNS" default:"20"`
+	// DBMaxIdleConns defaults to DB_MAX_OPEN_CONNS' default: fewer, and a
+	// burst closes every connection past it as it comes back and opens it
+	// again for the next request (a PostgreSQL backend started, its
+	// statements prepared again; docs/benchmarks.md, "Near the floor").
+	// Idle connections still close after DB_CONN_MAX_IDLE_TIME.
+	DBMaxIdleConns    int           `envconfig:"DB_MAX_IDLE_CONNS" default:"20"`
 	DBConnMaxLifetime time.Duration `envconfig:"DB_CONN_MAX_LIFETIME" default:"30m"`
 	DBConnMaxIdleTime time.Duration `envconfig:"DB_CONN_MAX_IDLE_TIME" default:"5m"`
 	MigrateOnStart    bool          `envconfig:"MIGRATE_ON_START" default:"true"`

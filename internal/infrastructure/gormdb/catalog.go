@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
@@ -72,6 +74,58 @@ func (r *productRepo) Create(ctx context.Context, p *domain.Product) error {
 
 func (r *productRepo) Get(ctx context.Context, id int64) (*domain.Product, error) {
 	return r.take(ctx, r.db.WithContext(ctx), id)
+}
+
+// productWithLevels reads a product and its stock levels in one statement:
+// one row per level, or one row of NULL level columns when it has none.
+const productWithLevels = `SELECT p.id, p.ref, p.label, p.type, p.unit_price, p.vat_rate, p.cost_price, p.track_stock, p.active,
+	p.min_stock, p.desired_stock, p.created_at, p.updated_at, l.warehouse_id, l.qty, l.updated_at
+	FROM products p LEFT JOIN stock_levels l ON l.product_id = p.id
+	WHERE p.id = ? ORDER BY l.warehouse_id`
+
+var productWithLevelsDollar = sqlbind.Dollar(productWithLevels)
+
+// GetWithLevels implements domain.ProductReader: one round trip, scanned by
+// database/sql beneath GORM (the hot read of GET /products/{id}: GORM's
+// statement building and reflective scanning were most of its CPU).
+func (r *productRepo) GetWithLevels(ctx context.Context, id int64) (*domain.Product, []*domain.StockLevel, error) {
+	q := productWithLevels
+	if r.dialect == sqldialect.Postgres {
+		q = productWithLevelsDollar
+	}
+	// The pool, or the transaction, r.db reads through; ctx is passed here.
+	rows, err := r.db.Statement.ConnPool.QueryContext(ctx, q, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read product %d and its stock: %w", id, err)
+	}
+	defer rows.Close()
+	var (
+		m      productModel
+		levels []*domain.StockLevel
+		found  bool
+	)
+	for rows.Next() {
+		var (
+			warehouse sql.NullInt64
+			qty       decimal.NullDecimal
+			at        sql.NullTime
+		)
+		if err := rows.Scan(&m.ID, &m.Ref, &m.Label, &m.Type, &m.UnitPrice, &m.VATRate, &m.CostPrice, &m.TrackStock, &m.Active,
+			&m.MinStock, &m.DesiredStock, &m.CreatedAt, &m.UpdatedAt, &warehouse, &qty, &at); err != nil {
+			return nil, nil, fmt.Errorf("read product %d and its stock: %w", id, err)
+		}
+		found = true
+		if warehouse.Valid {
+			levels = append(levels, &domain.StockLevel{ProductID: id, WarehouseID: warehouse.Int64, Qty: qty.Decimal, UpdatedAt: at.Time.UTC()})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read product %d and its stock: %w", id, err)
+	}
+	if !found {
+		return nil, nil, domain.NotFound("product", id)
+	}
+	return m.product(), levels, nil
 }
 
 func (r *productRepo) Lock(ctx context.Context, id int64) (*domain.Product, error) {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -109,4 +110,31 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// BenchInt is the positive integer of the environment variable name (a
+// benchmark's knob), def when it is unset.
+func BenchInt(b testing.TB, name string, def int) int {
+	b.Helper()
+	if v := os.Getenv(name); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("%s=%q: want a positive integer", name, v)
+		}
+		return n
+	}
+	return def
+}
+
+// BenchDuration is BenchInt for a positive duration ("3s").
+func BenchDuration(b testing.TB, name string, def time.Duration) time.Duration {
+	b.Helper()
+	if v := os.Getenv(name); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			b.Fatalf("%s=%q: want a positive duration", name, v)
+		}
+		return d
+	}
+	return def
 }
