@@ -43,7 +43,7 @@ func NewUnitOfWork(db *DB) *UnitOfWork {
 // newRepositories binds every repository to tx, the unit of work's
 // transaction. Features add their repository here and a field to
 // domain.Repositories (and its read half to newReaders).
-func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
+func newRepositories(tx *gorm.DB, dialect string, wake *queue.Wakeups) domain.Repositories {
 	return domain.Repositories{
 		Products:   &productRepo{db: tx, dialect: dialect},
 		Warehouses: &warehouseRepo{db: tx},
@@ -72,11 +72,11 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		RefreshTokens: &refreshTokenRepo{db: tx},
 		Idempotency:   &idempotencyRepo{db: tx},
 
-		Outbox:  queue.NewOutbox(tx),
+		Outbox:  queue.NewOutbox(tx).WakeAfterCommit(wake),
 		Archive: &archiveRepo{db: tx},
 		Company: &companyRepo{db: tx},
 
-		Events:   queue.NewEvents(tx),
+		Events:   queue.NewEvents(tx).WakeAfterCommit(wake),
 		Webhooks: &webhookRepo{db: tx},
 		Audit:    &auditRepo{db: tx, dialect: dialect},
 	}
@@ -84,7 +84,7 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 
 // newReaders binds the read halves to the pool: no transaction, no lock.
 func newReaders(db *gorm.DB, dialect string) domain.Readers {
-	return newRepositories(db, dialect).Readers()
+	return newRepositories(db, dialect, nil).Readers()
 }
 
 // Do implements domain.UnitOfWork: fn runs in one transaction, again after a
@@ -96,13 +96,19 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, r doma
 		if attempt > 1 && u.OnRetry != nil {
 			u.OnRetry(attempt-1, last)
 		}
+		var wake queue.Wakeups // a run the database aborted enqueued nothing
 		last = u.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			r := newRepositories(tx, u.db.Dialect)
+			r := newRepositories(tx, u.db.Dialect, &wake)
 			if err := fn(ctx, r); err != nil {
 				return err
 			}
 			return r.Audit.(*auditRepo).flush(ctx) // the audit rows and chain links, last before COMMIT
 		})
+		if last == nil {
+			// Committed: the change stands whether the workers hear of it now
+			// or at their next poll.
+			_ = wake.Send(ctx, u.db.SQL)
+		}
 		return last
 	})
 }

@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -22,6 +24,59 @@ import (
 // NotifyChannel is the PostgreSQL channel an enqueue notifies (on commit) and
 // workers LISTEN on, so they wake at once instead of at their next poll.
 const NotifyChannel = "doligo_jobs"
+
+// Wakeups collects the job kinds a transaction enqueued on PostgreSQL, so
+// that the unit of work notifies the workers once it has committed (Send)
+// instead of by a NOTIFY inside the transaction. PostgreSQL serialises the
+// commits of the transactions that NOTIFY: each holds a database-wide lock
+// from its pre-commit through its WAL flush, so every request that enqueues
+// would wait for the commits of all the others (430 such commits/s here,
+// against 2,100 without the NOTIFY: docs/benchmarks.md, "Pickup latency").
+// A NOTIFY of its own after the commit writes no WAL and waits for no flush.
+// A rolled-back transaction notifies no one. The zero value is ready.
+type Wakeups struct {
+	kinds []string
+}
+
+func (w *Wakeups) add(kind string) {
+	if !slices.Contains(w.kinds, kind) {
+		w.kinds = append(w.kinds, kind)
+	}
+}
+
+// Send notifies the workers of the kinds enqueued (nothing when none was),
+// on db, after the transaction committed, and forgets them. It is a hint:
+// should it fail, the workers' next poll finds the jobs.
+func (w *Wakeups) Send(ctx context.Context, db *sql.DB) error {
+	if len(w.kinds) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	kinds := strings.Join(w.kinds, ",")
+	w.kinds = nil
+	if _, err := db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, kinds); err != nil {
+		return fmt.Errorf("notify workers of %s jobs: %w", kinds, err)
+	}
+	return nil
+}
+
+// notify wakes the workers of kind: after the commit through w when the unit
+// of work gave one, else by a NOTIFY in c's transaction (delivered if and
+// only if it commits).
+func notify(ctx context.Context, c conn, d dialect, w *Wakeups, kind string) error {
+	switch {
+	case d.name != sqldialect.Postgres:
+		return nil
+	case w != nil:
+		w.add(kind)
+		return nil
+	}
+	if _, err := c.ExecContext(ctx, d.sql(`SELECT pg_notify(?, ?)`), NotifyChannel, kind); err != nil {
+		return fmt.Errorf("notify workers of %s job: %w", kind, err)
+	}
+	return nil
+}
 
 // Column limits of the jobs table.
 const (
@@ -44,6 +99,7 @@ type Outbox struct {
 	conn    conn
 	dialect dialect
 	err     error
+	wake    *Wakeups // nil: NOTIFY in the transaction
 }
 
 // NewOutbox returns the outbox bound to tx, a transaction opened by GORM on
@@ -55,23 +111,39 @@ func NewOutbox(tx *gorm.DB) *Outbox {
 	return &Outbox{conn: tx.Statement.ConnPool, dialect: d, err: err}
 }
 
+// WakeAfterCommit makes the outbox leave its notifications to w, which the
+// caller sends once the transaction has committed (see Wakeups).
+func (o *Outbox) WakeAfterCommit(w *Wakeups) *Outbox {
+	o.wake = w
+	return o
+}
+
 // Enqueue implements domain.OutboxRepository.
 func (o *Outbox) Enqueue(ctx context.Context, j domain.NewJob) (int64, error) {
 	if o.err != nil {
 		return 0, o.err
 	}
-	return enqueue(ctx, o.conn, o.dialect, j)
+	id, err := enqueue(ctx, o.conn, o.dialect, j)
+	if err != nil {
+		return 0, err
+	}
+	return id, notify(ctx, o.conn, o.dialect, o.wake, j.Kind)
 }
 
 // Enqueue adds j through c (normally the caller's *sql.Tx) on the named
 // dialect and returns its id. With an idempotency key already present it
-// returns the existing job's id and adds nothing.
+// returns the existing job's id and adds nothing. On PostgreSQL it notifies
+// the workers in c's transaction.
 func Enqueue(ctx context.Context, c conn, dialectName string, j domain.NewJob) (int64, error) {
 	d, err := newDialect(dialectName)
 	if err != nil {
 		return 0, err
 	}
-	return enqueue(ctx, c, d, j)
+	id, err := enqueue(ctx, c, d, j)
+	if err != nil {
+		return 0, err
+	}
+	return id, notify(ctx, c, d, nil, j.Kind)
 }
 
 func enqueue(ctx context.Context, c conn, d dialect, j domain.NewJob) (int64, error) {
@@ -114,12 +186,6 @@ func enqueue(ctx context.Context, c conn, d dialect, j domain.NewJob) (int64, er
 	}
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %s job: %w", j.Kind, err)
-	}
-	if d.name == sqldialect.Postgres {
-		// Delivered when (and only if) the caller's transaction commits.
-		if _, err := c.ExecContext(ctx, d.sql(`SELECT pg_notify(?, ?)`), NotifyChannel, j.Kind); err != nil {
-			return 0, fmt.Errorf("notify workers of %s job: %w", j.Kind, err)
-		}
 	}
 	return id, nil
 }
