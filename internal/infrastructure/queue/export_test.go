@@ -1,6 +1,9 @@
 package queue
 
-import "github.com/doligo/doligo/internal/infrastructure/sqldialect"
+import (
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
+)
 
 // ClaimSelectMySQL is the SELECT of the MySQL claim, for the plan test.
 func ClaimSelectMySQL(kinds int) string {
@@ -16,3 +19,7 @@ func NewEventsOn(c Conn, dialectName string) *Events {
 	d, err := newDialect(dialectName)
 	return &Events{conn: c, dialect: d, err: err}
 }
+
+// CompleteMatchMySQL is the condition of the MySQL acknowledgement, with its
+// arguments, for the plan test.
+func CompleteMatchMySQL(jobs []domain.Job) (string, []any) { return completeMatchMySQL(jobs) }

@@ -494,6 +494,34 @@ func TestMySQLClaimUsesTheClaimIndex(t *testing.T) {
 	}
 }
 
+// The MySQL acknowledgement finds its rows by primary key, whatever the
+// statistics: never by walking the running rows of an index on state, where
+// it would wait on the rows a concurrent claim holds.
+func TestMySQLCompleteUsesThePrimaryKey(t *testing.T) {
+	if !slices.Contains(testdb.Dialects(), "mysql") {
+		t.Skip("mysql not under test")
+	}
+	db := testdb.Migrated(t, "mysql") // statistics of its own: no running rows yet
+	s := newStore(t, db)
+	for range 50 {
+		enqueue(t, db, domain.NewJob{Kind: kindOf(t)})
+	}
+	if _, err := db.SQL.ExecContext(ctx, `ANALYZE TABLE jobs`); err != nil {
+		t.Fatal(err)
+	}
+	match, args := queue.CompleteMatchMySQL(claim(t, s, kindOf(t), 8, time.Minute))
+	for _, q := range []string{`SELECT id FROM jobs WHERE ` + match + ` FOR UPDATE`, `UPDATE jobs SET state = 'done' WHERE ` + match} {
+		rows, err := db.SQL.QueryContext(ctx, "EXPLAIN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans := scanExplain(t, rows)
+		if len(plans) != 1 || plans[0]["key"] != "PRIMARY" {
+			t.Fatalf("%s: plan %v, want the primary key", q, plans)
+		}
+	}
+}
+
 func scanExplain(t *testing.T, rows *sql.Rows) []map[string]string {
 	t.Helper()
 	defer rows.Close()
