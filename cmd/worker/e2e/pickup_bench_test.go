@@ -5,7 +5,8 @@ package e2e
 // acknowledgement when jobs arrive one at a time at a steady rate, as API
 // requests enqueue them, with one real worker process (the binary TestMain
 // built) at the product's defaults but for its concurrency, and River with a
-// no-op worker on the same PostgreSQL server in the same run. It runs only
+// no-op worker (one process, as tuned in BenchmarkQueue and at River's
+// defaults) on the same PostgreSQL server in the same run. It runs only
 // when asked:
 //
 //	go test ./cmd/worker/e2e -run '^$' -bench Pickup -benchtime 1x -timeout 60m
@@ -63,7 +64,10 @@ func BenchmarkPickup(b *testing.B) {
 			})
 			if d == sqldialect.Postgres {
 				b.Run(fmt.Sprintf("river/rate=%d", rate), func(b *testing.B) {
-					measureLatency(b, riverPickup(riverBin, concurrency, producers), rate, seconds, warmup, rounds)
+					measureLatency(b, riverPickup(riverBin, concurrency, producers, "2ms", "20ms"), rate, seconds, warmup, rounds)
+				})
+				b.Run(fmt.Sprintf("river-defaults/rate=%d", rate), func(b *testing.B) {
+					measureLatency(b, riverPickup(riverBin, concurrency, producers, "", ""), rate, seconds, warmup, rounds)
 				})
 			}
 		}
@@ -207,16 +211,20 @@ func oursPickup(d string, concurrency, producers int) pickupRun {
 	}
 }
 
-// riverPickup runs one River worker process tuned as in BenchmarkQueue
-// (FetchCooldown 2 ms, FetchPollInterval 20 ms); its producer uses the same
-// FetchCooldown, which also spaces River's insert notifications.
-func riverPickup(bin string, concurrency, producers int) pickupRun {
+// riverPickup runs one River worker process with the given FetchCooldown
+// and FetchPollInterval ("": River's defaults, 100 ms and 1 s; BenchmarkQueue
+// tunes them to 2 ms and 20 ms); its producer uses the same FetchCooldown,
+// which also spaces River's insert notifications.
+func riverPickup(bin string, concurrency, producers int, cooldown, poll string) pickupRun {
+	var tuning []string
+	if cooldown != "" {
+		tuning = []string{"-fetch-cooldown", cooldown, "-fetch-poll-interval", poll}
+	}
 	return func(b *testing.B, rate int, dur time.Duration) (int, time.Duration, func() []float64, func()) {
 		dsn, db := riverDB(b, bin)
-		p := startRiver(b, bin, "work", "-dsn", dsn, "-max-workers", strconv.Itoa(concurrency),
-			"-fetch-cooldown", "2ms", "-fetch-poll-interval", "20ms")
-		out, err := exec.Command(bin, "produce", "-dsn", dsn, "-rate", strconv.Itoa(rate),
-			"-seconds", strconv.Itoa(int(dur.Seconds())), "-conns", strconv.Itoa(producers), "-fetch-cooldown", "2ms").CombinedOutput()
+		p := startRiver(b, bin, append([]string{"work", "-dsn", dsn, "-max-workers", strconv.Itoa(concurrency)}, tuning...)...)
+		out, err := exec.Command(bin, append([]string{"produce", "-dsn", dsn, "-rate", strconv.Itoa(rate),
+			"-seconds", strconv.Itoa(int(dur.Seconds())), "-conns", strconv.Itoa(producers)}, tuning[:min(len(tuning), 2)]...)...).CombinedOutput()
 		if err != nil {
 			b.Fatalf("river produce: %v\n%s", err, out)
 		}
