@@ -16,7 +16,8 @@ import (
 
 // UnitOfWork implements domain.UnitOfWork on GORM.
 type UnitOfWork struct {
-	db *DB
+	db     *DB
+	notify *queue.Notifier // PostgreSQL: wakes the workers after a commit that enqueued
 	// OnRetry, when set, hears of every failure that Do retries (tests,
 	// metrics).
 	OnRetry func(attempt int, err error)
@@ -37,7 +38,7 @@ type UnitOfWork struct {
 // SET TRANSACTION round trip on every unit of work. SQLite transactions are
 // BEGIN IMMEDIATE (see SQLiteDSN): one writer at a time.
 func NewUnitOfWork(db *DB) *UnitOfWork {
-	return &UnitOfWork{db: db}
+	return &UnitOfWork{db: db, notify: queue.NewNotifier(db.SQL)}
 }
 
 // newRepositories binds every repository to tx, the unit of work's
@@ -107,7 +108,7 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, r doma
 		if last == nil {
 			// Committed: the change stands whether the workers hear of it now
 			// or at their next poll.
-			_ = wake.Send(ctx, u.db.SQL)
+			_ = wake.Send(ctx, u.notify)
 		}
 		return last
 	})

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -38,27 +39,89 @@ type Wakeups struct {
 	kinds []string
 }
 
-func (w *Wakeups) add(kind string) {
-	if !slices.Contains(w.kinds, kind) {
-		w.kinds = append(w.kinds, kind)
-	}
-}
+func (w *Wakeups) add(kind string) { w.kinds = union(w.kinds, []string{kind}) }
 
-// Send notifies the workers of the kinds enqueued (nothing when none was),
-// on db, after the transaction committed, and forgets them. It is a hint:
-// should it fail, the workers' next poll finds the jobs.
-func (w *Wakeups) Send(ctx context.Context, db *sql.DB) error {
+// Send notifies the workers of the kinds enqueued (nothing when none was)
+// through n, after the transaction committed, and forgets them. It is a
+// hint: should it fail, the workers' next poll finds the jobs.
+func (w *Wakeups) Send(ctx context.Context, n *Notifier) error {
 	if len(w.kinds) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	kinds := strings.Join(w.kinds, ",")
+	kinds := w.kinds
 	w.kinds = nil
-	if _, err := db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, kinds); err != nil {
-		return fmt.Errorf("notify workers of %s jobs: %w", kinds, err)
+	return n.notify(ctx, kinds)
+}
+
+// Notifier sends the post-commit notifications of one pool (Wakeups.Send)
+// one at a time. A transaction that commits while one is being sent leaves
+// its kinds for the next, which the current sender starts, on a goroutine of
+// its own, as soon as its own is sent: every commit is still followed by a
+// notification sent after it, at most one notification's round trip later,
+// but a steady stream of enqueues costs the database (and the workers'
+// LISTEN connections) one notification per round trip instead of one per
+// job.
+type Notifier struct {
+	send func(ctx context.Context, kinds []string) error
+
+	mu      sync.Mutex
+	sending bool
+	pending []string
+}
+
+// NewNotifier returns the notifier of db, a PostgreSQL pool.
+func NewNotifier(db *sql.DB) *Notifier {
+	return &Notifier{send: func(ctx context.Context, kinds []string) error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		payload := strings.Join(kinds, ",")
+		if _, err := db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, payload); err != nil {
+			return fmt.Errorf("notify workers of %s jobs: %w", payload, err)
+		}
+		return nil
+	}}
+}
+
+// notify sends kinds now, or leaves them to the notification after the one
+// being sent.
+func (n *Notifier) notify(ctx context.Context, kinds []string) error {
+	n.mu.Lock()
+	if n.sending {
+		n.pending = union(n.pending, kinds)
+		n.mu.Unlock()
+		return nil
 	}
-	return nil
+	n.sending = true
+	n.mu.Unlock()
+	err := n.send(ctx, kinds)
+	n.handOn()
+	return err
+}
+
+// handOn sends, on a goroutine, what was left while the last notification
+// was being sent, and so on until nothing was.
+func (n *Notifier) handOn() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.pending) == 0 {
+		n.sending = false
+		return
+	}
+	kinds := n.pending
+	n.pending = nil
+	go func() {
+		_ = n.send(context.Background(), kinds) // a hint: the workers poll anyway
+		n.handOn()
+	}()
+}
+
+func union(a, b []string) []string {
+	for _, k := range b {
+		if !slices.Contains(a, k) {
+			a = append(a, k)
+		}
+	}
+	return a
 }
 
 // notify wakes the workers of kind: after the commit through w when the unit

@@ -1,6 +1,8 @@
 package queue
 
 import (
+	"context"
+
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
@@ -23,3 +25,11 @@ func NewEventsOn(c Conn, dialectName string) *Events {
 // CompleteMatchMySQL is the condition of the MySQL acknowledgement, with its
 // arguments, for the plan test.
 func CompleteMatchMySQL(jobs []domain.Job) (string, []any) { return completeMatchMySQL(jobs) }
+
+// NewNotifierSending returns a notifier whose notifications are calls of send.
+func NewNotifierSending(send func(ctx context.Context, kinds []string) error) *Notifier {
+	return &Notifier{send: send}
+}
+
+// Notify is what Wakeups.Send does with its kinds.
+func (n *Notifier) Notify(ctx context.Context, kinds ...string) error { return n.notify(ctx, kinds) }

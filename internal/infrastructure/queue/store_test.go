@@ -583,7 +583,7 @@ func TestWakeAfterCommitNotifiesOnSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.None("from the transaction itself", 300*time.Millisecond)
-	if err := w.Send(ctx, db.SQL); err != nil {
+	if err := w.Send(ctx, queue.NewNotifier(db.SQL)); err != nil {
 		t.Fatal(err)
 	}
 	l.Wait("after Send")
