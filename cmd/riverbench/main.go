@@ -7,6 +7,8 @@
 //	river migrate -dsn DSN                       create River's tables
 //	river insert  -dsn DSN -n 20000              enqueue n no-op jobs, then exit
 //	river work    -dsn DSN -max-workers 100      work jobs until SIGTERM; prints "ready" once started
+//	river produce -dsn DSN -rate 500 -seconds 10 enqueue jobs one at a time, each in its own
+//	                                             transaction, at a steady rate; prints how many it sent
 //
 // It is a module of its own, so that River is a dependency of the benchmark
 // only: the product's module neither builds nor tests this directory.
@@ -19,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -58,6 +61,9 @@ func run(args []string) error {
 	maxWorkers := fs.Int("max-workers", 100, "work: River's MaxWorkers (jobs running at once in this process)")
 	cooldown := fs.Duration("fetch-cooldown", 0, "work: River's FetchCooldown (0: River's default)")
 	poll := fs.Duration("fetch-poll-interval", 0, "work: River's FetchPollInterval (0: River's default)")
+	rate := fs.Int("rate", 500, "produce: jobs per second")
+	seconds := fs.Int("seconds", 10, "produce: for how long")
+	conns := fs.Int("conns", 8, "produce: connections inserting at once (a late insert does not delay the next)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -80,6 +86,8 @@ func run(args []string) error {
 		return insert(ctx, pool, *n)
 	case "work":
 		return work(ctx, pool, *maxWorkers, *cooldown, *poll)
+	case "produce":
+		return produce(ctx, pool, *rate, time.Duration(*seconds)*time.Second, *conns, *cooldown)
 	}
 	return fmt.Errorf("unknown command %q", args[0])
 }
@@ -102,6 +110,57 @@ func insert(ctx context.Context, pool *pgxpool.Pool, n int) error {
 		}
 		done += size
 	}
+	return nil
+}
+
+// produce inserts rate jobs a second for d, each with InsertTx in a
+// transaction of its own (as an API request enqueues one), the i-th due at
+// start + i/rate: up to conns inserts run at once, so one slow commit does
+// not shift the schedule. cooldown is the client's FetchCooldown, which also
+// spaces the insert notifications River sends (at most one per cooldown).
+func produce(ctx context.Context, pool *pgxpool.Pool, rate int, d time.Duration, conns int, cooldown time.Duration) error {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{FetchCooldown: cooldown})
+	if err != nil {
+		return err
+	}
+	total := int(d.Seconds() * float64(rate))
+	due := make(chan int)
+	errs := make(chan error, conns)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			for i := range due {
+				tx, err := pool.Begin(ctx)
+				if err == nil {
+					if _, err = client.InsertTx(ctx, tx, NoopArgs{Num: i}, nil); err == nil {
+						err = tx.Commit(ctx)
+					}
+					_ = tx.Rollback(ctx)
+				}
+				if err != nil {
+					select { // the first error ends the run; the rest are dropped
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		})
+	}
+	start := time.Now()
+	sent := 0
+	for ; sent < total && len(errs) == 0; sent++ {
+		time.Sleep(time.Until(start.Add(time.Duration(sent) * time.Second / time.Duration(rate))))
+		due <- sent
+	}
+	close(due)
+	wg.Wait()
+	took := time.Since(start)
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	fmt.Printf("sent %d in %.3fs\n", sent, took.Seconds())
 	return nil
 }
 

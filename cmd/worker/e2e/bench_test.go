@@ -38,16 +38,20 @@ import (
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
-func benchWorkers(b *testing.B) []int {
-	v := os.Getenv("BENCH_WORKERS")
+func benchWorkers(b *testing.B) []int { return benchInts(b, "BENCH_WORKERS", 1, 2, 4) }
+
+// benchInts reads a list of positive integers such as 1,2,4 from the
+// variable name, def when it is unset.
+func benchInts(b *testing.B, name string, def ...int) []int {
+	v := os.Getenv(name)
 	if v == "" {
-		return []int{1, 2, 4}
+		return def
 	}
 	var out []int
 	for f := range strings.SplitSeq(v, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
-			b.Fatalf("BENCH_WORKERS=%q: want numbers such as 1,2,4", v)
+			b.Fatalf("%s=%q: want positive integers such as %s", name, v, strings.Trim(fmt.Sprint(def), "[]"))
 		}
 		out = append(out, n)
 	}
@@ -205,15 +209,7 @@ func buildRiver(b *testing.B) string {
 // FetchCooldown 2 ms, FetchPollInterval 20 ms.
 func river(bin string, jobs, concurrency int) queueRun {
 	return queueRun{jobs: jobs, setup: func(b *testing.B) (func(int) func(), func(), func() int) {
-		dsn := testdb.Fresh(b, sqldialect.Postgres)
-		if out, err := exec.Command(bin, "migrate", "-dsn", dsn).CombinedOutput(); err != nil {
-			b.Fatalf("river migrate: %v\n%s", err, out)
-		}
-		db, err := gormdb.OpenSQL(sqldialect.Postgres, dsn)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { db.Close() })
+		dsn, db := riverDB(b, bin)
 		start := func(n int) func() {
 			procs := make([]*exec.Cmd, n)
 			for i := range procs {
@@ -236,6 +232,21 @@ func river(bin string, jobs, concurrency int) queueRun {
 		}
 		return start, enqueue, func() int { return countRows(b, db, `SELECT COUNT(*) FROM river_job WHERE state = 'completed'`) }
 	}}
+}
+
+// riverDB creates a fresh PostgreSQL database with River's tables and
+// returns its DSN and a pool on it, closed after the benchmark.
+func riverDB(b *testing.B, bin string) (string, *sql.DB) {
+	dsn := testdb.Fresh(b, sqldialect.Postgres)
+	if out, err := exec.Command(bin, "migrate", "-dsn", dsn).CombinedOutput(); err != nil {
+		b.Fatalf("river migrate: %v\n%s", err, out)
+	}
+	db, err := gormdb.OpenSQL(sqldialect.Postgres, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return dsn, db
 }
 
 // startRiver starts a River worker process and waits for its "ready".

@@ -16,7 +16,8 @@ import (
 
 // UnitOfWork implements domain.UnitOfWork on GORM.
 type UnitOfWork struct {
-	db *DB
+	db     *DB
+	notify *queue.Notifier // PostgreSQL: wakes the workers after a commit that enqueued
 	// OnRetry, when set, hears of every failure that Do retries (tests,
 	// metrics).
 	OnRetry func(attempt int, err error)
@@ -37,13 +38,13 @@ type UnitOfWork struct {
 // SET TRANSACTION round trip on every unit of work. SQLite transactions are
 // BEGIN IMMEDIATE (see SQLiteDSN): one writer at a time.
 func NewUnitOfWork(db *DB) *UnitOfWork {
-	return &UnitOfWork{db: db}
+	return &UnitOfWork{db: db, notify: queue.NewNotifier(db.SQL)}
 }
 
 // newRepositories binds every repository to tx, the unit of work's
 // transaction. Features add their repository here and a field to
 // domain.Repositories (and its read half to newReaders).
-func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
+func newRepositories(tx *gorm.DB, dialect string, wake *queue.Wakeups) domain.Repositories {
 	return domain.Repositories{
 		Products:   &productRepo{db: tx, dialect: dialect},
 		Warehouses: &warehouseRepo{db: tx},
@@ -73,11 +74,11 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 		RefreshTokens: &refreshTokenRepo{db: tx},
 		Idempotency:   &idempotencyRepo{db: tx},
 
-		Outbox:  queue.NewOutbox(tx),
+		Outbox:  queue.NewOutbox(tx).WakeAfterCommit(wake),
 		Archive: &archiveRepo{db: tx},
 		Company: &companyRepo{db: tx},
 
-		Events:   queue.NewEvents(tx),
+		Events:   queue.NewEvents(tx).WakeAfterCommit(wake),
 		Webhooks: &webhookRepo{db: tx},
 		Audit:    &auditRepo{db: tx, dialect: dialect},
 
@@ -89,7 +90,7 @@ func newRepositories(tx *gorm.DB, dialect string) domain.Repositories {
 
 // newReaders binds the read halves to the pool: no transaction, no lock.
 func newReaders(db *gorm.DB, dialect string) domain.Readers {
-	return newRepositories(db, dialect).Readers()
+	return newRepositories(db, dialect, nil).Readers()
 }
 
 // Do implements domain.UnitOfWork: fn runs in one transaction, again after a
@@ -101,13 +102,19 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, r doma
 		if attempt > 1 && u.OnRetry != nil {
 			u.OnRetry(attempt-1, last)
 		}
+		var wake queue.Wakeups // a run the database aborted enqueued nothing
 		last = u.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			r := newRepositories(tx, u.db.Dialect)
+			r := newRepositories(tx, u.db.Dialect, &wake)
 			if err := fn(ctx, r); err != nil {
 				return err
 			}
 			return r.Audit.(*auditRepo).flush(ctx) // the audit rows and chain links, last before COMMIT
 		})
+		if last == nil {
+			// Committed: the change stands whether the workers hear of it now
+			// or at their next poll.
+			_ = wake.Send(ctx, u.notify)
+		}
 		return last
 	})
 }

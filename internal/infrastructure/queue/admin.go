@@ -160,12 +160,8 @@ func (o *Outbox) RetryDead(ctx context.Context, id int64) (domain.Job, error) {
 	if n == 0 {
 		return domain.Job{}, domain.Conflictf("job-not-dead", "job %d is %s: only a dead job can be retried", id, j.State)
 	}
-	if o.dialect.name == sqldialect.Postgres { // wake the idle workers at commit, as an enqueue does
-		if _, err := o.conn.ExecContext(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, j.Kind); err != nil {
-			return j, fmt.Errorf("notify workers of job %d: %w", id, err)
-		}
-	}
-	return j, nil
+	// Wake the idle workers once it commits, as an enqueue does.
+	return j, notify(ctx, o.conn, o.dialect, o.wake, j.Kind)
 }
 
 // KindDepth is how many jobs of a kind are in a state.

@@ -27,12 +27,20 @@ type Events struct {
 	dialect dialect
 	err     error
 	subs    map[string][]int64 // by event type; nil until read
+	wake    *Wakeups           // nil: NOTIFY in the transaction
 }
 
 // NewEvents returns the events of tx, a transaction opened by GORM.
 func NewEvents(tx *gorm.DB) *Events {
 	d, err := newDialect(tx.Dialector.Name())
 	return &Events{conn: tx.Statement.ConnPool, dialect: d, err: err}
+}
+
+// WakeAfterCommit makes the events leave the notification of their delivery
+// jobs to w, which the caller sends once the transaction has committed.
+func (e *Events) WakeAfterCommit(w *Wakeups) *Events {
+	e.wake = w
+	return e
 }
 
 // Prefetch implements domain.EventRepository.
@@ -53,14 +61,14 @@ func (e *Events) Emit(ctx context.Context, eventType string, data any) error {
 	if err := e.Prefetch(ctx); err != nil {
 		return err
 	}
-	return emit(ctx, e.conn, e.dialect, eventType, e.subs[eventType], data)
+	return emit(ctx, e.conn, e.dialect, e.wake, eventType, e.subs[eventType], data)
 }
 
 // emit writes an event of eventType for the subscriptions subs: nothing when
 // there is none, otherwise three inserts (the event, its deliveries, their
 // jobs) whatever their number, plus the wake-up of the workers on
-// PostgreSQL.
-func emit(ctx context.Context, c conn, d dialect, eventType string, subs []int64, data any) error {
+// PostgreSQL (through w, or in the transaction when w is nil).
+func emit(ctx context.Context, c conn, d dialect, w *Wakeups, eventType string, subs []int64, data any) error {
 	if len(subs) == 0 {
 		return nil
 	}
@@ -94,10 +102,8 @@ func emit(ctx context.Context, c conn, d dialect, eventType string, subs []int64
 	if _, err := c.ExecContext(ctx, d.sql(`INSERT INTO jobs (kind, payload, max_attempts, run_at, request_id) VALUES `+rows), args...); err != nil {
 		return fmt.Errorf("enqueue deliveries of %s event %d: %w", eventType, eventID, err)
 	}
-	if d.name == sqldialect.Postgres {
-		if _, err := c.ExecContext(ctx, d.sql(`SELECT pg_notify(?, ?)`), NotifyChannel, domain.JobKindWebhookDeliver); err != nil {
-			return fmt.Errorf("notify workers of %s deliveries: %w", eventType, err)
-		}
+	if err := notify(ctx, c, d, w, domain.JobKindWebhookDeliver); err != nil {
+		return fmt.Errorf("%s deliveries: %w", eventType, err)
 	}
 	return nil
 }
@@ -135,7 +141,7 @@ func emitJobDead(ctx context.Context, c conn, d dialect, jobs []domain.Job, reas
 		return err
 	}
 	for i, j := range jobs {
-		if err := emit(ctx, c, d, domain.EventJobDead, subs[domain.EventJobDead], jobDeadOf(j, reasons[i])); err != nil {
+		if err := emit(ctx, c, d, nil, domain.EventJobDead, subs[domain.EventJobDead], jobDeadOf(j, reasons[i])); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,11 @@
 package queue
 
-import "github.com/doligo/doligo/internal/infrastructure/sqldialect"
+import (
+	"context"
+
+	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
+)
 
 // ClaimSelectMySQL is the SELECT of the MySQL claim, for the plan test.
 func ClaimSelectMySQL(kinds int) string {
@@ -16,3 +21,15 @@ func NewEventsOn(c Conn, dialectName string) *Events {
 	d, err := newDialect(dialectName)
 	return &Events{conn: c, dialect: d, err: err}
 }
+
+// CompleteMatchMySQL is the condition of the MySQL acknowledgement, with its
+// arguments, for the plan test.
+func CompleteMatchMySQL(jobs []domain.Job) (string, []any) { return completeMatchMySQL(jobs) }
+
+// NewNotifierSending returns a notifier whose notifications are calls of send.
+func NewNotifierSending(send func(ctx context.Context, kinds []string) error) *Notifier {
+	return &Notifier{send: send}
+}
+
+// Notify is what Wakeups.Send does with its kinds.
+func (n *Notifier) Notify(ctx context.Context, kinds ...string) error { return n.notify(ctx, kinds) }

@@ -45,6 +45,8 @@ func (s *Store) Claim(ctx context.Context, worker string, kinds []string, limit 
 	switch s.dialect.name {
 	case sqldialect.Postgres:
 		jobs, err = s.claimPostgres(ctx, worker, token, kinds, limit, lease)
+	case sqldialect.MySQL:
+		jobs, err = s.claimMySQL(ctx, worker, token, kinds, limit, lease)
 	default:
 		jobs, err = s.claimInTx(ctx, worker, token, kinds, limit, lease)
 	}
@@ -91,12 +93,10 @@ func (s *Store) claimPostgres(ctx context.Context, worker, token string, kinds [
 	return jobs, err
 }
 
-// claimInTx selects then updates in one short transaction. On MySQL it runs
-// at READ COMMITTED with SELECT … FOR UPDATE SKIP LOCKED, forced onto the
-// (state, run_at, id) index so that InnoDB walks it in ORDER BY order and
-// locks only the rows it returns. On SQLite the transaction is BEGIN
-// IMMEDIATE (see gormdb.SQLiteDSN): it holds the database write lock from
-// its first statement, so two claims cannot read the same rows.
+// claimInTx selects then updates in one short transaction: on SQLite
+// (claimMySQL is the same on MySQL, in fewer round trips). The transaction
+// is BEGIN IMMEDIATE (see gormdb.SQLiteDSN): it holds the database write
+// lock from its first statement, so two claims cannot read the same rows.
 func (s *Store) claimInTx(ctx context.Context, worker, token string, kinds []string, limit int, lease time.Duration) (jobs []domain.Job, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		q := s.dialect.sql(claimSelect(s.dialect, len(kinds)))
@@ -165,7 +165,10 @@ func queryClaimed(ctx context.Context, tx *sql.Tx, q string, args []any, worker,
 	return jobs, rows.Err()
 }
 
-// claimSelect is the first statement of claimInTx, for kinds kinds.
+// claimSelect is the first statement of claimInTx and claimMySQL, for kinds
+// kinds. On MySQL it is SELECT … FOR UPDATE SKIP LOCKED (at READ COMMITTED),
+// forced onto the (state, run_at, id) index so that InnoDB walks it in ORDER
+// BY order and locks only the rows it returns.
 func claimSelect(d dialect, kinds int) string {
 	from, lock := `jobs`, ``
 	if d.name == sqldialect.MySQL {
@@ -389,6 +392,8 @@ func (s *Store) CompleteMany(ctx context.Context, jobs []domain.Job) (lost []int
 	switch s.dialect.name {
 	case sqldialect.Postgres:
 		written, err = s.completePostgres(ctx, jobs)
+	case sqldialect.MySQL:
+		written, err = s.completeMySQL(ctx, jobs)
 	default:
 		written, err = s.completeInTx(ctx, jobs)
 	}
@@ -433,14 +438,9 @@ func (s *Store) completePostgres(ctx context.Context, jobs []domain.Job) (map[in
 	return written, rows.Err()
 }
 
-// completeInTx reads the rows' tokens under lock (MySQL: FOR UPDATE at READ
-// COMMITTED; SQLite: the write lock of BEGIN IMMEDIATE), then updates those
-// still held by their claim.
+// completeInTx reads the rows' tokens under the write lock of BEGIN
+// IMMEDIATE (SQLite), then updates those still held by their claim.
 func (s *Store) completeInTx(ctx context.Context, jobs []domain.Job) (written map[int64]bool, err error) {
-	lock := ``
-	if s.dialect.name == sqldialect.MySQL {
-		lock = ` FOR UPDATE`
-	}
 	token := make(map[int64]string, len(jobs))
 	args := make([]any, len(jobs))
 	for i, j := range jobs {
@@ -449,7 +449,7 @@ func (s *Store) completeInTx(ctx context.Context, jobs []domain.Job) (written ma
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		written = nil // a run the database aborted wrote nothing
 		held, err := heldOf(ctx, tx, s.dialect.sql(`SELECT id, lease_token FROM jobs
-			WHERE id IN (`+sqlbind.List(len(jobs))+`) AND state = 'running'`+lock), args, token)
+			WHERE id IN (`+sqlbind.List(len(jobs))+`) AND state = 'running'`), args, token)
 		if err != nil || len(held) == 0 {
 			return err
 		}

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"gorm.io/gorm"
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
 	"github.com/doligo/doligo/internal/infrastructure/queue"
+	"github.com/doligo/doligo/internal/testutil/listentest"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 )
 
@@ -494,6 +494,34 @@ func TestMySQLClaimUsesTheClaimIndex(t *testing.T) {
 	}
 }
 
+// The MySQL acknowledgement finds its rows by primary key, whatever the
+// statistics: never by walking the running rows of an index on state, where
+// it would wait on the rows a concurrent claim holds.
+func TestMySQLCompleteUsesThePrimaryKey(t *testing.T) {
+	if !slices.Contains(testdb.Dialects(), "mysql") {
+		t.Skip("mysql not under test")
+	}
+	db := testdb.Migrated(t, "mysql") // statistics of its own: no running rows yet
+	s := newStore(t, db)
+	for range 50 {
+		enqueue(t, db, domain.NewJob{Kind: kindOf(t)})
+	}
+	if _, err := db.SQL.ExecContext(ctx, `ANALYZE TABLE jobs`); err != nil {
+		t.Fatal(err)
+	}
+	match, args := queue.CompleteMatchMySQL(claim(t, s, kindOf(t), 8, time.Minute))
+	for _, q := range []string{`SELECT id FROM jobs WHERE ` + match + ` FOR UPDATE`, `UPDATE jobs SET state = 'done' WHERE ` + match} {
+		rows, err := db.SQL.QueryContext(ctx, "EXPLAIN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans := scanExplain(t, rows)
+		if len(plans) != 1 || plans[0]["key"] != "PRIMARY" {
+			t.Fatalf("%s: plan %v, want the primary key", q, plans)
+		}
+	}
+}
+
 func scanExplain(t *testing.T, rows *sql.Rows) []map[string]string {
 	t.Helper()
 	defer rows.Close()
@@ -527,23 +555,7 @@ func TestListenWakesOnCommit(t *testing.T) {
 		t.Skip("postgres not under test")
 	}
 	db := testdb.Shared(t, "postgres")
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	wake := make(chan struct{}, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		queue.Listen(lctx, db.DSN, wake, time.Second, zerolog.Nop())
-	}()
-	waitWake := func(what string) {
-		t.Helper()
-		select {
-		case <-wake:
-		case <-time.After(30 * time.Second): // a hang guard
-			t.Fatalf("no wake-up %s", what)
-		}
-	}
-	waitWake("after LISTEN") // sent once the connection listens
+	l := listentest.Start(t, db.DSN)
 	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
 		_, err := queue.NewOutbox(tx).Enqueue(ctx, domain.NewJob{Kind: kindOf(t)})
 		return err
@@ -551,9 +563,30 @@ func TestListenWakesOnCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitWake("after the commit")
-	cancel()
-	<-done
+	l.Wait("after the commit")
+}
+
+// An outbox that leaves its notification to Wakeups sends none in its
+// transaction: the workers hear of the job when Send runs after the commit.
+func TestWakeAfterCommitNotifiesOnSend(t *testing.T) {
+	if !slices.Contains(testdb.Dialects(), "postgres") {
+		t.Skip("postgres not under test")
+	}
+	db := testdb.Shared(t, "postgres")
+	l := listentest.Start(t, db.DSN)
+	var w queue.Wakeups
+	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+		_, err := queue.NewOutbox(tx).WakeAfterCommit(&w).Enqueue(ctx, domain.NewJob{Kind: kindOf(t)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.None("from the transaction itself", 300*time.Millisecond)
+	if err := w.Send(ctx, queue.NewNotifier(db.SQL)); err != nil {
+		t.Fatal(err)
+	}
+	l.Wait("after Send")
 }
 
 // Prune also deletes the webhook events past the retention whose deliveries

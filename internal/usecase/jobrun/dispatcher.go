@@ -85,12 +85,17 @@ type DispatcherConfig struct {
 	ShutdownTimeout time.Duration // drain budget once Run's context is done
 	Lease           time.Duration // must exceed TaskTimeout + ShutdownTimeout
 	PollInterval    time.Duration
-	BackoffBase     time.Duration   // first retry delay, doubled at each attempt…
-	BackoffMax      time.Duration   // …up to this
-	Retention       time.Duration   // done jobs are deleted after this
-	Wake            <-chan struct{} // optional: work has arrived (LISTEN/NOTIFY)
-	Observer        JobObserver     // optional
-	Log             zerolog.Logger
+	// BusyPollInterval is the shortest polling period, taken after a claim
+	// that found jobs and doubled after each that finds none, up to
+	// PollInterval; zero means DefaultBusyPollInterval (or PollInterval if
+	// shorter).
+	BusyPollInterval time.Duration
+	BackoffBase      time.Duration   // first retry delay, doubled at each attempt…
+	BackoffMax       time.Duration   // …up to this
+	Retention        time.Duration   // done jobs are deleted after this
+	Wake             <-chan struct{} // optional: work has arrived (LISTEN/NOTIFY)
+	Observer         JobObserver     // optional
+	Log              zerolog.Logger
 }
 
 // Dispatcher claims jobs and runs them on a pool of goroutines:
@@ -112,6 +117,10 @@ type Dispatcher struct {
 	log      zerolog.Logger
 	now      func() time.Time // a test's clock
 }
+
+// DefaultBusyPollInterval is the polling period after a claim that found
+// jobs (see claimLoop).
+const DefaultBusyPollInterval = 5 * time.Millisecond
 
 // finishTimeout bounds writing a job's outcome; it runs on a context of its
 // own, because the outcome of a job stopped by shutdown must still be written.
@@ -140,6 +149,13 @@ func NewDispatcher(q JobQueue, handlers JobHandlers, cfg DispatcherConfig) (*Dis
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
 		}
 	}
+	if cfg.BusyPollInterval < 0 {
+		errs = append(errs, fmt.Errorf("busy poll interval must not be negative, got %s", cfg.BusyPollInterval))
+	}
+	if cfg.BusyPollInterval == 0 {
+		cfg.BusyPollInterval = DefaultBusyPollInterval
+	}
+	cfg.BusyPollInterval = min(cfg.BusyPollInterval, cfg.PollInterval)
 	if cfg.Lease <= cfg.TaskTimeout+cfg.ShutdownTimeout {
 		errs = append(errs, fmt.Errorf("lease %s must exceed task timeout + shutdown timeout (%s)", cfg.Lease, cfg.TaskTimeout+cfg.ShutdownTimeout))
 	}
@@ -241,8 +257,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // one claim fetches many jobs instead of one per finished job (a round trip
 // each); with half the slots free the buffer holds no job or the workers are
 // still busy, so none idles for it. It returns when ctx is done.
+//
+// The poll adapts: after a claim that found jobs the next comes
+// BusyPollInterval later, and each claim that finds none doubles the wait up
+// to PollInterval. Jobs arriving one at a time are then picked up within a
+// few milliseconds where no notification wakes the worker (MySQL, SQLite,
+// a dropped LISTEN connection), while an idle queue costs a handful of empty
+// claims (at most log2(PollInterval/BusyPollInterval) per claim that found
+// jobs) before the polls space out again.
 func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- claimed, freed <-chan struct{}, slots int) {
-	poll := time.NewTicker(d.cfg.PollInterval)
+	every := d.cfg.PollInterval
+	poll := time.NewTimer(every)
 	defer poll.Stop()
 	reapEvery := min(max(d.cfg.Lease/4, 100*time.Millisecond), time.Minute)
 	reap := time.NewTicker(reapEvery)
@@ -261,6 +286,8 @@ func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- claimed, freed <
 			}
 			inFlight += len(got)
 			due = len(got) == free // a full batch: more may be waiting
+			every = d.nextPoll(every, len(got) > 0)
+			poll.Reset(every)
 		}
 		select {
 		case <-ctx.Done():
@@ -271,12 +298,22 @@ func (d *Dispatcher) claimLoop(ctx context.Context, jobs chan<- claimed, freed <
 			due = true
 		case <-poll.C:
 			due = true
+			poll.Reset(every) // should no claim run now (no free slots)
 		case <-reap.C:
 			d.reap(ctx)
 		case <-prune.C:
 			d.prune(ctx)
 		}
 	}
+}
+
+// nextPoll is the wait before the next poll after one of every, given
+// whether the claim found jobs.
+func (d *Dispatcher) nextPoll(every time.Duration, found bool) time.Duration {
+	if found {
+		return d.cfg.BusyPollInterval
+	}
+	return min(2*every, d.cfg.PollInterval)
 }
 
 // claim runs one claim on a context that the shutdown signal does not cut:

@@ -501,6 +501,55 @@ func TestDispatcherClaimsOnWake(t *testing.T) {
 	q.waitFor(t, "the woken job done", func() bool { return q.jobs[id].State == domain.JobDone })
 }
 
+// After a claim that found jobs the dispatcher polls again soon: a job
+// enqueued with no wake-up (MySQL, SQLite: no notification) waits for the
+// short busy poll, not for PollInterval.
+func TestDispatcherPollsSoonAfterFindingJobs(t *testing.T) {
+	q := newFakeQueue(t)
+	wake := make(chan struct{}, 1)
+	cfg := testConfig()
+	cfg.PollInterval = time.Hour
+	cfg.BusyPollInterval = time.Millisecond
+	cfg.Wake = wake
+	start(t, q, JobHandlers{"noop": NoopJob}, cfg)
+	q.waitFor(t, "the first (empty) claim", func() bool { return len(q.limits) == 1 })
+	first := q.add("noop", 8)
+	wake <- struct{}{}
+	q.waitFor(t, "the woken job done", func() bool { return q.jobs[first].State == domain.JobDone })
+	second := q.add("noop", 8) // no wake-up: only a poll finds it
+	q.waitFor(t, "the polled job done", func() bool { return q.jobs[second].State == domain.JobDone })
+}
+
+// The poll interval drops to BusyPollInterval when a claim finds jobs and
+// doubles at each claim that finds none, up to PollInterval.
+func TestDispatcherPollBacksOff(t *testing.T) {
+	cfg := testConfig()
+	cfg.PollInterval, cfg.BusyPollInterval = time.Second, 100*time.Millisecond
+	d, err := NewDispatcher(newFakeQueue(t), JobHandlers{"x": NoopJob}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	every := d.nextPoll(time.Second, true)
+	var got []time.Duration
+	for range 6 {
+		got = append(got, every)
+		every = d.nextPoll(every, false)
+	}
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
+		800 * time.Millisecond, time.Second, time.Second}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("poll intervals %v, want %v", got, want)
+	}
+	cfg.BusyPollInterval = 0 // the default, never above PollInterval
+	cfg.PollInterval = 2 * time.Millisecond
+	if d, err = NewDispatcher(newFakeQueue(t), JobHandlers{"x": NoopJob}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.nextPoll(time.Second, true); got != 2*time.Millisecond {
+		t.Errorf("busy poll %s with a 2ms poll interval, want 2ms", got)
+	}
+}
+
 func TestNewDispatcherChecksItsConfig(t *testing.T) {
 	cfg := testConfig()
 	cfg.Lease = cfg.TaskTimeout
