@@ -166,17 +166,18 @@ func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) er
 	return nil
 }
 
-// createMySQL keeps the reception's id in a session variable for the
-// statements after its INSERT, and ends with a SELECT of it and of the first
-// line's id (InnoDB gives the rows of one multi-row INSERT consecutive ids,
-// as GORM's batch inserts rely on too).
+// createMySQL refers to the reception's id as LAST_INSERT_ID() in the
+// statements after its INSERT (an UPDATE leaves it alone, and a statement
+// sees the value of the statement before it, so every row of the lines'
+// INSERT gets it), and ends with a SELECT of it and of the first line's id,
+// then LAST_INSERT_ID() (InnoDB gives the rows of one multi-row INSERT
+// consecutive ids, as GORM's batch inserts rely on too).
 func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error {
 	var q strings.Builder
 	args := w.headerArgs()
-	q.WriteString("INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?);\n" +
-		"SET @doligo_reception = LAST_INSERT_ID();\n")
+	q.WriteString("INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?);\n")
 	if len(w.movementIDs) > 0 {
-		q.WriteString("UPDATE stock_movements SET label = ?, origin_id = @doligo_reception WHERE id IN (" + sqlbind.List(len(w.movementIDs)) + ");\n")
+		q.WriteString("UPDATE stock_movements SET label = ?, origin_id = LAST_INSERT_ID() WHERE id IN (" + sqlbind.List(len(w.movementIDs)) + ");\n")
 		args = append(args, w.label)
 		for _, id := range w.movementIDs {
 			args = append(args, id)
@@ -194,12 +195,13 @@ func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(@doligo_reception, ?, ?, ?, ?, ?)")
+			q.WriteString("(LAST_INSERT_ID(), ?, ?, ?, ?, ?)")
 			args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
 		}
-		q.WriteString(";\n")
+		q.WriteString(";\nSELECT reception_id, id FROM reception_lines WHERE id = LAST_INSERT_ID()")
+	} else {
+		q.WriteString("SELECT LAST_INSERT_ID(), 0")
 	}
-	q.WriteString("SELECT @doligo_reception, LAST_INSERT_ID()")
 	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
 	// multi-statement command through unchanged.
 	res, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q.String(), args...)
