@@ -73,6 +73,16 @@ type ReceptionLine struct {
 	UnitCost    decimal.Decimal
 }
 
+// ReceivingFacts is what DocumentRepository.LockToReceive reads besides the
+// order: not locked, as fresh as the statement that locked the order.
+type ReceivingFacts struct {
+	// Stocked tells, for every product of the order's lines, whether it
+	// keeps a stock ledger (Product.Stocked).
+	Stocked map[int64]bool
+	// WarehouseExists is false when the reception's warehouse is unknown.
+	WarehouseExists bool
+}
+
 // Reception is goods of a purchase order received into a warehouse.
 type Reception struct {
 	ID              int64
