@@ -318,6 +318,18 @@ func TestConcurrentReceptions(t *testing.T) {
 					t.Fatalf("reception %d is %s, want %s: numbers have gaps", i, r.Ref, want)
 				}
 			}
+			// One audit row per reception, written with it (Receptions.Create):
+			// its object id is the reception's, its changes name its ref; the
+			// refused receptions left none.
+			trail, err := usecase.NewAuditService(e.uow).List(ctx, domain.AuditFilter{Action: "reception.create", ListQuery: domain.ListQuery{Limit: 50, Sort: "id"}})
+			if err != nil || trail.Total != ordered {
+				t.Fatalf("audit rows of receptions: %v %d; want %d", err, trail.Total, ordered)
+			}
+			for i, a := range trail.Items {
+				if r := page.Items[i]; a.ObjectType != "reception" || a.ObjectID != r.ID || !strings.Contains(string(a.Changes), `"`+r.Ref+`"`) {
+					t.Fatalf("audit row %d: %s %d %s; want reception %d (%s)", i, a.ObjectType, a.ObjectID, a.Changes, r.ID, r.Ref)
+				}
+			}
 			e.assertLedgerMatchesLevels(t)
 		})
 	}

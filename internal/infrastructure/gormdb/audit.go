@@ -84,15 +84,33 @@ type pendingAudit struct {
 
 // Record implements domain.AuditRepository.
 func (r *auditRepo) Record(_ context.Context, e domain.AuditEntry) error {
+	r.entries = append(r.entries, pendingOf(e))
+	return nil
+}
+
+// pendingOf is the row of e.
+func pendingOf(e domain.AuditEntry) pendingAudit {
 	changes := string(e.Changes)
 	if changes == "" {
 		changes = "{}"
 	}
-	r.entries = append(r.entries, pendingAudit{
+	return pendingAudit{
 		UserID: nullableID(e.UserID), RequestID: e.RequestID, Action: e.Action,
 		ObjectType: e.ObjectType, ObjectID: e.ObjectID, Changes: changes,
-	})
-	return nil
+	}
+}
+
+// auditColumns are the columns of an audit row, in the order of
+// pendingAudit.args.
+const auditColumns = "at, user_id, request_id, action, object_type, object_id, changes"
+
+// args are the values of the row at now, its object_id excepted when
+// objectID is false (a write that inserts the object supplies it).
+func (e pendingAudit) args(now time.Time, objectID bool) []any {
+	if !objectID {
+		return []any{now, e.UserID, e.RequestID, e.Action, e.ObjectType, e.Changes}
+	}
+	return []any{now, e.UserID, e.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Changes}
 }
 
 // Chain implements domain.AuditRepository.
@@ -183,13 +201,13 @@ const auditBatch = 1000
 func auditInsert(entries []pendingAudit, now time.Time) (string, []any) {
 	var q strings.Builder
 	args := make([]any, 0, 7*len(entries))
-	q.WriteString("INSERT INTO audit_log (at, user_id, request_id, action, object_type, object_id, changes) VALUES ")
+	q.WriteString("INSERT INTO audit_log (" + auditColumns + ") VALUES ")
 	for i, e := range entries {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, now, e.UserID, e.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Changes)
+		args = append(args, e.args(now, true)...)
 	}
 	return q.String(), args
 }

@@ -188,7 +188,7 @@ func TestLockWithLinesSeesWhatTheHolderCommitted(t *testing.T) {
 				Lines: []domain.ReceptionLine{{OrderLineID: d.Lines[1].ID, Qty: decimal.NewFromInt(4), UnitCost: price}}}
 			d.Lines[1].QtyReceived = decimal.NewFromInt(4)
 			d.Status = domain.StatusPartiallyReceived
-			return r.Receptions.Create(ctx, rec, "label", nil, d, d.Lines[1:])
+			return r.Receptions.Create(ctx, rec, "label", nil, d, d.Lines[1:], nil)
 		})
 		if err != nil {
 			t.Fatal(err)
