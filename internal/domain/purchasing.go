@@ -73,6 +73,16 @@ type ReceptionLine struct {
 	UnitCost    decimal.Decimal
 }
 
+// ReceivingFacts is what DocumentRepository.LockToReceive reads besides the
+// order: not locked, as fresh as the statement that locked the order.
+type ReceivingFacts struct {
+	// Stocked tells, for every product of the order's lines, whether it
+	// keeps a stock ledger (Product.Stocked).
+	Stocked map[int64]bool
+	// WarehouseExists is false when the reception's warehouse is unknown.
+	WarehouseExists bool
+}
+
 // Reception is goods of a purchase order received into a warehouse.
 type Reception struct {
 	ID              int64
@@ -172,8 +182,11 @@ type ReceptionRepository interface {
 	// before it, under the same locks), and stores what the reception did to
 	// its order: the qty_received of the given lines (lines are otherwise
 	// frozen once the order is validated) with the order's status and
-	// updated_at.
-	Create(ctx context.Context, rec *Reception, label string, movementIDs []int64, order *Document, lines []Line) error
+	// updated_at. audit, when not nil, is the reception's audit row, written
+	// in the same round trip with the reception's id as its object id (its
+	// ObjectID is ignored): one round trip less under the reception's locks
+	// than the audit trail's own write at commit.
+	Create(ctx context.Context, rec *Reception, label string, movementIDs []int64, order *Document, lines []Line, audit *AuditEntry) error
 }
 
 // ReceptionLabel names a reception on its ledger rows.

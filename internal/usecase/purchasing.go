@@ -2,8 +2,6 @@ package usecase
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -67,50 +65,35 @@ func (s *PurchaseService) Cancel(ctx context.Context, id int64) (*domain.Documen
 }
 
 // Receive records a reception of goods of purchase order orderID, in one unit
-// of work: lock the order's row (so receptions of one order run one after the
-// other and each sees what the previous received) → check the transition and
-// the quantities in the domain (409 illegal-transition, 409 over-reception,
-// 422 on a field) → check the warehouse (read before the lock) → store the
-// reception, not yet numbered → StockService.ApplyIn receives the stocked
-// lines at their net unit price (levels locked in the global (product_id,
-// warehouse_id) order; weighted average cost) → store the lines'
-// qty_received and the order's status → take the reception's number last
-// (the sequence row, shared by every reception, stays locked until commit:
-// gapless) and set it on the reception and the labels of its ledger rows.
-// Any error rolls everything back, the number included.
+// of work: lock the order's row with its lines (so receptions of one order
+// run one after the other and each sees what the previous received), reading
+// in the same statement whether the warehouse exists and which products of
+// the lines keep stock → check the transition and the quantities in the
+// domain (409 illegal-transition, 409 over-reception, 422 on a field), then
+// the warehouse (422) → StockService's writer receives the stocked lines at
+// their net unit price (levels locked in the global (product_id,
+// warehouse_id) order; weighted average cost), its ledger rows not yet
+// pointing at the reception → take the reception's number last (the
+// sequence row, shared by every reception, stays locked until commit:
+// gapless) → one write of the reception, its lines, its ledger rows' origin
+// and label, the lines' qty_received and the order's status. Any error rolls
+// everything back, the number included.
 func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, orderID int64, in domain.ReceptionInput) (*domain.Reception, error) {
 	now := stamp(s.now())
 	if in.Date.IsZero() {
 		in.Date = now.Truncate(24 * time.Hour)
 	}
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Reception, error) {
-		// The warehouse is read before the order's row lock, not under it:
-		// no lock protects the answer either way (a warehouse deleted since
-		// is caught by the receptions' foreign key), and every round trip
-		// under the order's lock is time the next reception of the order
-		// waits. Its error still comes after those of the order.
-		exist, err := r.Warehouses.Existing(ctx, []int64{in.WarehouseID})
-		if err != nil {
-			return nil, err
-		}
-		// The webhook subscriptions its events need, too (read once for
-		// the unit of work).
+		// The webhook subscriptions its events need are read before the
+		// order's lock (once for the unit of work), as every write does;
+		// nothing else is: the warehouse and which products of the lines
+		// keep stock come with the order's locking read (LockToReceive), so
+		// a reception waiting for the order costs nothing meanwhile
+		// (docs/benchmarks.md, "Receptions").
 		if err := r.Events.Prefetch(ctx); err != nil {
 			return nil, err
 		}
-		// So are the products of the lines named (a line's product never
-		// changes: a validated order's lines are frozen, a draft's replaced
-		// lines get new ids), to keep the stocked ones; stockIn reads those
-		// of lines that turn out not to be there under the lock.
-		lineIDs := make([]int64, len(in.Lines))
-		for i, l := range in.Lines {
-			lineIDs[i] = l.OrderLineID
-		}
-		products, err := r.Products.OfDocumentLines(ctx, lineIDs)
-		if err != nil {
-			return nil, err
-		}
-		d, err := r.Documents.LockWithLines(ctx, orderID)
+		d, facts, err := r.Documents.LockToReceive(ctx, orderID, in.WarehouseID)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +108,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if err != nil {
 			return nil, err
 		}
-		if !exist[in.WarehouseID] {
+		if !facts.WarehouseExists {
 			return nil, domain.Invalid("warehouse_id", "warehouse %d does not exist", in.WarehouseID)
 		}
 		rec := &domain.Reception{
@@ -134,7 +117,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		}
 		// The ledger rows first, without the reception's id: Create, the
 		// one write of the reception, inserts it and points them at it.
-		moves, err := s.stockIn(ctx, r, actor, d, rec, products)
+		moves, err := s.stockIn(ctx, r, actor, d, rec, facts.Stocked)
 		if err != nil {
 			return nil, err
 		}
@@ -157,44 +140,54 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		for i, m := range moves {
 			ids[i] = m.ID
 		}
-		if err := r.Receptions.Create(ctx, rec, domain.ReceptionLabel(rec, d), ids, d, changed); err != nil {
+		// The audit row is written by Create, with the reception, not by
+		// the unit of work at commit: one round trip less under the order's
+		// and the numbering row's locks (docs/benchmarks.md, "Receptions").
+		entry := domain.NewAuditEntry(ctx, "reception.create", "reception", 0, domain.Diff(nil, receptionAudited(rec)))
+		if err := r.Receptions.Create(ctx, rec, domain.ReceptionLabel(rec, d), ids, d, changed, &entry); err != nil {
 			return nil, err
 		}
 		for _, m := range moves {
 			m.Origin.ID = rec.ID
 		}
-		if err := audited(ctx, r, "reception.create", "reception", rec.ID, nil, rec); err != nil {
-			return nil, err
-		}
 		return rec, r.Events.Emit(ctx, domain.EventReceptionCreated, receptionEventOf(rec))
 	})
+}
+
+// receptionAudited is what a reception's audit row records of it: every
+// field but the ids that its write assigns in the round trip that also
+// writes the row (whose object id is the reception's id).
+func receptionAudited(rec *domain.Reception) any {
+	type line struct {
+		OrderLineID, ProductID int64
+		Qty, UnitCost          decimal.Decimal
+	}
+	lines := make([]line, len(rec.Lines))
+	for i, l := range rec.Lines {
+		lines[i] = line{OrderLineID: l.OrderLineID, ProductID: l.ProductID, Qty: l.Qty, UnitCost: l.UnitCost}
+	}
+	return struct {
+		Ref                          string
+		PurchaseOrderID, WarehouseID int64
+		Date                         time.Time
+		Lines                        []line
+		CreatedBy                    int64
+		CreatedAt                    time.Time
+	}{rec.Ref, rec.PurchaseOrderID, rec.WarehouseID, rec.Date, lines, rec.CreatedBy, rec.CreatedAt}
 }
 
 // stockIn receives the reception's lines of stocked products into its
 // warehouse at their unit cost; free-text lines, services and untracked
 // products move no stock (their qty_received is recorded all the same).
 //
-// products holds those read before the lock; the others are read here.
-func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception, products map[int64]*domain.Product) ([]*domain.Movement, error) {
-	missing := map[int64]bool{}
-	for _, l := range rec.Lines {
-		if _, ok := products[l.ProductID]; l.ProductID > 0 && !ok {
-			missing[l.ProductID] = true
-		}
-	}
-	if len(missing) > 0 {
-		more, err := r.Products.GetMany(ctx, slices.Sorted(maps.Keys(missing)))
-		if err != nil {
-			return nil, err
-		}
-		products = maps.Clone(products)
-		maps.Copy(products, more)
-	}
+// stocked tells which products of the order's lines keep stock, as read
+// with the order's lock.
+func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception, stocked map[int64]bool) ([]*domain.Movement, error) {
 	// The label names the reception by its ref, and the origin by its id:
 	// Receive takes both last and sets them on the ledger rows then.
 	op := domain.StockOperation{Label: domain.ReceptionLabel(rec, d), Origin: domain.Origin{Type: domain.OriginReception}}
 	for _, l := range rec.Lines {
-		if p, ok := products[l.ProductID]; ok && p.Stocked() {
+		if stocked[l.ProductID] {
 			op.Lines = append(op.Lines, domain.StockLine{
 				ProductID: l.ProductID, WarehouseID: rec.WarehouseID, Qty: l.Qty,
 				UnitCost: decimal.NewNullDecimal(l.UnitCost),
@@ -208,7 +201,7 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 		return nil, err
 	}
 	// The products were read in this unit of work: every line of op
-	// names a stocked one, which is all ApplyIn would read them again for.
+	// names a stocked one, which is all ApplyIn would read them for.
 	return s.stock.applyChecked(ctx, r, actor, op)
 }
 

@@ -7,11 +7,14 @@ package usecase_test
 // On PostgreSQL and MariaDB, 16 workers receive 1 unit at a time:
 //
 //	hot/locked       PurchaseService.Receive on one line of one purchase
-//	                 order: the path every reception takes (warehouse and
-//	                 products read, order row lock, domain checks, reception
-//	                 insert, StockService.ApplyIn with its level locks and
-//	                 ledger insert, qty_received and order update, numbering
-//	                 row lock last, ref and ledger labels)
+//	                 order: the path every reception takes (webhook
+//	                 subscriptions read, the order and its lines locked with
+//	                 the warehouse's existence and the products' stock flag
+//	                 read in the same statement, domain checks, the stock
+//	                 writer's level locks and its levels and ledger write,
+//	                 the numbering row last, then the reception's one write:
+//	                 reception, lines, ledger origin and labels,
+//	                 qty_received, order status and audit row)
 //	hot/baseline     the least a correct reception can do, in database/sql:
 //	                 one conditional UPDATE … SET qty_received = qty_received
 //	                 + 1 WHERE … AND qty_received + 1 <= qty (0 rows would be

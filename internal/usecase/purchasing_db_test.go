@@ -6,8 +6,9 @@ package usecase_test
 // records qty_received and moves the order to partially_received/received;
 // a wrong state or too much received is a 409 with nothing written.
 //
-// To see TestConcurrentReceptions fail, make documentRepo.Lock a plain Get
-// (internal/infrastructure/gormdb/documents.go): on PostgreSQL and MariaDB
+// To see TestConcurrentReceptions fail, drop the locking clause of
+// documentRepo.lockJoined (internal/infrastructure/gormdb/documents_lock.go),
+// which receptions lock their order with: on PostgreSQL and MariaDB
 // concurrent receptions then read the same qty_received and more than the
 // ordered quantity comes in.
 
@@ -23,6 +24,7 @@ import (
 
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -318,8 +320,48 @@ func TestConcurrentReceptions(t *testing.T) {
 					t.Fatalf("reception %d is %s, want %s: numbers have gaps", i, r.Ref, want)
 				}
 			}
+			// One audit row per reception, written with it (Receptions.Create):
+			// its object id is the reception's, its changes name its ref; the
+			// refused receptions left none.
+			trail, err := usecase.NewAuditService(e.uow).List(ctx, domain.AuditFilter{Action: "reception.create", ListQuery: domain.ListQuery{Limit: 50, Sort: "id"}})
+			if err != nil || trail.Total != ordered {
+				t.Fatalf("audit rows of receptions: %v %d; want %d", err, trail.Total, ordered)
+			}
+			for i, a := range trail.Items {
+				if r := page.Items[i]; a.ObjectType != "reception" || a.ObjectID != r.ID || !strings.Contains(string(a.Changes), `"`+r.Ref+`"`) {
+					t.Fatalf("audit row %d: %s %d %s; want reception %d (%s)", i, a.ObjectType, a.ObjectID, a.Changes, r.ID, r.Ref)
+				}
+			}
 			e.assertLedgerMatchesLevels(t)
 		})
+	}
+}
+
+// A reception of a stocked line, once its level exists, sends five
+// statements on PostgreSQL (every one of them through GORM, counted here;
+// BEGIN, COMMIT and the webhook subscriptions' read are not): the order
+// locked with its lines, the warehouse and the products' stock flags; the
+// levels with the cost; levels and ledger; the number; the reception's one
+// write with its audit row. A read before the lock or an audit write of its
+// own at commit would be one more (docs/benchmarks.md, "Receptions").
+func TestReceptionStatements(t *testing.T) {
+	if !slices.Contains(testdb.Dialects(), sqldialect.Postgres) {
+		t.Skip("PostgreSQL is not in TEST_DIALECTS")
+	}
+	db := testdb.Migrated(t, sqldialect.Postgres)
+	e := newBuyEnv(t, db)
+	p, w := e.product(t, "STMT"), e.warehouse(t, "STMT")
+	po := e.validatedOrder(t, poLine(p, "10", "2", "0"))
+	ctx := context.Background()
+	if _, err := e.purchase.Receive(ctx, clerk, po.ID, receive(w, "2026-11-21", po.Lines[0].ID, "1")); err != nil {
+		t.Fatal(err)
+	}
+	stmts := statementCounter(t, db.Gorm)
+	if _, err := e.purchase.Receive(ctx, clerk, po.ID, receive(w, "2026-11-21", po.Lines[0].ID, "1")); err != nil {
+		t.Fatal(err)
+	}
+	if n := stmts.Load(); n != 5 {
+		t.Fatalf("a reception sent %d statements through GORM; want 5", n)
 	}
 }
 

@@ -83,15 +83,33 @@ type pendingAudit struct {
 
 // Record implements domain.AuditRepository.
 func (r *auditRepo) Record(_ context.Context, e domain.AuditEntry) error {
+	r.entries = append(r.entries, pendingOf(e))
+	return nil
+}
+
+// pendingOf is the row of e.
+func pendingOf(e domain.AuditEntry) pendingAudit {
 	changes := string(e.Changes)
 	if changes == "" {
 		changes = "{}"
 	}
-	r.entries = append(r.entries, pendingAudit{
+	return pendingAudit{
 		UserID: nullableID(e.UserID), RequestID: e.RequestID, Action: e.Action,
 		ObjectType: e.ObjectType, ObjectID: e.ObjectID, Changes: changes,
-	})
-	return nil
+	}
+}
+
+// auditColumns are the columns of an audit row, in the order of
+// pendingAudit.args.
+const auditColumns = "at, user_id, request_id, action, object_type, object_id, changes"
+
+// args are the values of the row at now, its object_id excepted when
+// objectID is false (a write that inserts the object supplies it).
+func (e pendingAudit) args(now time.Time, objectID bool) []any {
+	if !objectID {
+		return []any{now, e.UserID, e.RequestID, e.Action, e.ObjectType, e.Changes}
+	}
+	return []any{now, e.UserID, e.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Changes}
 }
 
 // Chain implements domain.AuditRepository.
@@ -115,7 +133,8 @@ func (r *auditRepo) Chain(_ context.Context, objectType string, objectID int64, 
 //     takes the old hash), which leaves the new values in session
 //     variables, and the link's INSERT … VALUES of them (no second read of
 //     the head: 0.80 → 0.85 of the validations without the chain, see
-//     docs/benchmarks.md). MySQL 8 warns that assigning variables inside
+//     docs/benchmarks.md); the content, sent once, is kept in a session
+//     variable too. MySQL 8 warns that assigning variables inside
 //     an expression is deprecated (MariaDB does not); should a release drop
 //     it, the INSERT … SELECT from the head is the fallback.
 //   - SQLite: the database write lock is the transaction's already; the
@@ -159,10 +178,10 @@ func (r *auditRepo) flush(ctx context.Context) error {
 				q.WriteString(";\n")
 			}
 			q.WriteString("UPDATE fiscal_chain_head SET seq = (@doligo_seq := seq + 1), prev_hash = (@doligo_prev := hash), " +
-				"hash = (@doligo_hash := SHA2(CONCAT(hash, ?), 256)) WHERE id = 1;\n" +
+				"hash = (@doligo_hash := SHA2(CONCAT(hash, @doligo_content := ?), 256)) WHERE id = 1;\n" +
 				"INSERT INTO fiscal_chain (seq, object_type, object_id, content, prev_hash, hash, created_at) " +
-				"VALUES (@doligo_seq, ?, ?, ?, @doligo_prev, @doligo_hash, ?)")
-			args = append(args, l.Content, l.ObjectType, l.ObjectID, l.Content, now)
+				"VALUES (@doligo_seq, ?, ?, @doligo_content, @doligo_prev, @doligo_hash, ?)")
+			args = append(args, l.Content, l.ObjectType, l.ObjectID, now)
 		}
 		_, err = db.Statement.ConnPool.ExecContext(ctx, q.String(), args...)
 	default:
@@ -182,13 +201,13 @@ const auditBatch = 1000
 func auditInsert(entries []pendingAudit, now time.Time) (string, []any) {
 	var q strings.Builder
 	args := make([]any, 0, 7*len(entries))
-	q.WriteString("INSERT INTO audit_log (at, user_id, request_id, action, object_type, object_id, changes) VALUES ")
+	q.WriteString("INSERT INTO audit_log (" + auditColumns + ") VALUES ")
 	for i, e := range entries {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, now, e.UserID, e.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Changes)
+		args = append(args, e.args(now, true)...)
 	}
 	return q.String(), args
 }

@@ -3,6 +3,7 @@ package gormdb_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -187,7 +188,7 @@ func TestLockWithLinesSeesWhatTheHolderCommitted(t *testing.T) {
 				Lines: []domain.ReceptionLine{{OrderLineID: d.Lines[1].ID, Qty: decimal.NewFromInt(4), UnitCost: price}}}
 			d.Lines[1].QtyReceived = decimal.NewFromInt(4)
 			d.Status = domain.StatusPartiallyReceived
-			return r.Receptions.Create(ctx, rec, "label", nil, d, d.Lines[1:])
+			return r.Receptions.Create(ctx, rec, "label", nil, d, d.Lines[1:], nil)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -298,4 +299,129 @@ func seedOneLineOrder(t *testing.T, uow *gormdb.UnitOfWork) int64 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// LockToReceive reads, with the order and its lines, which products of the
+// lines keep stock and whether the warehouse exists — in the one locking
+// statement on PostgreSQL and MySQL, without locking the product or the
+// warehouse (a concurrent edit of either goes through while the order is
+// held); on SQLite and for an order without lines, by the fallback.
+func TestLockToReceiveReadsTheFactsWithoutLockingThem(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx, uow := context.Background(), gormdb.NewUnitOfWork(db.DB)
+		stocked, ws := stockFixture(t, uow, "LTR-"+db.Dialect, 1)
+		var service, untracked int64
+		var order, empty int64
+		err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			now := time.Now()
+			for i, p := range []*domain.Product{
+				{Ref: "LTR-S-" + db.Dialect, Label: "Service", Type: domain.ProductTypeService, Active: true, CreatedAt: now, UpdatedAt: now},
+				{Ref: "LTR-U-" + db.Dialect, Label: "Untracked", Type: domain.ProductTypeProduct, Active: true, CreatedAt: now, UpdatedAt: now},
+			} {
+				if err := r.Products.Create(ctx, p); err != nil {
+					return err
+				}
+				if i == 0 {
+					service = p.ID
+				} else {
+					untracked = p.ID
+				}
+			}
+			tp := domain.ThirdParty{Name: "Supplier", Code: "LTR", IsSupplier: true, CreatedAt: now, UpdatedAt: now}
+			if err := r.ThirdParties.Create(ctx, &tp); err != nil {
+				return err
+			}
+			price, vat, qty := decimal.NewFromInt(3), decimal.NewFromInt(20), decimal.NewFromInt(5)
+			for _, lines := range [][]domain.LineInput{{
+				{ProductID: stocked, Qty: qty, UnitPrice: &price, VATRate: &vat},
+				{ProductID: service, Qty: qty, UnitPrice: &price, VATRate: &vat},
+				{Description: "free text", Qty: qty, UnitPrice: &price, VATRate: &vat},
+				{ProductID: untracked, Qty: qty, UnitPrice: &price, VATRate: &vat},
+			}, nil} {
+				d, err := domain.NewDraft(domain.DocPurchaseOrder, domain.DraftInput{ThirdPartyID: tp.ID, Lines: lines}, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), "EUR", 1)
+				if err != nil {
+					return err
+				}
+				d.CreatedAt, d.UpdatedAt = now, now
+				if err := r.Documents.Create(ctx, d); err != nil {
+					return err
+				}
+				if lines != nil {
+					order = d.ID
+				} else {
+					empty = d.ID
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStocked := map[int64]bool{stocked: true, service: false, untracked: false}
+		queries := countQueries(t, db.Gorm)
+		locked, release, edited := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			<-locked
+			err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+				return r.Products.SetCostPrice(ctx, stocked, decimal.NewFromInt(9), time.Now())
+			})
+			if err == nil {
+				err = db.Gorm.WithContext(ctx).Exec("UPDATE warehouses SET label = ? WHERE id = ?", "Edited", ws[0]).Error
+			}
+			edited <- err
+		}()
+		err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			before := queries.Load()
+			d, facts, err := r.Documents.LockToReceive(ctx, order, ws[0])
+			if err != nil {
+				return err
+			}
+			if n := queries.Load() - before; n > 1 && db.Dialect != sqldialect.SQLite {
+				t.Errorf("LockToReceive: %d statements; want 1 round trip", n)
+			}
+			if d.ID != order || len(d.Lines) != 4 || !facts.WarehouseExists || !maps.Equal(facts.Stocked, wantStocked) {
+				t.Errorf("LockToReceive: %d lines, facts %+v; want 4 lines, the warehouse, stocked %v", len(d.Lines), facts, wantStocked)
+			}
+			if db.Dialect == sqldialect.SQLite {
+				close(release) // one writer at a time: nothing to overlap
+				return nil
+			}
+			close(locked)
+			select {
+			case err := <-edited:
+				edited <- err
+			case <-time.After(10 * time.Second):
+				t.Error("the product or the warehouse stayed locked with the order")
+			}
+			close(release)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-release
+		if db.Dialect == sqldialect.SQLite {
+			close(locked)
+		}
+		if err := <-edited; err != nil {
+			t.Fatal(err)
+		}
+
+		err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			if _, facts, err := r.Documents.LockToReceive(ctx, order, ws[0]+1000); err != nil || facts.WarehouseExists || len(facts.Stocked) != 3 {
+				t.Errorf("unknown warehouse: facts %+v, %v; want it missing and 3 products", facts, err)
+			}
+			d, facts, err := r.Documents.LockToReceive(ctx, empty, ws[0])
+			if err != nil || d.ID != empty || len(d.Lines) != 0 || !facts.WarehouseExists || len(facts.Stocked) != 0 {
+				t.Errorf("order without lines: %+v, facts %+v, %v", d, facts, err)
+			}
+			if _, _, err := r.Documents.LockToReceive(ctx, empty+1000, ws[0]); !errors.Is(err, domain.ErrNotFound) {
+				t.Errorf("missing order: %v; want not found", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -55,23 +55,24 @@ type receptionRepo struct {
 
 // Create is a reception's one write, once it is numbered: the reception
 // with its lines (setting their IDs), the ledger rows movementIDs pointed at
-// it (origin id, and the label naming it), and what it did to its order —
-// the qty_received of the changed lines and the order's status and
-// updated_at. One round trip on PostgreSQL (data-modifying WITH queries) and
+// it (origin id, and the label naming it), what it did to its order — the
+// qty_received of the changed lines and the order's status and updated_at —
+// and its audit row (object_id from the reception's insert). One round trip on PostgreSQL (data-modifying WITH queries) and
 // MySQL (a multi-statement command, arguments interpolated and escaped by the
 // driver as in SaveLevelsAndMovements): it runs while the order's row and the
 // shared numbering row of receptions are locked, so every round trip saved is
 // time every other reception waits (docs/benchmarks.md, "Receptions").
 // SQLite: one statement each.
-func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64, order *domain.Document, lines []domain.Line) error {
+func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64, order *domain.Document, lines []domain.Line, audit *domain.AuditEntry) error {
 	w := receptionWrite{
-		rec: rec, label: label, movementIDs: movementIDs, order: order, lines: lines,
+		rec: rec, label: label, movementIDs: movementIDs, order: order, lines: lines, now: dbTime(time.Now()),
 		header: receptionModel{
 			Ref: optString(rec.Ref), PurchaseOrderID: rec.PurchaseOrderID, WarehouseID: rec.WarehouseID,
 			ReceptionDate: dateOnly(rec.Date), CreatedBy: rec.CreatedBy, CreatedAt: dbTime(rec.CreatedAt),
 		},
 		orderRow: toDocumentModel(order),
 	}
+	w.withAudit(audit)
 	var err error
 	switch r.dialect {
 	case sqldialect.Postgres:
@@ -87,6 +88,14 @@ func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception, label
 	return nil
 }
 
+// withAudit sets w's audit row from audit, when not nil.
+func (w *receptionWrite) withAudit(audit *domain.AuditEntry) {
+	if audit != nil {
+		e := pendingOf(*audit)
+		w.audit = &e
+	}
+}
+
 // receptionWrite is what Create writes.
 type receptionWrite struct {
 	rec         *domain.Reception
@@ -96,6 +105,8 @@ type receptionWrite struct {
 	order       *domain.Document
 	orderRow    documentModel
 	lines       []domain.Line // the order's changed lines
+	audit       *pendingAudit // the reception's audit row, if any; its object id is the reception's
+	now         time.Time     // the audit row's time
 }
 
 const receptionColumns = "ref, purchase_order_id, warehouse_id, reception_date, created_by, created_at"
@@ -135,6 +146,10 @@ func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) er
 	}
 	q.WriteString(", o AS (UPDATE commercial_documents SET status = ?, updated_at = ? WHERE id = ?)")
 	args = append(args, w.orderRow.Status, w.orderRow.UpdatedAt, w.order.ID)
+	if w.audit != nil {
+		q.WriteString(", a AS (INSERT INTO audit_log (" + auditColumns + ") SELECT ?, ?, ?, ?, ?, h.id, ? FROM h)")
+		args = append(args, w.audit.args(w.now, false)...)
+	}
 	if len(w.rec.Lines) == 0 {
 		q.WriteString(" SELECT h.id AS reception_id FROM h")
 	} else {
@@ -166,17 +181,18 @@ func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) er
 	return nil
 }
 
-// createMySQL keeps the reception's id in a session variable for the
-// statements after its INSERT, and ends with a SELECT of it and of the first
-// line's id (InnoDB gives the rows of one multi-row INSERT consecutive ids,
-// as GORM's batch inserts rely on too).
+// createMySQL refers to the reception's id as LAST_INSERT_ID() in the
+// statements after its INSERT (an UPDATE leaves it alone, and a statement
+// sees the value of the statement before it, so every row of the lines'
+// INSERT gets it), and ends with a SELECT of it and of the first line's id,
+// then LAST_INSERT_ID() (InnoDB gives the rows of one multi-row INSERT
+// consecutive ids, as GORM's batch inserts rely on too).
 func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error {
 	var q strings.Builder
 	args := w.headerArgs()
-	q.WriteString("INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?);\n" +
-		"SET @doligo_reception = LAST_INSERT_ID();\n")
+	q.WriteString("INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?);\n")
 	if len(w.movementIDs) > 0 {
-		q.WriteString("UPDATE stock_movements SET label = ?, origin_id = @doligo_reception WHERE id IN (" + sqlbind.List(len(w.movementIDs)) + ");\n")
+		q.WriteString("UPDATE stock_movements SET label = ?, origin_id = LAST_INSERT_ID() WHERE id IN (" + sqlbind.List(len(w.movementIDs)) + ");\n")
 		args = append(args, w.label)
 		for _, id := range w.movementIDs {
 			args = append(args, id)
@@ -194,12 +210,22 @@ func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(@doligo_reception, ?, ?, ?, ?, ?)")
+			q.WriteString("(LAST_INSERT_ID(), ?, ?, ?, ?, ?)")
 			args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
 		}
-		q.WriteString(";\n")
+		q.WriteString(";\nSELECT reception_id, id FROM reception_lines WHERE id = LAST_INSERT_ID()")
+	} else {
+		q.WriteString("SELECT LAST_INSERT_ID(), 0")
 	}
-	q.WriteString("SELECT @doligo_reception, LAST_INSERT_ID()")
+	if w.audit != nil {
+		// LAST_INSERT_ID() is the first line's id, or the reception's.
+		objectID := "LAST_INSERT_ID()"
+		if len(w.rec.Lines) > 0 {
+			objectID = "(SELECT reception_id FROM reception_lines WHERE id = LAST_INSERT_ID())"
+		}
+		q.WriteString(";\nINSERT INTO audit_log (" + auditColumns + ") VALUES (?, ?, ?, ?, ?, " + objectID + ", ?)")
+		args = append(args, w.audit.args(w.now, false)...)
+	}
 	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
 	// multi-statement command through unchanged.
 	res, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q.String(), args...)
@@ -255,8 +281,11 @@ func (r *receptionRepo) createEach(ctx context.Context, w receptionWrite) error 
 	}
 	err := db.Model(&documentModel{}).Where("id = ?", w.order.ID).
 		Updates(map[string]any{"status": w.orderRow.Status, "updated_at": w.orderRow.UpdatedAt}).Error
-	if err != nil || len(w.rec.Lines) == 0 {
+	if err != nil {
 		return err
+	}
+	if len(w.rec.Lines) == 0 {
+		return w.insertAudit(db)
 	}
 	rows := make([]receptionLineModel, len(w.rec.Lines))
 	for i, l := range w.rec.Lines {
@@ -271,7 +300,18 @@ func (r *receptionRepo) createEach(ctx context.Context, w receptionWrite) error 
 	for i := range rows {
 		w.rec.Lines[i].ID = rows[i].ID
 	}
-	return nil
+	return w.insertAudit(db)
+}
+
+// insertAudit writes w's audit row, if any, for the reception inserted.
+func (w receptionWrite) insertAudit(db *gorm.DB) error {
+	if w.audit == nil {
+		return nil
+	}
+	e := *w.audit
+	e.ObjectID = w.rec.ID
+	q, args := auditInsert([]pendingAudit{e}, w.now)
+	return db.Exec(q, args...).Error
 }
 
 // receptionWriteError names the constraint violations a reception can meet:
