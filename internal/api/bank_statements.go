@@ -20,11 +20,6 @@ import (
 // bank lines by the use case. Lines are matched and unmatched by hand at
 // /api/v1/bank-statement-lines/{id}/match and …/unmatch.
 
-const (
-	permBankRead      = "bank:read"
-	permBankReconcile = "bank:reconcile"
-)
-
 type bankStatements interface {
 	Import(ctx context.Context, actor domain.Principal, accountID int64, st *domain.BankStatement) (domain.StatementImport, error)
 	Get(ctx context.Context, id int64) (*domain.BankStatement, error)
@@ -47,11 +42,11 @@ func NewBankStatementRoutes(svc bankStatements, maxBytes int64) *BankStatementRo
 
 // Routes implements Routes.
 func (h *BankStatementRoutes) Routes(r *Router) {
-	r.upload("/bank-accounts/:id/statements", permBankReconcile, []string{bankstatement.MediaCAMT, bankstatement.MediaCSV}, h.maxBytes, h.importStatement)
-	r.GET("/bank-statements/:id", permBankRead, jsonByID("bank statement", h.svc.Get, toStatementResponse))
-	r.GET("/bank-statement-lines/:id", permBankRead, jsonByID("bank statement line", h.svc.GetLine, toStatementLineResponse))
-	r.POST("/bank-statement-lines/:id/match", permBankReconcile, h.match)
-	r.POST("/bank-statement-lines/:id/unmatch", permBankReconcile, h.unmatch)
+	r.upload("/bank-accounts/:id/statements", domain.PermBankReconcile, []string{bankstatement.MediaCAMT, bankstatement.MediaCSV}, h.maxBytes, h.importStatement)
+	r.GET("/bank-statements/:id", domain.PermBankRead, jsonByID("bank statement", h.svc.Get, toStatementResponse))
+	r.GET("/bank-statement-lines/:id", domain.PermBankRead, jsonByID("bank statement line", h.svc.GetLine, toStatementLineResponse))
+	r.POST("/bank-statement-lines/:id/match", domain.PermBankReconcile, h.match)
+	r.POST("/bank-statement-lines/:id/unmatch", domain.PermBankReconcile, h.unmatch)
 }
 
 type statementLineResponse struct {

@@ -75,7 +75,7 @@ func (a *statementAPI) bankLine(t *testing.T, account int64, on, amount string) 
 	t.Helper()
 	d, _ := time.Parse(time.DateOnly, on)
 	if err := a.db.Gorm.Table("bank_lines").Create(map[string]any{"account_id": account, "line_date": d, "amount": amount, "reconciled": false,
-		"label": "line", "balance_after": "0", "kind": "payment", "created_at": time.Now()}).Error; err != nil {
+		"label": "line", "balance_after": "0", "kind": "transfer", "created_at": time.Now()}).Error; err != nil {
 		t.Fatal(err)
 	}
 	var id int64

@@ -307,16 +307,9 @@ type StatementImport struct {
 // New reports whether the import added anything: a line not seen before.
 func (i StatementImport) New() bool { return i.Created && len(i.Statement.Lines) > 0 }
 
-// StatementAccount is what the statements need of a bank account.
-type StatementAccount struct {
-	ID       int64
-	IBAN     string
-	Currency string
-}
-
-// CheckStatement refuses a statement that is not about account a (its IBAN,
-// for a CAMT statement) or whose amounts do not fit its currency.
-func (a StatementAccount) CheckStatement(s *BankStatement) error {
+// CheckAccount refuses a statement that is not about bank account a (its
+// IBAN, for a CAMT statement) or whose amounts do not fit a's currency.
+func (s *BankStatement) CheckAccount(a *BankAccount) error {
 	if s.IBAN != "" {
 		own := strings.ToUpper(strings.Join(strings.Fields(a.IBAN), ""))
 		switch {
@@ -329,22 +322,13 @@ func (a StatementAccount) CheckStatement(s *BankStatement) error {
 	return s.CheckAmounts(a.Currency)
 }
 
-// ReconcilableLine is a bank line as a manual match sees it.
-type ReconcilableLine struct {
-	ID              int64
-	BankAccountID   int64
-	Amount          decimal.Decimal
-	Reconciled      bool
-	StatementLineID int64 // 0: none
-}
-
 // CheckMatch refuses to match statement line l with bank line b: 422 when
 // they can never go together (another account, another amount), 409 when
 // either is matched already.
-func CheckMatch(l *StatementLine, b *ReconcilableLine) error {
+func CheckMatch(l *StatementLine, b *BankLine) error {
 	switch {
-	case b.BankAccountID != l.BankAccountID:
-		return Invalid("bank_line_id", "bank line %d is on bank account %d, the statement line on %d", b.ID, b.BankAccountID, l.BankAccountID)
+	case b.AccountID != l.BankAccountID:
+		return Invalid("bank_line_id", "bank line %d is on bank account %d, the statement line on %d", b.ID, b.AccountID, l.BankAccountID)
 	case !b.Amount.Equal(l.Amount):
 		return Invalid("bank_line_id", "bank line %d is of %s, the statement line of %s", b.ID, b.Amount, l.Amount)
 	case l.MatchedBankLineID != 0:
@@ -363,13 +347,10 @@ type BankStatementReader interface {
 	GetLine(ctx context.Context, id int64) (*StatementLine, error)
 }
 
-// BankStatementRepository records statements and reconciles their lines
-// with bank lines.
+// BankStatementRepository records statements and their lines' matches. The
+// bank lines' side of a match is BankLineRepository's.
 type BankStatementRepository interface {
 	BankStatementReader
-	// LockAccount locks the bank account's row (FOR UPDATE): imports and
-	// matches of one account happen one after the other.
-	LockAccount(ctx context.Context, id int64) (StatementAccount, error)
 	// ByIdentity returns the account's statement of that identity, with its
 	// lines (ErrNotFound when there is none).
 	ByIdentity(ctx context.Context, accountID int64, identity string) (*BankStatement, error)
@@ -379,13 +360,10 @@ type BankStatementRepository interface {
 	Create(ctx context.Context, s *BankStatement) error
 	// LockLine locks one statement line.
 	LockLine(ctx context.Context, id int64) (*StatementLine, error)
-	// MatchCandidates locks and returns the unreconciled bank lines of the
-	// account dated from..to (inclusive), in id order.
-	MatchCandidates(ctx context.Context, accountID int64, from, to time.Time) ([]MatchCandidate, error)
-	// LockBankLine locks one bank line.
-	LockBankLine(ctx context.Context, id int64) (*ReconcilableLine, error)
-	// SetMatch matches statement line lineID with bank line bankLineID
-	// (reconciling it), or, with bankLineID 0, undoes the statement line's
-	// match (the bank line it had is no longer reconciled).
-	SetMatch(ctx context.Context, lineID, bankLineID int64) error
+	// SetLineMatch records the bank line a statement line is matched with
+	// (0: none); a bank line matched with another statement line is a 409.
+	SetLineMatch(ctx context.Context, lineID, bankLineID int64) error
+	// DocumentRefs returns, by payment id, the numbers of the document each
+	// payment settles (its own and, for a supplier invoice, the supplier's).
+	DocumentRefs(ctx context.Context, paymentIDs []int64) (map[int64][]string, error)
 }

@@ -43,11 +43,11 @@ type statementAudit struct {
 func (s *BankStatementService) Import(ctx context.Context, actor domain.Principal, accountID int64, st *domain.BankStatement) (domain.StatementImport, error) {
 	now := stamp(s.now())
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (domain.StatementImport, error) {
-		acct, err := r.BankStatements.LockAccount(ctx, accountID)
+		acct, err := r.BankAccounts.Lock(ctx, accountID)
 		if err != nil {
 			return domain.StatementImport{}, err
 		}
-		if err := acct.CheckStatement(st); err != nil {
+		if err := st.CheckAccount(acct); err != nil {
 			return domain.StatementImport{}, err
 		}
 		prev, err := r.BankStatements.ByIdentity(ctx, acct.ID, st.Identity)
@@ -89,8 +89,9 @@ func (s *BankStatementService) Import(ctx context.Context, actor domain.Principa
 	})
 }
 
-// autoMatch matches lines (new, of one account) with the account's
-// unreconciled bank lines dated within the matching window of any of them.
+// autoMatch matches lines (new, of one account whose row is locked) with
+// the account's unreconciled bank lines dated within the matching window of
+// any of them, locked in id order.
 func autoMatch(ctx context.Context, r domain.Repositories, accountID int64, lines []domain.StatementLine) error {
 	if len(lines) == 0 {
 		return nil
@@ -100,14 +101,41 @@ func autoMatch(ctx context.Context, r domain.Repositories, accountID int64, line
 		from, to = minTime(from, l.Date), maxTime(to, l.Date)
 	}
 	window := domain.MatchWindowDays * 24 * time.Hour
-	cands, err := r.BankStatements.MatchCandidates(ctx, accountID, from.Add(-window), to.Add(window))
-	if err != nil || len(cands) == 0 {
+	open, err := r.BankLines.Unreconciled(ctx, accountID, from.Add(-window), to.Add(window))
+	if err != nil || len(open) == 0 {
 		return err
+	}
+	ids := make([]int64, len(open))
+	for i, b := range open {
+		ids[i] = b.ID
+	}
+	locked, err := r.BankLines.LockLines(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var payments []int64
+	for _, b := range locked {
+		if b.PaymentID != 0 {
+			payments = append(payments, b.PaymentID)
+		}
+	}
+	refs, err := r.BankStatements.DocumentRefs(ctx, payments)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*domain.BankLine, len(locked))
+	cands := make([]domain.MatchCandidate, 0, len(locked))
+	for _, b := range locked {
+		if b.Reconciled { // by another unit of work since it was read
+			continue
+		}
+		byID[b.ID] = b
+		cands = append(cands, domain.MatchCandidate{ID: b.ID, Date: b.Date, Amount: b.Amount, DocumentRefs: refs[b.PaymentID]})
 	}
 	pairs := domain.MatchStatementLines(lines, cands)
 	for i := range lines {
 		if b, ok := pairs[i]; ok {
-			if err := match(ctx, r, &lines[i], b); err != nil {
+			if err := match(ctx, r, &lines[i], byID[b]); err != nil {
 				return err
 			}
 		}
@@ -116,15 +144,19 @@ func autoMatch(ctx context.Context, r domain.Repositories, accountID int64, line
 }
 
 // match records that statement line l is bank line b, on both sides.
-func match(ctx context.Context, r domain.Repositories, l *domain.StatementLine, b int64) error {
-	if err := r.BankStatements.SetMatch(ctx, l.ID, b); err != nil {
+func match(ctx context.Context, r domain.Repositories, l *domain.StatementLine, b *domain.BankLine) error {
+	b.Reconciled, b.StatementLineID = true, l.ID
+	if err := r.BankLines.SetReconciled(ctx, b); err != nil {
 		return err
 	}
-	l.MatchedBankLineID = b
-	if err := auditedField(ctx, r, "bank_statement_line.match", "bank_statement_line", l.ID, "matched_bank_line_id", nil, b); err != nil {
+	if err := r.BankStatements.SetLineMatch(ctx, l.ID, b.ID); err != nil {
 		return err
 	}
-	return auditedField(ctx, r, "bank_line.reconcile", "bank_line", b, "statement_line_id", nil, l.ID)
+	l.MatchedBankLineID = b.ID
+	if err := auditedField(ctx, r, "bank_statement_line.match", "bank_statement_line", l.ID, "matched_bank_line_id", nil, b.ID); err != nil {
+		return err
+	}
+	return auditedField(ctx, r, "bank_line.reconcile", "bank_line", b.ID, "statement_line_id", nil, l.ID)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -160,7 +192,7 @@ func (s *BankStatementService) GetLine(ctx context.Context, id int64) (*domain.S
 // unknown; 409 when either is matched already).
 func (s *BankStatementService) Match(ctx context.Context, lineID, bankLineID int64) (*domain.StatementLine, error) {
 	return s.reconcile(ctx, lineID, func(r domain.Repositories, l *domain.StatementLine) error {
-		b, err := r.BankStatements.LockBankLine(ctx, bankLineID)
+		b, err := lockBankLine(ctx, r, bankLineID)
 		if errors.Is(err, domain.ErrNotFound) {
 			return domain.Invalid("bank_line_id", "bank line %d does not exist", bankLineID)
 		}
@@ -170,7 +202,7 @@ func (s *BankStatementService) Match(ctx context.Context, lineID, bankLineID int
 		if err := domain.CheckMatch(l, b); err != nil {
 			return err
 		}
-		return match(ctx, r, l, b.ID)
+		return match(ctx, r, l, b)
 	})
 }
 
@@ -178,19 +210,34 @@ func (s *BankStatementService) Match(ctx context.Context, lineID, bankLineID int
 // longer reconciled. A line that is not matched is a 409.
 func (s *BankStatementService) Unmatch(ctx context.Context, lineID int64) (*domain.StatementLine, error) {
 	return s.reconcile(ctx, lineID, func(r domain.Repositories, l *domain.StatementLine) error {
-		b := l.MatchedBankLineID
-		if b == 0 {
+		if l.MatchedBankLineID == 0 {
 			return domain.Conflictf("not-matched", "statement line %d is not matched", l.ID)
 		}
-		if err := r.BankStatements.SetMatch(ctx, l.ID, 0); err != nil {
+		b, err := lockBankLine(ctx, r, l.MatchedBankLineID)
+		if err != nil {
+			return err
+		}
+		b.Reconciled, b.StatementLineID = false, 0
+		if err := r.BankLines.SetReconciled(ctx, b); err != nil {
+			return err
+		}
+		if err := r.BankStatements.SetLineMatch(ctx, l.ID, 0); err != nil {
 			return err
 		}
 		l.MatchedBankLineID = 0
-		if err := auditedField(ctx, r, "bank_statement_line.unmatch", "bank_statement_line", l.ID, "matched_bank_line_id", b, nil); err != nil {
+		if err := auditedField(ctx, r, "bank_statement_line.unmatch", "bank_statement_line", l.ID, "matched_bank_line_id", b.ID, nil); err != nil {
 			return err
 		}
-		return auditedField(ctx, r, "bank_line.unreconcile", "bank_line", b, "statement_line_id", l.ID, nil)
+		return auditedField(ctx, r, "bank_line.unreconcile", "bank_line", b.ID, "statement_line_id", l.ID, nil)
 	})
+}
+
+func lockBankLine(ctx context.Context, r domain.Repositories, id int64) (*domain.BankLine, error) {
+	ls, err := r.BankLines.LockLines(ctx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	return ls[0], nil
 }
 
 // reconcile runs fn on statement line lineID, locked after its account.
@@ -200,7 +247,7 @@ func (s *BankStatementService) reconcile(ctx context.Context, lineID int64, fn f
 		if err != nil {
 			return nil, err
 		}
-		if _, err := r.BankStatements.LockAccount(ctx, l.BankAccountID); err != nil {
+		if _, err := r.BankAccounts.Lock(ctx, l.BankAccountID); err != nil {
 			return nil, err
 		}
 		if l, err = r.BankStatements.LockLine(ctx, lineID); err != nil {

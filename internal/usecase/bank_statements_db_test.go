@@ -32,26 +32,19 @@ type stmtEnv struct {
 // account creates a bank account.
 func (e *stmtEnv) account(t *testing.T, iban, currency string) int64 {
 	t.Helper()
-	row := map[string]any{"ref": fmt.Sprintf("BA%d", time.Now().UnixNano()), "label": "Main", "iban": iban, "currency": currency,
-		"opening_date": date("2026-01-01"), "created_at": time.Now(), "updated_at": time.Now()}
-	if err := e.db.Gorm.Table("bank_accounts").Create(row).Error; err != nil {
+	a := &domain.BankAccount{Ref: fmt.Sprintf("BA%d", time.Now().UnixNano()), Label: "Main", IBAN: iban, Currency: currency, OpeningDate: date("2026-01-01")}
+	if err := usecase.NewBankService(e.uow, time.Now).Create(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	var id int64
-	if err := e.db.Gorm.Table("bank_accounts").Select("id").Where("ref = ?", row["ref"]).Scan(&id).Error; err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return a.ID
 }
 
-// bankLine writes a bank line into account, for payment (0: none).
-func (e *stmtEnv) bankLine(t *testing.T, account int64, on, amount string, payment int64) int64 {
+// bankLine writes a bank line into account that no payment wrote (as a
+// transfer's would be).
+func (e *stmtEnv) bankLine(t *testing.T, account int64, on, amount string) int64 {
 	t.Helper()
 	row := map[string]any{"account_id": account, "line_date": date(on), "amount": num(amount), "label": "line", "reconciled": false,
-		"balance_after": num("0"), "kind": "payment", "created_at": time.Now()}
-	if payment != 0 {
-		row["payment_id"] = payment
-	}
+		"balance_after": num("0"), "kind": "transfer", "created_at": time.Now()}
 	if err := e.db.Gorm.Table("bank_lines").Create(row).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -63,16 +56,22 @@ func (e *stmtEnv) bankLine(t *testing.T, account int64, on, amount string, payme
 }
 
 // paidInvoice validates an invoice of amount (net, at 20 %) and pays it
-// whole; it returns its number and the payment's id.
-func (e *stmtEnv) paidInvoice(t *testing.T, on, net string) (string, int64) {
+// whole into account; it returns its number and the bank line the payment
+// wrote.
+func (e *stmtEnv) paidInvoice(t *testing.T, account int64, on, net string) (string, int64) {
 	t.Helper()
 	inv := []domain.DocType{domain.DocInvoice}
 	d := e.validated(t, inv, e.draft(t, domain.DocInvoice, on, "1", net))
-	p, err := e.docs.AddPayment(context.Background(), e.actor, inv, d.ID, domain.Payment{Amount: d.TotalGross, Date: date(on), Method: domain.PayBankTransfer})
+	p, err := e.docs.AddPayment(context.Background(), e.actor, inv, d.ID,
+		domain.Payment{Amount: d.TotalGross, Date: date(on), Method: domain.PayBankTransfer, BankAccountID: account})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d.Ref, p.ID
+	var line int64
+	if err := e.db.Gorm.Table("bank_lines").Select("id").Where("payment_id = ? AND account_id = ?", p.ID, account).Scan(&line).Error; err != nil || line == 0 {
+		t.Fatalf("the payment's bank line: %d, %v", line, err)
+	}
+	return d.Ref, line
 }
 
 type bankLineState struct {
@@ -112,12 +111,10 @@ func TestBankStatementImportAndMatch(t *testing.T) {
 		e := &stmtEnv{docEnv: newDocEnv(t, db)}
 		e.svc = usecase.NewBankStatementService(e.uow, time.Now)
 		acct := e.account(t, frIBAN, "EUR")
-		ref1, pay1 := e.paidInvoice(t, "2026-11-10", "100") // 120.00
-		ref2, pay2 := e.paidInvoice(t, "2026-11-12", "100")
-		b1 := e.bankLine(t, acct, "2026-11-10", "120", pay1)
-		b2 := e.bankLine(t, acct, "2026-11-12", "120", pay2)
-		b3 := e.bankLine(t, acct, "2026-11-09", "-42.30", 0)
-		b4 := e.bankLine(t, acct, "2026-11-01", "55", 0)
+		ref1, b1 := e.paidInvoice(t, acct, "2026-11-10", "100") // 120.00
+		ref2, b2 := e.paidInvoice(t, acct, "2026-11-12", "100")
+		b3 := e.bankLine(t, acct, "2026-11-09", "-42.30")
+		b4 := e.bankLine(t, acct, "2026-11-01", "55")
 
 		first := csvStatement(t,
 			"2026-11-10,120.00,VIR ACME,RF "+ref2, // b1 is closer, b2's invoice is named: b2
@@ -175,7 +172,7 @@ func TestBankStatementImportAndMatch(t *testing.T) {
 		if _, err := e.svc.Match(ctx, remise, b4); conflictCode(err) != "already-matched" {
 			t.Fatalf("matched twice: %v", err)
 		}
-		other := e.bankLine(t, acct, "2026-11-05", "55", 0)
+		other := e.bankLine(t, acct, "2026-11-05", "55")
 		if _, err := e.svc.Match(ctx, overlap.Statement.Lines[0].ID, b4); !isInvalid(err, "bank_line_id") {
 			t.Fatalf("another amount: %v", err)
 		}
@@ -189,7 +186,7 @@ func TestBankStatementImportAndMatch(t *testing.T) {
 		if _, err := e.svc.Match(ctx, sub.Statement.Lines[0].ID, 99999999); !isInvalid(err, "bank_line_id") {
 			t.Fatalf("an unknown bank line: %v", err)
 		}
-		elsewhere := e.bankLine(t, e.account(t, "", "EUR"), "2026-11-20", "55", 0)
+		elsewhere := e.bankLine(t, e.account(t, "", "EUR"), "2026-11-20", "55")
 		if _, err := e.svc.Match(ctx, sub.Statement.Lines[0].ID, elsewhere); !isInvalid(err, "bank_line_id") {
 			t.Fatalf("a bank line of another account: %v", err)
 		}
@@ -273,7 +270,7 @@ func TestConcurrentImportsOfOneStatement(t *testing.T) {
 		e := &stmtEnv{docEnv: newDocEnv(t, db)}
 		e.svc = usecase.NewBankStatementService(e.uow, time.Now)
 		acct := e.account(t, "", "EUR")
-		bl := e.bankLine(t, acct, "2026-11-10", "70", 0)
+		bl := e.bankLine(t, acct, "2026-11-10", "70")
 		results := make([]domain.StatementImport, 8)
 		errs := run(8, func(i int) error {
 			var err error

@@ -13,8 +13,9 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 )
 
-// Bank statements (migration 000022) and the columns of the bank accounts
-// and bank lines (migration 000019) that reconciling them reads and writes.
+// Bank statements (migration 000022). The bank lines' side of a match is
+// bankLineRepo's; the statements read the numbers of the documents the
+// lines' payments settle.
 
 type bankStatementModel struct {
 	ID            int64 `gorm:"primaryKey"`
@@ -66,36 +67,7 @@ func (m bankStatementLineModel) line() *domain.StatementLine {
 	return l
 }
 
-// bankLineRow is what the statements read of a bank line.
-type bankLineRow struct {
-	ID              int64
-	AccountID       int64
-	LineDate        time.Time
-	Amount          decimal.Decimal
-	PaymentID       *int64
-	Reconciled      bool
-	StatementLineID *int64
-}
-
-func (bankLineRow) TableName() string { return "bank_lines" }
-
 type bankStatementRepo struct{ db *gorm.DB }
-
-func (r *bankStatementRepo) locked(ctx context.Context) *gorm.DB {
-	return r.db.WithContext(ctx).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
-}
-
-func (r *bankStatementRepo) LockAccount(ctx context.Context, id int64) (domain.StatementAccount, error) {
-	var a struct {
-		ID       int64
-		IBAN     string `gorm:"column:iban"`
-		Currency string
-	}
-	if err := takeOne(r.locked(ctx).Table("bank_accounts").Select("id, iban, currency").Where("id = ?", id), &a, "bank account", id); err != nil {
-		return domain.StatementAccount{}, err
-	}
-	return domain.StatementAccount{ID: a.ID, IBAN: a.IBAN, Currency: a.Currency}, nil
-}
 
 func (r *bankStatementRepo) Get(ctx context.Context, id int64) (*domain.BankStatement, error) {
 	return r.withLines(ctx, r.db.WithContext(ctx).Where("id = ?", id), id)
@@ -178,7 +150,7 @@ func (r *bankStatementRepo) GetLine(ctx context.Context, id int64) (*domain.Stat
 }
 
 func (r *bankStatementRepo) LockLine(ctx context.Context, id int64) (*domain.StatementLine, error) {
-	return r.line(r.locked(ctx), id)
+	return r.line(r.db.WithContext(ctx).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}), id)
 }
 
 func (r *bankStatementRepo) line(q *gorm.DB, id int64) (*domain.StatementLine, error) {
@@ -189,37 +161,7 @@ func (r *bankStatementRepo) line(q *gorm.DB, id int64) (*domain.StatementLine, e
 	return m.line(), nil
 }
 
-func (r *bankStatementRepo) MatchCandidates(ctx context.Context, accountID int64, from, to time.Time) ([]domain.MatchCandidate, error) {
-	var rows []bankLineRow
-	err := r.locked(ctx).Where("account_id = ? AND reconciled = ? AND line_date >= ? AND line_date <= ?",
-		accountID, false, dateOnly(from), dateOnly(to)).Order("id").Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("lock the unreconciled lines of bank account %d: %w", accountID, err)
-	}
-	refs, err := r.paymentRefs(ctx, rows)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.MatchCandidate, len(rows))
-	for i, b := range rows {
-		out[i] = domain.MatchCandidate{ID: b.ID, Date: dateOnly(b.LineDate), Amount: b.Amount}
-		if b.PaymentID != nil {
-			out[i].DocumentRefs = refs[*b.PaymentID]
-		}
-	}
-	return out, nil
-}
-
-// paymentRefs returns, by payment id, the numbers of the document each of
-// the lines' payments settles: its own and, for a supplier invoice, the
-// supplier's.
-func (r *bankStatementRepo) paymentRefs(ctx context.Context, lines []bankLineRow) (map[int64][]string, error) {
-	var ids []int64
-	for _, l := range lines {
-		if l.PaymentID != nil {
-			ids = append(ids, *l.PaymentID)
-		}
-	}
+func (r *bankStatementRepo) DocumentRefs(ctx context.Context, ids []int64) (map[int64][]string, error) {
 	out := map[int64][]string{}
 	for chunk := range slices.Chunk(ids, 500) {
 		var rows []struct {
@@ -245,43 +187,15 @@ func (r *bankStatementRepo) paymentRefs(ctx context.Context, lines []bankLineRow
 	return out, nil
 }
 
-func (r *bankStatementRepo) LockBankLine(ctx context.Context, id int64) (*domain.ReconcilableLine, error) {
-	var b bankLineRow
-	if err := takeOne(r.locked(ctx).Where("id = ?", id), &b, "bank line", id); err != nil {
-		return nil, err
+func (r *bankStatementRepo) SetLineMatch(ctx context.Context, lineID, bankLineID int64) error {
+	var id *int64
+	if bankLineID != 0 {
+		id = &bankLineID
 	}
-	l := &domain.ReconcilableLine{ID: b.ID, BankAccountID: b.AccountID, Amount: b.Amount, Reconciled: b.Reconciled}
-	if b.StatementLineID != nil {
-		l.StatementLineID = *b.StatementLineID
-	}
-	return l, nil
-}
-
-func (r *bankStatementRepo) SetMatch(ctx context.Context, lineID, bankLineID int64) error {
-	db := r.db.WithContext(ctx)
-	if bankLineID == 0 {
-		if err := db.Model(&bankLineRow{}).Where("statement_line_id = ?", lineID).
-			Updates(map[string]any{"reconciled": false, "statement_line_id": nil}).Error; err != nil {
-			return fmt.Errorf("unreconcile the bank line of statement line %d: %w", lineID, err)
-		}
-		return r.setLine(db, lineID, nil)
-	}
-	res := db.Model(&bankLineRow{}).Where("id = ? AND reconciled = ?", bankLineID, false).
-		Updates(map[string]any{"reconciled": true, "statement_line_id": lineID})
-	if res.Error != nil {
-		return fmt.Errorf("reconcile bank line %d: %w", bankLineID, res.Error)
-	}
-	if res.RowsAffected != 1 {
-		return domain.Conflictf("already-reconciled", "bank line %d is reconciled already", bankLineID)
-	}
-	return r.setLine(db, lineID, &bankLineID)
-}
-
-func (r *bankStatementRepo) setLine(db *gorm.DB, lineID int64, bankLineID *int64) error {
-	err := db.Model(&bankStatementLineModel{}).Where("id = ?", lineID).Update("matched_bank_line_id", bankLineID).Error
+	err := r.db.WithContext(ctx).Model(&bankStatementLineModel{}).Where("id = ?", lineID).Update("matched_bank_line_id", id).Error
 	switch {
 	case err != nil && uniqueViolated(err):
-		return domain.Conflictf("already-reconciled", "bank line %d is matched with another statement line", *bankLineID)
+		return domain.Conflictf("already-reconciled", "bank line %d is matched with another statement line", bankLineID)
 	case err != nil:
 		return fmt.Errorf("match statement line %d: %w", lineID, err)
 	}
