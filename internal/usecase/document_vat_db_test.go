@@ -203,7 +203,7 @@ func TestVATReport(t *testing.T) {
 			}
 			usd, err := e.docs.Create(ctx, e.actor, domain.DocInvoice, domain.DraftInput{ThirdPartyID: frBiz, Date: date("2026-11-06"), Currency: "USD",
 				CurrencyRate: numPtr("1.1"), // the rate given on the draft: no rate table needed
-				Lines: []domain.LineInput{{ProductID: e.product, Qty: num("1")}}})
+				Lines:        []domain.LineInput{{ProductID: e.product, Qty: num("1")}}})
 			if err != nil {
 				t.Fatal(err)
 			}
