@@ -24,8 +24,9 @@ import (
 // country and d's customer, and puts d under it: a zero-rated regime sets
 // every line to 0 %; leaving one gives product lines their product's rate
 // again. A credit note keeps its invoice's regime. It reports whether a
-// line changed (the caller stores the lines).
-func (s *DocumentService) settleVATRegime(ctx context.Context, r domain.Readers, d *domain.Document) (bool, error) {
+// line changed (the caller stores the lines). tp is d's third party when the
+// caller has read it already (nil: read here).
+func (s *DocumentService) settleVATRegime(ctx context.Context, r domain.Readers, d *domain.Document, tp *domain.ThirdParty) (bool, error) {
 	switch {
 	case d.Type.IsSupplier():
 		d.VATRegime = domain.VATDomestic
@@ -38,16 +39,24 @@ func (s *DocumentService) settleVATRegime(ctx context.Context, r domain.Readers,
 		}
 		return d.SetVATRegime(d.VATRegime), nil
 	}
-	c, err := companyOf(ctx, r, s.company)
-	if err != nil {
-		return false, err
+	if tp == nil {
+		var err error
+		if tp, err = r.ThirdParties.Get(ctx, d.ThirdPartyID); err != nil {
+			return false, err
+		}
 	}
-	tp, err := r.ThirdParties.Get(ctx, d.ThirdPartyID)
-	if err != nil {
-		return false, err
+	// A customer of no known country is domestic whatever the company's
+	// country: the company is read only when the answer depends on it.
+	var companyCountry string
+	if tp.Country != "" {
+		c, err := companyOf(ctx, r, s.company)
+		if err != nil {
+			return false, err
+		}
+		companyCountry = c.Country
 	}
 	before := d.VATRegime
-	g := domain.DecideVATRegime(c.Country, tp)
+	g := domain.DecideVATRegime(companyCountry, tp)
 	if changed := d.SetVATRegime(g); changed || g.ZeroRated() || !before.ZeroRated() {
 		return changed, nil
 	}
@@ -79,7 +88,7 @@ func (s *DocumentService) settleVATRegime(ctx context.Context, r domain.Readers,
 // settleVATRegimeLines is settleVATRegime for a document already stored:
 // changed lines are written back.
 func (s *DocumentService) settleVATRegimeLines(ctx context.Context, r domain.Repositories, d *domain.Document) error {
-	changed, err := s.settleVATRegime(ctx, r.Readers(), d)
+	changed, err := s.settleVATRegime(ctx, r.Readers(), d, nil)
 	if err != nil || !changed {
 		return err
 	}

@@ -126,7 +126,7 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.settleVATRegime(ctx, r.Readers(), d); err != nil {
+	if _, err := s.settleVATRegime(ctx, r.Readers(), d, tp); err != nil {
 		return nil, err
 	}
 	if in.DueDate == nil {
@@ -299,7 +299,7 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 				return nil, err
 			}
 		}
-		vatChanged, err := s.settleVATRegime(ctx, r.Readers(), d)
+		vatChanged, err := s.settleVATRegime(ctx, r.Readers(), d, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -526,7 +526,7 @@ func (s *DocumentService) convert(ctx context.Context, actor domain.Principal, a
 			}
 		}
 		n.VATRegime = src.VATRegime // a credit note keeps its invoice's
-		if _, err := s.settleVATRegime(ctx, r.Readers(), n); err != nil {
+		if _, err := s.settleVATRegime(ctx, r.Readers(), n, nil); err != nil {
 			return nil, err
 		}
 		n.CreatedAt, n.UpdatedAt = now, now

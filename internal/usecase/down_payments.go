@@ -58,7 +58,7 @@ func (s *DocumentService) DownPayment(ctx context.Context, actor domain.Principa
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.settleVATRegime(ctx, r.Readers(), d); err != nil {
+		if _, err := s.settleVATRegime(ctx, r.Readers(), d, nil); err != nil {
 			return nil, err
 		}
 		d.CreatedAt, d.UpdatedAt = now, now
