@@ -32,8 +32,9 @@ func TestCountries(t *testing.T) {
 	}
 }
 
-// Well-known published numbers of each country pass, with the spaces, dots
-// and dashes people write them with.
+// Well-known published numbers of each country, and numbers built for each
+// format a country checks (persons' codes, second passes), pass, with the
+// spaces, dots and dashes people write them with.
 func TestVATIDValid(t *testing.T) {
 	for _, tc := range []struct{ in, want, country string }{
 		{"FR40303265045", "FR40303265045", "FR"},
@@ -55,7 +56,29 @@ func TestVATIDValid(t *testing.T) {
 		{"GB980780684", "GB980780684", "GB"},
 		{"GBGD001", "GBGD001", "GB"},
 		{"XI980780684", "XI980780684", "GB"},
-		{"CZ25123891", "CZ25123891", "CZ"}, // shape only
+		{"BG175074752", "BG175074752", "BG"},   // legal entity
+		{"BG740681248", "BG740681248", "BG"},   // legal entity, second pass (weights 3…10)
+		{"BG7523169263", "BG7523169263", "BG"}, // person (EGN)
+		{"BG7111042925", "BG7111042925", "BG"}, // foreigner (PNF)
+		{"BG2914177769", "BG2914177769", "BG"}, // other body
+		{"CY10259033P", "CY10259033P", "CY"},
+		{"CY00532445O", "CY00532445O", "CY"},
+		{"CZ25123891", "CZ25123891", "CZ"},     // legal entity
+		{"CZ682127228", "CZ682127228", "CZ"},   // individual without a birth number
+		{"CZ450101123", "CZ450101123", "CZ"},   // birth number before 1954
+		{"CZ7103192745", "CZ7103192745", "CZ"}, // birth number
+		{"CZ7153192740", "CZ7153192740", "CZ"}, // a woman's, first 9 digits 10 mod 11
+		{"CZ8801251680", "CZ8801251680", "CZ"}, // the same after 1985 (python-stdnum#468)
+		{"CZ1380168669", "CZ1380168669", "CZ"}, // a woman's, serials overflowed (month + 70)
+		{"LT119511515", "LT119511515", "LT"},
+		{"LT158683417", "LT158683417", "LT"},       // second pass
+		{"LT100001919017", "LT100001919017", "LT"}, // temporary taxpayer
+		{"LT100004801610", "LT100004801610", "LT"},
+		{"LV40003521600", "LV40003521600", "LV"},   // legal entity
+		{"LV 161175-19997", "LV16117519997", "LV"}, // personal code
+		{"LV32317066902", "LV32317066902", "LV"},   // personal code since 2017, no date (python-stdnum#486)
+		{"MT11679112", "MT11679112", "MT"},
+		{"MT15121333", "MT15121333", "MT"},
 	} {
 		got := NormalizeVATID(tc.in)
 		v := &ValidationError{}
@@ -96,6 +119,25 @@ func TestVATIDInvalid(t *testing.T) {
 		{"SE556188840501", "", "check digits"},
 		{"GB980780685", "", "check digits"},
 		{"IE6388047W", "", "check digits"},
+		{"BG175074753", "", "check digits"},
+		{"BG7523169264", "", "check digits"},
+		{"CY10259033Q", "", "check digits"},
+		{"CY12000139V", "", "check digits"}, // no number starts with 12
+		{"CZ25123892", "", "check digits"},
+		{"CZ99999999", "", "check digits"}, // no legal entity starts with 9
+		{"CZ682127229", "", "check digits"},
+		{"CZ451301123", "", "check digits"}, // month 13
+		{"CZ540101123", "", "check digits"}, // 9 digits after 1953
+		{"CZ7103192746", "", "check digits"},
+		{"CZ7113192746", "", "check digits"}, // divisible by 11, but month 13
+		{"LT119511516", "", "check digits"},
+		{"LT119511522", "", "check digits"}, // the 8th digit of a 9-digit number is 1
+		{"LT100004801611", "", "check digits"},
+		{"LV40003521601", "", "check digits"},
+		{"LV16117519998", "", "check digits"},
+		{"LV16137519997", "", "check digits"}, // month 13
+		{"LV32317066903", "", "check digits"},
+		{"MT11679113", "", "check digits"},
 		{"FR4030326504", "", "shaped as a FR VAT number"},
 		{"DE13669597", "", "shaped as a DE VAT number"},
 		{"NL004495445", "", "shaped as a NL VAT number"},
