@@ -133,8 +133,7 @@ func (r *auditRepo) Chain(_ context.Context, objectType string, objectID int64, 
 //     takes the old hash), which leaves the new values in session
 //     variables, and the link's INSERT … VALUES of them (no second read of
 //     the head: 0.80 → 0.85 of the validations without the chain, see
-//     docs/benchmarks.md); the content, sent once, is kept in a session
-//     variable too. MySQL 8 warns that assigning variables inside
+//     docs/benchmarks.md). MySQL 8 warns that assigning variables inside
 //     an expression is deprecated (MariaDB does not); should a release drop
 //     it, the INSERT … SELECT from the head is the fallback.
 //   - SQLite: the database write lock is the transaction's already; the
@@ -178,10 +177,10 @@ func (r *auditRepo) flush(ctx context.Context) error {
 				q.WriteString(";\n")
 			}
 			q.WriteString("UPDATE fiscal_chain_head SET seq = (@doligo_seq := seq + 1), prev_hash = (@doligo_prev := hash), " +
-				"hash = (@doligo_hash := SHA2(CONCAT(hash, @doligo_content := ?), 256)) WHERE id = 1;\n" +
+				"hash = (@doligo_hash := SHA2(CONCAT(hash, ?), 256)) WHERE id = 1;\n" +
 				"INSERT INTO fiscal_chain (seq, object_type, object_id, content, prev_hash, hash, created_at) " +
-				"VALUES (@doligo_seq, ?, ?, @doligo_content, @doligo_prev, @doligo_hash, ?)")
-			args = append(args, l.Content, l.ObjectType, l.ObjectID, now)
+				"VALUES (@doligo_seq, ?, ?, ?, @doligo_prev, @doligo_hash, ?)")
+			args = append(args, l.Content, l.ObjectType, l.ObjectID, l.Content, now)
 		}
 		_, err = db.Statement.ConnPool.ExecContext(ctx, q.String(), args...)
 	default:
