@@ -207,7 +207,7 @@ func TestVATReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.validated(t, invoices, usd) // another currency: not in the EUR report
+			e.validated(t, invoices, usd) // 100 USD @ 20 at 1.1: 90.91 and 18.18 in euros
 
 			q := domain.VATQuery{SalesPeriodQuery: domain.SalesPeriodQuery{From: date("2026-11-01"), To: date("2026-12-31"), Currency: "EUR"}}
 			var got []string
@@ -220,7 +220,7 @@ func TestVATReport(t *testing.T) {
 			}
 			want := []string{
 				"2026-11 0: sales 200.00/0.00 purchases 0.00/0.00 due 0.00",
-				"2026-11 20: sales 200.00/40.00 purchases 50.00/10.00 due 30.00",
+				"2026-11 20: sales 290.91/58.18 purchases 50.00/10.00 due 48.18",
 				"2026-12 5.5: sales 0.00/0.00 purchases 10.00/0.55 due -0.55",
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
