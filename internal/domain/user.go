@@ -210,7 +210,7 @@ var builtinRoles = []Role{
 		PermOrdersRead, PermShipmentsRead, PermShipmentsWrite,
 		PermPurchaseOrdersRead, PermReceptionsWrite,
 	}},
-	{Name: RoleAccountant, Description: "Invoices, supplier invoices, payments and reports", Permissions: []string{
+	{Name: RoleAccountant, Description: "Invoices, supplier invoices, payments, reports and the accounting: booking, exports, closing months (reopening one is admin only)", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermStockRead,
 		PermProposalsRead, PermOrdersRead,
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
