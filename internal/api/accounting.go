@@ -27,6 +27,13 @@ type accounting interface {
 	Periods(ctx context.Context) ([]domain.ClosedPeriod, error)
 	ClosePeriod(ctx context.Context, actor domain.Principal, p domain.Period) (*domain.ClosedPeriod, error)
 	ReopenPeriod(ctx context.Context, p domain.Period) error
+	ProductAccounts(ctx context.Context, productID int64) (*domain.ProductAccounts, error)
+	SetProductAccounts(ctx context.Context, a domain.ProductAccounts) (*domain.ProductAccounts, error)
+	ThirdPartyAccount(ctx context.Context, thirdPartyID int64) (*domain.ThirdPartyAccount, error)
+	SetThirdPartyAccount(ctx context.Context, a domain.ThirdPartyAccount) (*domain.ThirdPartyAccount, error)
+	VATAccounts(ctx context.Context) ([]domain.VATAccount, error)
+	SetVATAccount(ctx context.Context, a domain.VATAccount) error
+	DeleteVATAccount(ctx context.Context, rate decimal.Decimal) error
 }
 
 // accountingReports are the plain-SQL reports and exports of the entries.
@@ -59,6 +66,13 @@ func (h *AccountingRoutes) Routes(r *Router) {
 	r.PATCH("/accounting/accounts/:id", domain.PermAccountingWrite, h.updateAccount)
 	r.DELETE("/accounting/accounts/:id", domain.PermAccountingWrite, deleteByID("account", h.svc.DeleteAccount))
 	r.GET("/accounting/journals", domain.PermAccountingRead, h.journals)
+	r.GET("/accounting/products/:id/accounts", domain.PermAccountingRead, jsonByID("product", h.svc.ProductAccounts, toProductAccountsResponse))
+	r.PUT("/accounting/products/:id/accounts", domain.PermAccountingWrite, h.setProductAccounts)
+	r.GET("/accounting/thirdparties/:id/account", domain.PermAccountingRead, jsonByID("third party", h.svc.ThirdPartyAccount, toThirdPartyAccountResponse))
+	r.PUT("/accounting/thirdparties/:id/account", domain.PermAccountingWrite, h.setThirdPartyAccount)
+	r.GET("/accounting/vat-accounts", domain.PermAccountingRead, h.vatAccounts)
+	r.PUT("/accounting/vat-accounts/:rate", domain.PermAccountingWrite, h.setVATAccount)
+	r.DELETE("/accounting/vat-accounts/:rate", domain.PermAccountingWrite, h.deleteVATAccount)
 	r.POST("/accounting/transfers", domain.PermAccountingWrite, h.transfer)
 	r.GET("/accounting/entries", domain.PermAccountingRead, h.entries)
 	r.GET("/accounting/export", domain.PermAccountingRead, h.export)
@@ -459,6 +473,135 @@ func (h *AccountingRoutes) reopen(c echo.Context) error {
 		return err
 	}
 	if err := h.svc.ReopenPeriod(c.Request().Context(), p); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// optCode writes an optional account code, null when unset.
+func optCode(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+type productAccountsResponse struct {
+	ProductID   int64   `json:"product_id"`
+	SellAccount *string `json:"sell_account"`
+	BuyAccount  *string `json:"buy_account"`
+}
+
+func toProductAccountsResponse(a *domain.ProductAccounts) productAccountsResponse {
+	return productAccountsResponse{ProductID: a.ProductID, SellAccount: optCode(a.Sell), BuyAccount: optCode(a.Buy)}
+}
+
+// productAccountsRequest is the body of PUT …/products/{id}/accounts: null
+// or absent is the default account.
+type productAccountsRequest struct {
+	SellAccount *string `json:"sell_account"`
+	BuyAccount  *string `json:"buy_account"`
+}
+
+func (h *AccountingRoutes) setProductAccounts(c echo.Context) error {
+	id, err := idParam(c, "product")
+	if err != nil {
+		return err
+	}
+	var req productAccountsRequest
+	if err := Bind(c, &req); err != nil {
+		return err
+	}
+	a, err := h.svc.SetProductAccounts(c.Request().Context(), domain.ProductAccounts{ProductID: id, Sell: valueOr(req.SellAccount, ""), Buy: valueOr(req.BuyAccount, "")})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toProductAccountsResponse(a))
+}
+
+type thirdPartyAccountResponse struct {
+	ThirdPartyID int64   `json:"thirdparty_id"`
+	Account      *string `json:"account"`
+}
+
+func toThirdPartyAccountResponse(a *domain.ThirdPartyAccount) thirdPartyAccountResponse {
+	return thirdPartyAccountResponse{ThirdPartyID: a.ThirdPartyID, Account: optCode(a.Code)}
+}
+
+func (h *AccountingRoutes) setThirdPartyAccount(c echo.Context) error {
+	id, err := idParam(c, "third party")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Account *string `json:"account"`
+	}
+	if err := Bind(c, &req); err != nil {
+		return err
+	}
+	a, err := h.svc.SetThirdPartyAccount(c.Request().Context(), domain.ThirdPartyAccount{ThirdPartyID: id, Code: valueOr(req.Account, "")})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toThirdPartyAccountResponse(a))
+}
+
+type vatAccountResponse struct {
+	Rate             string `json:"rate"`
+	SalesAccount     string `json:"sales_account"`
+	PurchasesAccount string `json:"purchases_account"`
+}
+
+func toVATAccountResponse(a domain.VATAccount) vatAccountResponse {
+	return vatAccountResponse{Rate: Qty(a.Rate), SalesAccount: a.Sales, PurchasesAccount: a.Purchases}
+}
+
+func (h *AccountingRoutes) vatAccounts(c echo.Context) error {
+	as, err := h.svc.VATAccounts(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	items := make([]vatAccountResponse, len(as))
+	for i, a := range as {
+		items[i] = toVATAccountResponse(a)
+	}
+	return respondItems(c, items, map[string]any{"items": items})
+}
+
+// rateParam reads the VAT rate of the path ("20", "5.5").
+func rateParam(c echo.Context) (decimal.Decimal, error) {
+	r, err := decimal.NewFromString(c.Param("rate"))
+	if err != nil {
+		return r, domain.Invalid("rate", "must be a VAT rate such as 20 or 5.5")
+	}
+	return r, nil
+}
+
+func (h *AccountingRoutes) setVATAccount(c echo.Context) error {
+	rate, err := rateParam(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		SalesAccount     *string `json:"sales_account"`
+		PurchasesAccount *string `json:"purchases_account"`
+	}
+	if err := Bind(c, &req); err != nil {
+		return err
+	}
+	a := domain.VATAccount{Rate: rate, Sales: valueOr(req.SalesAccount, ""), Purchases: valueOr(req.PurchasesAccount, "")}
+	if err := h.svc.SetVATAccount(c.Request().Context(), a); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toVATAccountResponse(a))
+}
+
+func (h *AccountingRoutes) deleteVATAccount(c echo.Context) error {
+	rate, err := rateParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.DeleteVATAccount(c.Request().Context(), rate); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -275,3 +275,71 @@ func role(t *testing.T, name string) []string {
 	t.Fatalf("no role %s", name)
 	return nil
 }
+
+// TestAccountingCodesAPI sets the accounts of a product, a third party and a
+// VAT rate, and books an invoice on them.
+func TestAccountingCodesAPI(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			a := newAccountingAPI(t, d)
+			var prod int64
+			if err := a.db.Gorm.Exec("INSERT INTO products (ref, label, type, unit_price, vat_rate, cost_price, track_stock, active, created_at, updated_at) " +
+				"VALUES ('SVC', 'Service', 'service', '10', '20', '0', false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)").Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := a.db.Gorm.Raw("SELECT id FROM products WHERE ref = 'SVC'").Scan(&prod).Error; err != nil {
+				t.Fatal(err)
+			}
+			path := fmt.Sprintf("/api/v1/accounting/products/%d/accounts", prod)
+			if got := a.ok(t, http.StatusOK, "GET", path, ""); got["sell_account"] != nil || got["buy_account"] != nil {
+				t.Fatalf("defaults %v", got)
+			}
+			a.problem(t, http.StatusUnprocessableEntity, "validation", "PUT", path, `{"sell_account":"7999","buy_account":"604"}`, "sell_account")
+			a.problem(t, http.StatusNotFound, "not-found", "PUT", "/api/v1/accounting/products/999999/accounts", `{"sell_account":"708"}`)
+			if got := a.ok(t, http.StatusOK, "PUT", path, `{"sell_account":"708","buy_account":null}`); got["sell_account"] != "708" || got["buy_account"] != nil {
+				t.Fatalf("set %v", got)
+			}
+			tpPath := fmt.Sprintf("/api/v1/accounting/thirdparties/%d/account", a.tp)
+			a.problem(t, http.StatusUnprocessableEntity, "validation", "PUT", tpPath, `{"account":"411 acme"}`, "account")
+			if got := a.ok(t, http.StatusOK, "PUT", tpPath, `{"account":"411ACME"}`); got["account"] != "411ACME" {
+				t.Fatalf("third party %v", got)
+			}
+			a.problem(t, http.StatusUnprocessableEntity, "validation", "PUT", "/api/v1/accounting/vat-accounts/x", `{"sales_account":"44571","purchases_account":"44566"}`, "rate")
+			a.problem(t, http.StatusUnprocessableEntity, "validation", "PUT", "/api/v1/accounting/vat-accounts/8.5", `{"sales_account":"44-57"}`, "sales_account", "purchases_account")
+			a.ok(t, http.StatusCreated, "POST", "/api/v1/accounting/accounts", `{"code":"445715","label":"TVA collectée 8,5 %","type":"liability"}`)
+			a.ok(t, http.StatusOK, "PUT", "/api/v1/accounting/vat-accounts/8.5", `{"sales_account":"445715","purchases_account":"44566"}`)
+			a.ok(t, http.StatusNoContent, "DELETE", "/api/v1/accounting/vat-accounts/2.1", "")
+			a.problem(t, http.StatusNotFound, "not-found", "DELETE", "/api/v1/accounting/vat-accounts/2.1", "")
+			if got := a.ok(t, http.StatusOK, "GET", "/api/v1/accounting/vat-accounts", ""); fmt.Sprint(got["items"]) !=
+				"[map[purchases_account:445661 rate:20 sales_account:445711] map[purchases_account:445662 rate:10 sales_account:445712] map[purchases_account:44566 rate:8.5 sales_account:445715] map[purchases_account:445663 rate:5.5 sales_account:445713]]" {
+				t.Fatalf("VAT accounts %v", got)
+			}
+
+			// An invoice of the service at 8.5 % books on 708 and 445715;
+			// the FEC's auxiliary account is the third party's.
+			ctx := context.Background()
+			r := decimal.RequireFromString("8.5")
+			inv, err := a.docs.Create(ctx, a.actor, domain.DocInvoice, domain.DraftInput{ThirdPartyID: a.tp, Date: time.Date(2026, 5, 5, 0, 0, 0, 0, time.UTC),
+				Lines: []domain.LineInput{{ProductID: prod, Qty: decimal.NewFromInt(2), VATRate: &r}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.docs.Validate(ctx, a.actor, []domain.DocType{domain.DocInvoice}, inv.ID, 0); err != nil {
+				t.Fatal(err)
+			}
+			a.ok(t, http.StatusOK, "POST", "/api/v1/accounting/transfers", `{"from":"2026-05-01","to":"2026-05-31"}`)
+			var accounts []string
+			for _, it := range a.ok(t, http.StatusOK, "GET", "/api/v1/accounting/entries?sort=id", "")["items"].([]any) {
+				e := it.(map[string]any)
+				accounts = append(accounts, e["account"].(string)+" "+e["debit"].(string)+"/"+e["credit"].(string))
+			}
+			if fmt.Sprint(accounts) != "[411 21.70/0.00 708 0.00/20.00 445715 0.00/1.70]" {
+				t.Fatalf("entries %v", accounts)
+			}
+			fec := a.get("all", "/api/v1/accounting/export?format=fec&from=2026-01-01&to=2026-12-31", "").Body.String()
+			if !strings.Contains(fec, "\t411\tClients\t411ACME\tACME Trading\t") {
+				t.Fatalf("FEC %s", fec)
+			}
+		})
+	}
+}

@@ -93,6 +93,51 @@ func (a *Account) Apply(p AccountPatch) error {
 	return a.Check()
 }
 
+// CheckAccountCode validates an optional account code field ("" is none).
+func CheckAccountCode(v *ValidationError, field, code string) {
+	if code != "" && (len(code) > MaxAccountCodeLen || !accountCode.MatchString(code)) {
+		v.Add(field, "must be 1 to %d digits or capital letters", MaxAccountCodeLen)
+	}
+}
+
+// ProductAccounts are the accounts a product's lines book on: Sell on the
+// sales side, Buy on the purchases side; "" for the default (706/707,
+// 606/607 by product type).
+type ProductAccounts struct {
+	ProductID int64
+	Sell, Buy string
+}
+
+// ThirdPartyAccount is a third party's auxiliary account, the FEC's
+// CompAuxNum of its 411/401 lines; "" for its code.
+type ThirdPartyAccount struct {
+	ThirdPartyID int64
+	Code         string
+}
+
+// VATAccount is the pair of accounts of one VAT rate.
+type VATAccount struct {
+	Rate      decimal.Decimal
+	Sales     string
+	Purchases string
+}
+
+// Check validates the rate and requires both accounts.
+func (a VATAccount) Check() error {
+	v := &ValidationError{}
+	CheckRate(v, "rate", a.Rate)
+	if a.Rate.IsNegative() {
+		v.Add("rate", "must not be negative")
+	}
+	for _, f := range [...]struct{ field, code string }{{"sales_account", a.Sales}, {"purchases_account", a.Purchases}} {
+		if f.code == "" {
+			v.Add(f.field, "is required")
+		}
+		CheckAccountCode(v, f.field, f.code)
+	}
+	return v.OrNil()
+}
+
 // Journal is one of the four journals entries are booked into.
 type Journal string
 
@@ -445,6 +490,9 @@ type AccountingReader interface {
 	Accounts(ctx context.Context, q ListQuery) (Page[*Account], error)
 	Plan(ctx context.Context) (*AccountPlan, error)
 	Entries(ctx context.Context, f EntryFilter, q ListQuery) (Page[*Entry], error)
+	ProductAccounts(ctx context.Context, productID int64) (*ProductAccounts, error)
+	ThirdPartyAccount(ctx context.Context, thirdPartyID int64) (*ThirdPartyAccount, error)
+	VATAccounts(ctx context.Context) ([]VATAccount, error)
 	// AccountUsed reports whether entries carry the code.
 	AccountUsed(ctx context.Context, code string) (bool, error)
 	// IsBooked reports whether the source was booked.
@@ -462,6 +510,13 @@ type AccountingRepository interface {
 	CreateAccount(ctx context.Context, a *Account) error
 	SaveAccount(ctx context.Context, a *Account) error
 	DeleteAccount(ctx context.Context, id int64) error
+	// SetProductAccounts, SetThirdPartyAccount and SetVATAccount store the
+	// accounting codes of a product, a third party (404 when unknown) and a
+	// VAT rate; DeleteVATAccount drops a rate's pair (404 when none).
+	SetProductAccounts(ctx context.Context, a ProductAccounts) error
+	SetThirdPartyAccount(ctx context.Context, a ThirdPartyAccount) error
+	SetVATAccount(ctx context.Context, a VATAccount) error
+	DeleteVATAccount(ctx context.Context, rate decimal.Decimal) error
 	// AddBooking stores b and its entries. A source booked already is a
 	// conflict (the unique index on the source decides, whatever runs at
 	// the same time).

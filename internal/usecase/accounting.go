@@ -3,8 +3,11 @@ package usecase
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/doligo/doligo/internal/domain"
 )
@@ -306,4 +309,110 @@ func (s *AccountingService) ReopenPeriod(ctx context.Context, p domain.Period) e
 func periodID(p domain.Period) int64 {
 	t, _ := time.Parse("2006-01", string(p))
 	return int64(t.Year()*100 + int(t.Month()))
+}
+
+// inChart adds a field error for each code given that the chart lacks.
+func inChart(ctx context.Context, r domain.Repositories, v *domain.ValidationError, fields map[string]string) error {
+	plan, err := r.Accounting.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	for _, field := range slices.Sorted(maps.Keys(fields)) {
+		if code := fields[field]; code != "" && !plan.Codes[code] {
+			v.Add(field, "account %s is not in the chart of accounts", code)
+		}
+	}
+	return nil
+}
+
+// ProductAccounts reads the accounts of a product's lines.
+func (s *AccountingService) ProductAccounts(ctx context.Context, productID int64) (*domain.ProductAccounts, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.ProductAccounts, error) {
+		return r.Accounting.ProductAccounts(ctx, productID)
+	})
+}
+
+// SetProductAccounts sets them: accounts of the chart, or "" for the default.
+func (s *AccountingService) SetProductAccounts(ctx context.Context, a domain.ProductAccounts) (*domain.ProductAccounts, error) {
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ProductAccounts, error) {
+		v := &domain.ValidationError{}
+		if err := inChart(ctx, r, v, map[string]string{"sell_account": a.Sell, "buy_account": a.Buy}); err != nil {
+			return nil, err
+		}
+		if err := v.OrNil(); err != nil {
+			return nil, err
+		}
+		before, err := r.Accounting.ProductAccounts(ctx, a.ProductID)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.Accounting.SetProductAccounts(ctx, a); err != nil {
+			return nil, err
+		}
+		return &a, audited(ctx, r, "product.accounts", "product", a.ProductID, before, &a)
+	})
+}
+
+// ThirdPartyAccount reads a third party's auxiliary account.
+func (s *AccountingService) ThirdPartyAccount(ctx context.Context, thirdPartyID int64) (*domain.ThirdPartyAccount, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) (*domain.ThirdPartyAccount, error) {
+		return r.Accounting.ThirdPartyAccount(ctx, thirdPartyID)
+	})
+}
+
+// SetThirdPartyAccount sets it ("" for the third party's code). Auxiliary
+// accounts are not in the chart: only their shape is checked.
+func (s *AccountingService) SetThirdPartyAccount(ctx context.Context, a domain.ThirdPartyAccount) (*domain.ThirdPartyAccount, error) {
+	v := &domain.ValidationError{}
+	domain.CheckAccountCode(v, "account", a.Code)
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ThirdPartyAccount, error) {
+		before, err := r.Accounting.ThirdPartyAccount(ctx, a.ThirdPartyID)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.Accounting.SetThirdPartyAccount(ctx, a); err != nil {
+			return nil, err
+		}
+		return &a, audited(ctx, r, "thirdparty.account", "thirdparty", a.ThirdPartyID, before, &a)
+	})
+}
+
+// VATAccounts lists the VAT accounts per rate, highest rate first.
+func (s *AccountingService) VATAccounts(ctx context.Context) ([]domain.VATAccount, error) {
+	return unitRead(ctx, s.uow, func(ctx context.Context, r domain.Readers) ([]domain.VATAccount, error) {
+		return r.Accounting.VATAccounts(ctx)
+	})
+}
+
+// SetVATAccount sets the accounts of a rate; both must be in the chart.
+func (s *AccountingService) SetVATAccount(ctx context.Context, a domain.VATAccount) error {
+	if err := a.Check(); err != nil {
+		return err
+	}
+	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		v := &domain.ValidationError{}
+		if err := inChart(ctx, r, v, map[string]string{"sales_account": a.Sales, "purchases_account": a.Purchases}); err != nil {
+			return err
+		}
+		if err := v.OrNil(); err != nil {
+			return err
+		}
+		if err := r.Accounting.SetVATAccount(ctx, a); err != nil {
+			return err
+		}
+		return audited(ctx, r, "vat_account.set", "vat_account", 0, nil, &a)
+	})
+}
+
+// DeleteVATAccount drops a rate's accounts: it books on 44571 / 44566 again.
+func (s *AccountingService) DeleteVATAccount(ctx context.Context, rate decimal.Decimal) error {
+	return s.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+		if err := r.Accounting.DeleteVATAccount(ctx, rate); err != nil {
+			return err
+		}
+		return audited(ctx, r, "vat_account.delete", "vat_account", 0, map[string]any{"rate": rate}, nil)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -374,4 +375,115 @@ func (r *periodRepo) Reopen(ctx context.Context, p domain.Period) error {
 		return domain.Conflictf("period-open", "the accounting period %s is not closed", p)
 	}
 	return nil
+}
+
+func (r *accountingRepo) ProductAccounts(ctx context.Context, productID int64) (*domain.ProductAccounts, error) {
+	var m struct {
+		AccountingCodeSell sql.NullString
+		AccountingCodeBuy  sql.NullString
+	}
+	if err := takeOne(r.db.WithContext(ctx).Table("products").Select("accounting_code_sell, accounting_code_buy").Where("id = ?", productID), &m, "product", productID); err != nil {
+		return nil, err
+	}
+	return &domain.ProductAccounts{ProductID: productID, Sell: m.AccountingCodeSell.String, Buy: m.AccountingCodeBuy.String}, nil
+}
+
+func (r *accountingRepo) SetProductAccounts(ctx context.Context, a domain.ProductAccounts) error {
+	return r.setCodes(ctx, "products", "product", a.ProductID, map[string]any{
+		"accounting_code_sell": nullString(a.Sell), "accounting_code_buy": nullString(a.Buy),
+	})
+}
+
+func (r *accountingRepo) ThirdPartyAccount(ctx context.Context, thirdPartyID int64) (*domain.ThirdPartyAccount, error) {
+	var m struct{ AccountingCode sql.NullString }
+	if err := takeOne(r.db.WithContext(ctx).Table("thirdparties").Select("accounting_code").Where("id = ?", thirdPartyID), &m, "third party", thirdPartyID); err != nil {
+		return nil, err
+	}
+	return &domain.ThirdPartyAccount{ThirdPartyID: thirdPartyID, Code: m.AccountingCode.String}, nil
+}
+
+func (r *accountingRepo) SetThirdPartyAccount(ctx context.Context, a domain.ThirdPartyAccount) error {
+	return r.setCodes(ctx, "thirdparties", "third party", a.ThirdPartyID, map[string]any{"accounting_code": nullString(a.Code)})
+}
+
+// setCodes writes the accounting code columns of one row of table; no row
+// is not found.
+func (r *accountingRepo) setCodes(ctx context.Context, table, entity string, id int64, cols map[string]any) error {
+	res := r.db.WithContext(ctx).Table(table).Where("id = ?", id).Updates(cols)
+	if res.Error != nil {
+		return fmt.Errorf("set the accounting codes of %s %d: %w", entity, id, res.Error)
+	}
+	if res.RowsAffected == 0 { // MySQL counts changed rows only: same values, or no row?
+		found, err := exists(r.db.WithContext(ctx).Table(table).Where("id = ?", id), fmt.Sprintf("%s %d", entity, id))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return domain.NotFound(entity, id)
+		}
+	}
+	return nil
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+type vatAccountModel struct {
+	Rate             decimal.Decimal `gorm:"primaryKey"`
+	SalesAccount     string
+	PurchasesAccount string
+}
+
+func (vatAccountModel) TableName() string { return "accounting_vat_accounts" }
+
+func (r *accountingRepo) VATAccounts(ctx context.Context) ([]domain.VATAccount, error) {
+	var rows []vatAccountModel
+	if err := r.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read the VAT accounts: %w", err)
+	}
+	out := make([]domain.VATAccount, len(rows))
+	for i, m := range rows {
+		out[i] = domain.VATAccount{Rate: m.Rate, Sales: m.SalesAccount, Purchases: m.PurchasesAccount}
+	}
+	slices.SortFunc(out, func(a, b domain.VATAccount) int { return b.Rate.Cmp(a.Rate) })
+	return out, nil
+}
+
+// SetVATAccount replaces the rate's pair: the row is deleted and inserted
+// again, one statement each on every dialect (the rate's text on SQLite is
+// its canonical decimal, as the lines' rates are written).
+func (r *accountingRepo) SetVATAccount(ctx context.Context, a domain.VATAccount) error {
+	if _, err := r.deleteVAT(ctx, a.Rate); err != nil {
+		return err
+	}
+	m := vatAccountModel{Rate: a.Rate, SalesAccount: a.Sales, PurchasesAccount: a.Purchases}
+	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
+		return fmt.Errorf("set the VAT accounts of %s %%: %w", a.Rate, err)
+	}
+	return nil
+}
+
+func (r *accountingRepo) DeleteVATAccount(ctx context.Context, rate decimal.Decimal) error {
+	found, err := r.deleteVAT(ctx, rate)
+	if err == nil && !found {
+		return domain.NotFound("VAT account of rate", rate.String())
+	}
+	return err
+}
+
+// deleteVAT deletes the row of the rate, compared as a number (SQLite keeps
+// the text as written: "20" and "20.0000" are the same rate), and reports
+// whether there was one.
+func (r *accountingRepo) deleteVAT(ctx context.Context, rate decimal.Decimal) (bool, error) {
+	var rows []vatAccountModel
+	if err := r.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return false, fmt.Errorf("read the VAT accounts: %w", err)
+	}
+	i := slices.IndexFunc(rows, func(m vatAccountModel) bool { return m.Rate.Equal(rate) })
+	if i < 0 {
+		return false, nil
+	}
+	if err := r.db.WithContext(ctx).Where("rate = ?", rows[i].Rate).Delete(&vatAccountModel{}).Error; err != nil {
+		return false, fmt.Errorf("delete the VAT accounts of %s %%: %w", rate, err)
+	}
+	return true, nil
 }
