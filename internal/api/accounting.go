@@ -160,9 +160,17 @@ type journalResponse struct {
 }
 
 func (h *AccountingRoutes) journals(c echo.Context) error {
-	var items []journalResponse
-	for _, j := range domain.Journals() {
-		items = append(items, journalResponse{Journal: string(j), Code: j.Code(), Label: j.Label()})
+	return respondAll(c, domain.Journals(), func(j domain.Journal) journalResponse {
+		return journalResponse{Journal: string(j), Code: j.Code(), Label: j.Label()}
+	})
+}
+
+// respondAll answers a small collection read whole, each element converted
+// by conv: {"items": [...]}, or CSV when asked.
+func respondAll[E, T any](c echo.Context, es []E, conv func(E) T) error {
+	items := make([]T, len(es))
+	for i, e := range es {
+		items[i] = conv(e)
 	}
 	return respondItems(c, items, map[string]any{"items": items})
 }
@@ -442,11 +450,7 @@ func (h *AccountingRoutes) periods(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]periodResponse, len(ps))
-	for i, p := range ps {
-		items[i] = toPeriodResponse(p)
-	}
-	return respondItems(c, items, map[string]any{"items": items})
+	return respondAll(c, ps, toPeriodResponse)
 }
 
 func (h *AccountingRoutes) close(c echo.Context) error {
@@ -561,11 +565,7 @@ func (h *AccountingRoutes) vatAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]vatAccountResponse, len(as))
-	for i, a := range as {
-		items[i] = toVATAccountResponse(a)
-	}
-	return respondItems(c, items, map[string]any{"items": items})
+	return respondAll(c, as, toVATAccountResponse)
 }
 
 // rateParam reads the VAT rate of the path ("20", "5.5").
