@@ -246,9 +246,13 @@ func (r *accountingRepo) UnbookedPayments(ctx context.Context, from, to time.Tim
 		Name         string
 		Amount       decimal.Decimal
 		Method       string
+		Account      string
 	}
-	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT p.id, d.doc_type, d.ref, p.pay_date, d.thirdparty_id, t.name, p.amount, p.method
+	// The bank account's accounting code, when it has one, replaces 512/531.
+	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT p.id, d.doc_type, d.ref, p.pay_date, d.thirdparty_id, t.name, p.amount, p.method,
+		COALESCE(ba.accounting_code, '') AS account
 		FROM payments p JOIN commercial_documents d ON d.id = p.document_id JOIN thirdparties t ON t.id = d.thirdparty_id
+		LEFT JOIN bank_accounts ba ON ba.id = p.bank_account_id
 		WHERE `+when+`
 		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = 'payment' AND b.source_id = p.id)
 		ORDER BY p.pay_date, p.id`, args...)
@@ -260,6 +264,7 @@ func (r *accountingRepo) UnbookedPayments(ctx context.Context, from, to time.Tim
 		out[i] = domain.BookingPayment{
 			ID: p.ID, DocumentType: domain.DocType(p.DocType), DocumentRef: p.Ref, Date: dateOnly(p.PayDate),
 			ThirdPartyID: p.ThirdpartyID, ThirdPartyName: p.Name, Amount: p.Amount, Method: domain.PaymentMethod(p.Method),
+			Account: p.Account,
 		}
 	}
 	return out, nil
