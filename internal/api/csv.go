@@ -95,34 +95,47 @@ func respondItems[T any](c echo.Context, items []T, body any) error {
 
 // writeCSV streams seq as CSV: a header row of conv's result type's columns,
 // then one record per row, quoted as RFC 4180 says (encoding/csv) and ended
-// by LF, flushed to the client every csvFlushRows rows. As with
-// streamItems, the status goes out with the first row, so a failed query is
-// still a problem+json answer; a failure after it aborts the connection.
+// by LF, flushed to the client every csvFlushRows rows (writeStream).
 func writeCSV[T, D any](c echo.Context, seq iter.Seq2[T, error], conv func(T) D) error {
 	cols := csvColumnsOf(reflect.TypeFor[D]())
-	w := c.Response()
-	rc := http.NewResponseController(w) // echo's Response unwraps to the connection
+	name := strings.Trim(path.Base(strings.NewReplacer(":", "", "*", "").Replace(c.Path())), "/")
+	if name == "" || name == "." {
+		name = "export"
+	}
 	// LF line ends: a value's own line breaks go out byte for byte (UseCRLF
 	// would rewrite them).
-	cw := csv.NewWriter(w)
+	cw := csv.NewWriter(c.Response())
+	header := make([]string, len(cols))
+	for i, col := range cols {
+		header[i] = col.name
+	}
+	record := make([]string, len(cols))
+	return writeStream(c, seq, MIMETextCSV, name+".csv", cw.Flush, func() { _ = cw.Write(header) }, func(v T) {
+		d := reflect.ValueOf(conv(v))
+		for i, col := range cols {
+			record[i] = col.format(d)
+		}
+		_ = cw.Write(record)
+	})
+}
+
+// writeStream streams seq as a file download of the content type: header,
+// then row for each element, flush (of the writer's own buffer) every
+// csvFlushRows rows, before the response is flushed to the client. As with
+// streamItems, the status goes out with the first row, so a failed query is
+// still a problem+json answer; a failure after it aborts the connection.
+func writeStream[T any](c echo.Context, seq iter.Seq2[T, error], contentType, filename string, flush, header func(), row func(T)) error {
+	w := c.Response()
+	rc := http.NewResponseController(w) // echo's Response unwraps to the connection
 	started := false
 	open := func() {
 		started = true
-		w.Header().Set(echo.HeaderContentType, MIMETextCSV)
-		name := strings.Trim(path.Base(strings.NewReplacer(":", "", "*", "").Replace(c.Path())), "/")
-		if name == "" || name == "." {
-			name = "export"
-		}
-		w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		w.Header().Set(echo.HeaderContentType, contentType)
+		w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
 		_ = rc.SetWriteDeadline(time.Now().Add(csvStallTimeout)) // not every writer has one (tests' recorders)
 		w.WriteHeader(http.StatusOK)
-		header := make([]string, len(cols))
-		for i, col := range cols {
-			header[i] = col.name
-		}
-		_ = cw.Write(header)
+		header()
 	}
-	record := make([]string, len(cols))
 	n := 0
 	for v, err := range seq {
 		if err != nil {
@@ -134,13 +147,9 @@ func writeCSV[T, D any](c echo.Context, seq iter.Seq2[T, error], conv func(T) D)
 		if !started {
 			open()
 		}
-		d := reflect.ValueOf(conv(v))
-		for i, col := range cols {
-			record[i] = col.format(d)
-		}
-		_ = cw.Write(record)
+		row(v)
 		if n++; n%csvFlushRows == 0 {
-			cw.Flush()
+			flush()
 			_ = rc.Flush()
 			_ = rc.SetWriteDeadline(time.Now().Add(csvStallTimeout))
 		}
@@ -148,7 +157,7 @@ func writeCSV[T, D any](c echo.Context, seq iter.Seq2[T, error], conv func(T) D)
 	if !started {
 		open()
 	}
-	cw.Flush()
+	flush()
 	return nil // write errors: the client left; its context ended the query too
 }
 

@@ -33,9 +33,14 @@ type permissionBody struct {
 func TestPermissionsCatalogue(t *testing.T) {
 	eachRolesEnv(t, func(t *testing.T, env *authtest.Env, e *echo.Echo) {
 		root := bearer(env.Token(t, "root", "root-password"))
-		all := decodeJSON[ListResponse[permissionBody]](t, do(e, "GET", "/api/v1/permissions", "", root), http.StatusOK)
+		first := decodeJSON[ListResponse[permissionBody]](t, do(e, "GET", "/api/v1/permissions", "", root), http.StatusOK)
 		cat := domain.PermissionCatalogue()
-		if all.Total != int64(len(cat)) || len(all.Items) != len(cat) || all.Limit != DefaultLimit || all.Offset != 0 {
+		if first.Total != int64(len(cat)) || len(first.Items) != min(len(cat), DefaultLimit) || first.Limit != DefaultLimit || first.Offset != 0 {
+			t.Fatalf("first page of the catalogue %+v", first)
+		}
+		// The whole catalogue (it has passed one default page) in one page.
+		all := decodeJSON[ListResponse[permissionBody]](t, do(e, "GET", fmt.Sprintf("/api/v1/permissions?limit=%d", MaxLimit), "", root), http.StatusOK)
+		if all.Total != int64(len(cat)) || len(all.Items) != len(cat) || all.Limit != MaxLimit || all.Offset != 0 {
 			t.Fatalf("catalogue %+v", all)
 		}
 		for i, p := range all.Items {

@@ -46,6 +46,8 @@ type Repositories struct {
 	BankAccounts   BankAccountRepository // locked after documents, stock and numbering
 	BankLines      BankLineRepository
 	BankStatements BankStatementRepository // imported bank statements and their reconciliation
+	Accounting     AccountingRepository    // chart of accounts, bookings and their entries
+	Periods        PeriodRepository        // closed accounting months: the period guard
 }
 
 // Readers are the read halves of the repositories, which is all Read hands
@@ -88,6 +90,8 @@ type Readers struct {
 	BankAccounts   BankAccountReader
 	BankLines      BankLineReader
 	BankStatements BankStatementReader
+	Accounting     AccountingReader
+	Periods        PeriodReader
 }
 
 // Readers returns the read halves of r, for a helper that reads and is called
@@ -103,6 +107,7 @@ func (r Repositories) Readers() Readers {
 		Webhooks: r.Webhooks, CurrencyRates: r.CurrencyRates,
 		Audit:        r.Audit,
 		BankAccounts: r.BankAccounts, BankLines: r.BankLines, BankStatements: r.BankStatements,
+		Accounting: r.Accounting, Periods: r.Periods,
 	}
 }
 

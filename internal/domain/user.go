@@ -73,6 +73,11 @@ const (
 	// Exchange rates of foreign currencies to the company currency.
 	PermCurrencyRatesRead  = "currency_rates:read"
 	PermCurrencyRatesWrite = "currency_rates:write"
+	// Accounting (docs/accounting.md).
+	PermAccountingRead   = "accounting:read"
+	PermAccountingWrite  = "accounting:write"
+	PermAccountingClose  = "accounting:close"
+	PermAccountingReopen = "accounting:reopen"
 )
 
 // Permission is one entry of the catalogue: a name and what it allows, in
@@ -136,6 +141,10 @@ var permissionCatalogue = []Permission{
 	{PermBankWrite, "Create, change and delete bank accounts, choose the default one; transfer money between accounts"},
 	{PermBankReconcile, "Import bank statements and match (reconcile) their lines with bank lines"},
 	{PermAuditRead, "Read the audit trail (who changed what, when) and verify the fiscal chain of validated documents and payments"},
+	{PermAccountingRead, "Read the chart of accounts, the journal entries, the trial balance, general ledger, balance sheet and income statement; export the FEC"},
+	{PermAccountingWrite, "Change the chart of accounts; book the period's documents and payments into the journals"},
+	{PermAccountingClose, "Close an accounting month: nothing dated in it can be validated, paid, changed or booked any more"},
+	{PermAccountingReopen, "Reopen a closed accounting month (audited); built-in roles: admin only"},
 }
 
 // allPermissions is the names of the catalogue, in its order.
@@ -201,7 +210,7 @@ var builtinRoles = []Role{
 		PermOrdersRead, PermShipmentsRead, PermShipmentsWrite,
 		PermPurchaseOrdersRead, PermReceptionsWrite,
 	}},
-	{Name: RoleAccountant, Description: "Invoices, supplier invoices, payments and reports", Permissions: []string{
+	{Name: RoleAccountant, Description: "Invoices, supplier invoices, payments, reports and the accounting: booking, exports, closing months (reopening one is admin only)", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermStockRead,
 		PermProposalsRead, PermOrdersRead,
 		PermInvoicesRead, PermInvoicesWrite, PermInvoicesValidate, PermInvoicesSend,
@@ -209,6 +218,7 @@ var builtinRoles = []Role{
 		PermSupplierInvoicesRead, PermSupplierInvoicesWrite, PermSupplierInvoicesValidate, PermSupplierPaymentsWrite,
 		PermAuditRead, PermCurrencyRatesRead, PermCurrencyRatesWrite,
 		PermBankRead, PermBankWrite, PermBankReconcile,
+		PermAccountingRead, PermAccountingWrite, PermAccountingClose,
 	}},
 	{Name: RoleViewer, Description: "Reads business data, changes nothing", Permissions: []string{
 		PermThirdpartiesRead, PermProductsRead, PermSupplierPricesRead, PermStockRead, PermMRPRead,

@@ -286,6 +286,9 @@ func (s *DocumentService) Edit(ctx context.Context, types []domain.DocType, id i
 		if err := mergeInvalid(v, d.Edit(p)); err != nil {
 			return nil, err
 		}
+		if err := guardPeriod(ctx, r, d.Type, before.Date, d.Date); err != nil {
+			return nil, err
+		}
 		if p.ThirdPartyID != nil {
 			if _, err := checkThirdParty(ctx, r, d); err != nil {
 				return nil, err
@@ -381,6 +384,9 @@ func (s *DocumentService) ValidateIn(ctx context.Context, r domain.Repositories,
 	}
 	d, err := lockOf(ctx, r, types, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := guardPeriod(ctx, r, d.Type, d.Date); err != nil {
 		return nil, err
 	}
 	if err := d.CheckValidate(); err != nil {

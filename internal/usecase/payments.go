@@ -33,6 +33,9 @@ func (s *DocumentService) AddPayment(ctx context.Context, actor domain.Principal
 		}
 		pay := p
 		pay.CreatedBy, pay.CreatedAt = actor.UserID, now
+		if err := guardPeriod(ctx, r, d.Type, pay.Date); err != nil {
+			return nil, err
+		}
 		if err := d.AddPayment(&pay); err != nil {
 			return nil, err
 		}
@@ -87,6 +90,9 @@ func (s *DocumentService) DeletePayment(ctx context.Context, types []domain.DocT
 		}
 		p, err := r.Payments.Get(ctx, d.ID, paymentID)
 		if err != nil {
+			return err
+		}
+		if err := guardPaymentRemoval(ctx, r, p); err != nil {
 			return err
 		}
 		if err := d.RemovePayment(p); err != nil {

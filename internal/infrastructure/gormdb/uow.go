@@ -85,6 +85,8 @@ func newRepositories(tx *gorm.DB, dialect string, wake *queue.Wakeups) domain.Re
 		BankAccounts:   &bankAccountRepo{db: tx},
 		BankLines:      &bankLineRepo{db: tx, dialect: dialect},
 		BankStatements: &bankStatementRepo{db: tx},
+		Accounting:     &accountingRepo{db: tx, dialect: dialect},
+		Periods:        &periodRepo{db: tx},
 	}
 }
 

@@ -1,0 +1,91 @@
+package domain
+
+import (
+	"errors"
+	"testing"
+)
+
+func testPlan() *AccountPlan {
+	p := &AccountPlan{Codes: map[string]bool{}, VATSales: map[string]string{"20": "445711"}, VATPurchases: map[string]string{}}
+	for _, c := range []string{AcctCustomers, AcctSuppliers, AcctVATCollected, "445711", AcctVATDeductible, AcctBank, AcctCash,
+		AcctSalesGoods, AcctSalesServices, AcctPurchasesGoods, AcctPurchasesServices, AcctRoundingGain, AcctRoundingLoss} {
+		p.Codes[c] = true
+	}
+	return p
+}
+
+// TestLedgerRounding: a source whose amounts miss each other by a cent or
+// so gets a rounding line on 658 or 758; more than a cent a line is an
+// error, never a silently balanced booking.
+func TestLedgerRounding(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		amounts []string
+		want    string // account of the rounding line, "" none, "error"
+	}{
+		{"balanced", []string{"10.00", "-10.00"}, ""},
+		{"debits exceed", []string{"10.01", "-8.00", "-2.00"}, AcctRoundingGain},
+		{"credits exceed", []string{"9.99", "-8.00", "-2.00"}, AcctRoundingLoss},
+		{"too much", []string{"10.50", "-10.00"}, "error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var l ledger
+			for i, a := range tc.amounts {
+				l.add([]string{AcctCustomers, AcctSalesGoods, AcctVATCollected}[i], 0, dec(a))
+			}
+			b := &Booking{Journal: JournalSales, DocumentRef: "FA1"}
+			err := l.entries(b, "FA1", testPlan())
+			if tc.want == "error" {
+				if err == nil {
+					t.Fatal("an imbalance of 0.50 was booked")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, c := b.Totals()
+			if !d.Equal(c) {
+				t.Fatalf("debit %s credit %s", d, c)
+			}
+			last := b.Entries[len(b.Entries)-1].Account
+			if tc.want == "" && len(b.Entries) != len(tc.amounts) || tc.want != "" && last != tc.want {
+				t.Fatalf("entries %+v", b.Entries)
+			}
+		})
+	}
+}
+
+// TestBookDocumentSides: a credit note books the invoice's accounts the
+// other way round; a deduction line (negative) lowers the revenue.
+func TestBookDocumentSides(t *testing.T) {
+	lines := []BookingLine{{Net: dec("100"), VAT: dec("20"), VATRate: dec("20")}, {Net: dec("-30"), VAT: dec("-6"), VATRate: dec("20")}}
+	inv, err := BookDocument(BookingDocument{ID: 1, Type: DocInvoice, Ref: "FA1", ThirdPartyID: 7, Lines: lines}, testPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cn, err := BookDocument(BookingDocument{ID: 2, Type: DocCreditNote, Ref: "AV1", ThirdPartyID: 7, Lines: lines}, testPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Entries) != 3 || len(cn.Entries) != 3 {
+		t.Fatalf("entries %+v / %+v", inv.Entries, cn.Entries)
+	}
+	for i, e := range inv.Entries {
+		r := cn.Entries[i]
+		if e.Account != r.Account || !e.Debit.Equal(r.Credit) || !e.Credit.Equal(r.Debit) {
+			t.Fatalf("line %d: invoice %+v, credit note %+v", i, e, r)
+		}
+	}
+	if e := inv.Entries[1]; e.Account != AcctSalesServices || !e.Credit.Equal(dec("70")) {
+		t.Fatalf("revenue %+v", e)
+	}
+	if e := inv.Entries[0]; e.ThirdPartyID != 7 || !e.Debit.Equal(dec("84")) {
+		t.Fatalf("customer %+v", e)
+	}
+	// An account missing from the chart is a conflict.
+	_, err = BookDocument(BookingDocument{ID: 3, Type: DocInvoice, Ref: "FA2", Lines: []BookingLine{{Account: "7999", Net: dec("1")}}}, testPlan())
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("unknown account: %v", err)
+	}
+}

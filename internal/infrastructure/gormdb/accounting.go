@@ -1,0 +1,494 @@
+package gormdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/doligo/doligo/internal/domain"
+)
+
+// accountModel is a row of accounting_accounts.
+type accountModel struct {
+	ID          int64 `gorm:"primaryKey"`
+	Code        string
+	Label       string
+	AccountType string
+}
+
+func (accountModel) TableName() string { return "accounting_accounts" }
+
+func (m accountModel) account() *domain.Account {
+	return &domain.Account{ID: m.ID, Code: m.Code, Label: m.Label, Type: domain.AccountType(m.AccountType)}
+}
+
+// bookingModel is a row of accounting_bookings: one booked source.
+type bookingModel struct {
+	ID           int64 `gorm:"primaryKey"`
+	SourceType   string
+	SourceID     int64
+	Journal      string
+	EntryNum     string
+	EntryDate    time.Time
+	DocumentRef  string
+	DocumentDate time.Time
+	BookedAt     time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (bookingModel) TableName() string { return "accounting_bookings" }
+
+// entryModel is a row of accounting_entries.
+type entryModel struct {
+	ID           int64 `gorm:"primaryKey"`
+	BookingID    int64
+	Journal      string
+	EntryDate    time.Time
+	DocumentRef  string
+	Account      string
+	Label        string
+	Debit        decimal.Decimal
+	Credit       decimal.Decimal
+	ThirdpartyID sql.NullInt64
+}
+
+func (entryModel) TableName() string { return "accounting_entries" }
+
+func (m entryModel) entry() *domain.Entry {
+	return &domain.Entry{
+		ID: m.ID, BookingID: m.BookingID, Journal: domain.Journal(m.Journal), Date: dateOnly(m.EntryDate), DocumentRef: m.DocumentRef,
+		Account: m.Account, Label: m.Label, Debit: m.Debit, Credit: m.Credit, ThirdPartyID: m.ThirdpartyID.Int64,
+	}
+}
+
+type periodModel struct {
+	Period   string `gorm:"primaryKey"`
+	ClosedAt time.Time
+	ClosedBy int64
+}
+
+func (periodModel) TableName() string { return "accounting_periods" }
+
+type accountingRepo struct {
+	db      *gorm.DB
+	dialect string
+}
+
+func (r *accountingRepo) Account(ctx context.Context, id int64) (*domain.Account, error) {
+	var m accountModel
+	if err := takeOne(r.db.WithContext(ctx).Where("id = ?", id), &m, "account", id); err != nil {
+		return nil, err
+	}
+	return m.account(), nil
+}
+
+func (r *accountingRepo) Accounts(ctx context.Context, q domain.ListQuery) (domain.Page[*domain.Account], error) {
+	filtered := func() *gorm.DB {
+		db := r.db.WithContext(ctx).Model(&accountModel{})
+		if q.Search != "" {
+			p := "%" + likeEscape(strings.ToLower(q.Search)) + "%"
+			db = db.Where("LOWER(code) LIKE ? ESCAPE '!' OR LOWER(label) LIKE ? ESCAPE '!'", p, p)
+		}
+		return db
+	}
+	cols := map[string]string{"id": "id", "code": "code", "label": "label", "type": "account_type"}
+	page, err := listPage(filtered, q, cols, false, infallible(accountModel.account))
+	if err != nil {
+		return page, fmt.Errorf("list accounts: %w", err)
+	}
+	return page, nil
+}
+
+func (r *accountingRepo) CreateAccount(ctx context.Context, a *domain.Account) error {
+	m := accountModel{Code: a.Code, Label: a.Label, AccountType: string(a.Type)}
+	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
+		if uniqueViolated(err) {
+			return domain.Conflictf("duplicate-code", "account %s already exists", a.Code)
+		}
+		return fmt.Errorf("create account %s: %w", a.Code, err)
+	}
+	a.ID = m.ID
+	return nil
+}
+
+func (r *accountingRepo) SaveAccount(ctx context.Context, a *domain.Account) error {
+	err := r.db.WithContext(ctx).Model(&accountModel{}).Where("id = ?", a.ID).
+		Updates(map[string]any{"label": a.Label, "account_type": string(a.Type)}).Error
+	if err != nil {
+		return fmt.Errorf("update account %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+func (r *accountingRepo) DeleteAccount(ctx context.Context, id int64) error {
+	return deleteOne(ctx, r.db.Where("id = ?", id), &accountModel{}, "account", id)
+}
+
+func (r *accountingRepo) AccountUsed(ctx context.Context, code string) (bool, error) {
+	return exists(r.db.WithContext(ctx).Model(&entryModel{}).Where("account = ?", code), "entries of account "+code)
+}
+
+func (r *accountingRepo) IsBooked(ctx context.Context, kind domain.SourceKind, id int64) (bool, error) {
+	return exists(r.db.WithContext(ctx).Model(&bookingModel{}).Where("source_type = ? AND source_id = ?", string(kind), id),
+		fmt.Sprintf("booking of %s %d", kind, id))
+}
+
+// Plan reads every code of the chart and the VAT accounts per rate.
+func (r *accountingRepo) Plan(ctx context.Context) (*domain.AccountPlan, error) {
+	var codes []string
+	if err := r.db.WithContext(ctx).Model(&accountModel{}).Pluck("code", &codes).Error; err != nil {
+		return nil, fmt.Errorf("read the chart of accounts: %w", err)
+	}
+	var vats []struct {
+		Rate             decimal.Decimal
+		SalesAccount     string
+		PurchasesAccount string
+	}
+	if err := rawFind(r.db.WithContext(ctx), &vats, "SELECT rate, sales_account, purchases_account FROM accounting_vat_accounts"); err != nil {
+		return nil, fmt.Errorf("read the VAT accounts: %w", err)
+	}
+	p := &domain.AccountPlan{Codes: make(map[string]bool, len(codes)), VATSales: map[string]string{}, VATPurchases: map[string]string{}}
+	for _, c := range codes {
+		p.Codes[c] = true
+	}
+	for _, v := range vats {
+		p.VATSales[v.Rate.String()], p.VATPurchases[v.Rate.String()] = v.SalesAccount, v.PurchasesAccount
+	}
+	return p, nil
+}
+
+// between is the condition "the DATE column col is from..to, both included",
+// with its arguments (the reports' date seam).
+func (r *accountingRepo) between(col string, from, to time.Time) (string, []any) {
+	d := reportDialect(r.dialect)
+	upTo, args := d.upTo(col, to)
+	return col + " >= " + d.date() + " AND " + upTo, append([]any{day(from)}, args...)
+}
+
+// accountingChunk bounds the ids of one IN list.
+const accountingChunk = 500
+
+func (r *accountingRepo) UnbookedDocuments(ctx context.Context, from, to time.Time) ([]domain.BookingDocument, error) {
+	when, args := r.between("d.doc_date", from, to)
+	var heads []struct {
+		ID           int64
+		DocType      string
+		Ref          string
+		DocDate      time.Time
+		ThirdpartyID int64
+		Name         string
+	}
+	err := rawFind(r.db.WithContext(ctx), &heads, `SELECT d.id, d.doc_type, d.ref, d.doc_date, d.thirdparty_id, t.name
+		FROM commercial_documents d JOIN thirdparties t ON t.id = d.thirdparty_id
+		WHERE d.doc_type IN ('invoice', 'credit_note', 'down_payment', 'supplier_invoice', 'supplier_credit_note')
+		AND d.status IN ('validated', 'paid') AND `+when+`
+		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = 'document' AND b.source_id = d.id)
+		ORDER BY d.doc_date, d.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("unbooked documents: %w", err)
+	}
+	docs := make([]domain.BookingDocument, len(heads))
+	at := make(map[int64]int, len(heads))
+	for i, h := range heads {
+		docs[i] = domain.BookingDocument{ID: h.ID, Type: domain.DocType(h.DocType), Ref: h.Ref, Date: dateOnly(h.DocDate), ThirdPartyID: h.ThirdpartyID, ThirdPartyName: h.Name}
+		at[h.ID] = i
+	}
+	for start := 0; start < len(heads); start += accountingChunk {
+		ids := make([]int64, 0, accountingChunk)
+		for _, h := range heads[start:min(start+accountingChunk, len(heads))] {
+			ids = append(ids, h.ID)
+		}
+		var lines []struct {
+			DocumentID         int64
+			ProductID          sql.NullInt64
+			Type               sql.NullString
+			AccountingCodeSell sql.NullString
+			AccountingCodeBuy  sql.NullString
+			TotalNet           decimal.Decimal
+			TotalVAT           decimal.Decimal `gorm:"column:total_vat"`
+			VATRate            decimal.Decimal `gorm:"column:vat_rate"`
+		}
+		err := rawFind(r.db.WithContext(ctx), &lines, `SELECT l.document_id, l.product_id, p.type, p.accounting_code_sell, p.accounting_code_buy,
+			l.total_net, l.total_vat, l.vat_rate
+			FROM commercial_document_lines l LEFT JOIN products p ON p.id = l.product_id
+			WHERE l.document_id IN ? ORDER BY l.document_id, l.line_no`, ids)
+		if err != nil {
+			return nil, fmt.Errorf("lines of unbooked documents: %w", err)
+		}
+		for _, l := range lines {
+			d := &docs[at[l.DocumentID]]
+			acct := l.AccountingCodeSell.String
+			if d.Type.IsSupplier() {
+				acct = l.AccountingCodeBuy.String
+			}
+			d.Lines = append(d.Lines, domain.BookingLine{
+				ProductID: l.ProductID.Int64, Service: l.Type.String == "service", Account: acct,
+				Net: l.TotalNet, VAT: l.TotalVAT, VATRate: l.VATRate,
+			})
+		}
+	}
+	return docs, nil
+}
+
+func (r *accountingRepo) UnbookedPayments(ctx context.Context, from, to time.Time) ([]domain.BookingPayment, error) {
+	when, args := r.between("p.pay_date", from, to)
+	var rows []struct {
+		ID           int64
+		DocType      string
+		Ref          string
+		PayDate      time.Time
+		ThirdpartyID int64
+		Name         string
+		Amount       decimal.Decimal
+		Method       string
+		Account      string
+	}
+	// The bank account's accounting code, when it has one, replaces 512/531.
+	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT p.id, d.doc_type, d.ref, p.pay_date, d.thirdparty_id, t.name, p.amount, p.method,
+		COALESCE(ba.accounting_code, '') AS account
+		FROM payments p JOIN commercial_documents d ON d.id = p.document_id JOIN thirdparties t ON t.id = d.thirdparty_id
+		LEFT JOIN bank_accounts ba ON ba.id = p.bank_account_id
+		WHERE `+when+`
+		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = 'payment' AND b.source_id = p.id)
+		ORDER BY p.pay_date, p.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("unbooked payments: %w", err)
+	}
+	out := make([]domain.BookingPayment, len(rows))
+	for i, p := range rows {
+		out[i] = domain.BookingPayment{
+			ID: p.ID, DocumentType: domain.DocType(p.DocType), DocumentRef: p.Ref, Date: dateOnly(p.PayDate),
+			ThirdPartyID: p.ThirdpartyID, ThirdPartyName: p.Name, Amount: p.Amount, Method: domain.PaymentMethod(p.Method),
+			Account: p.Account,
+		}
+	}
+	return out, nil
+}
+
+// AddBooking inserts the booking row first: its unique index on the source
+// refuses a second booking of the same document or payment, even from a
+// transaction running at the same time (which waits for the first to end).
+func (r *accountingRepo) AddBooking(ctx context.Context, b *domain.Booking) error {
+	db := r.db.WithContext(ctx)
+	m := bookingModel{
+		SourceType: string(b.Source), SourceID: b.SourceID, Journal: string(b.Journal), EntryNum: b.Num,
+		EntryDate: dateOnly(b.Date), DocumentRef: b.DocumentRef, DocumentDate: dateOnly(b.DocumentDate), BookedAt: dbTime(b.BookedAt),
+	}
+	if err := db.Create(&m).Error; err != nil {
+		if uniqueViolated(err) {
+			return domain.Conflictf("already-booked", "%s %d is booked already", b.Source, b.SourceID)
+		}
+		return fmt.Errorf("book %s %d: %w", b.Source, b.SourceID, err)
+	}
+	b.ID = m.ID
+	if len(b.Entries) == 0 {
+		return nil
+	}
+	rows := make([]entryModel, len(b.Entries))
+	for i, e := range b.Entries {
+		rows[i] = entryModel{
+			BookingID: m.ID, Journal: string(e.Journal), EntryDate: dateOnly(e.Date), DocumentRef: e.DocumentRef,
+			Account: e.Account, Label: e.Label, Debit: e.Debit, Credit: e.Credit,
+			ThirdpartyID: sql.NullInt64{Int64: e.ThirdPartyID, Valid: e.ThirdPartyID != 0},
+		}
+	}
+	if err := db.CreateInBatches(&rows, 200).Error; err != nil {
+		return fmt.Errorf("entries of %s %d: %w", b.Source, b.SourceID, err)
+	}
+	for i := range rows {
+		b.Entries[i].ID, b.Entries[i].BookingID = rows[i].ID, m.ID
+	}
+	return nil
+}
+
+func (r *accountingRepo) Entries(ctx context.Context, f domain.EntryFilter, q domain.ListQuery) (domain.Page[*domain.Entry], error) {
+	filtered := func() *gorm.DB {
+		db := r.db.WithContext(ctx).Model(&entryModel{})
+		if f.Journal != "" {
+			db = db.Where("journal = ?", string(f.Journal))
+		}
+		if f.Account != "" {
+			db = db.Where("account = ?", f.Account)
+		}
+		if !f.From.IsZero() || !f.To.IsZero() {
+			to := f.To
+			if to.IsZero() {
+				to = lastDay
+			}
+			when, args := r.between("entry_date", f.From, to)
+			db = db.Where(when, args...)
+		}
+		return db
+	}
+	cols := map[string]string{"id": "id", "date": "entry_date", "account": "account", "journal": "journal"}
+	page, err := listPage(filtered, q, cols, false, infallible(entryModel.entry))
+	if err != nil {
+		return page, fmt.Errorf("list entries: %w", err)
+	}
+	return page, nil
+}
+
+// exists reports whether q selects a row; what names it in an error.
+func exists(q *gorm.DB, what string) (bool, error) {
+	var n int64
+	if err := q.Limit(1).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("read %s: %w", what, err)
+	}
+	return n > 0, nil
+}
+
+type periodRepo struct{ db *gorm.DB }
+
+func (r *periodRepo) IsClosed(ctx context.Context, p domain.Period) (bool, error) {
+	return exists(r.db.WithContext(ctx).Model(&periodModel{}).Where("period = ?", string(p)), "period "+string(p))
+}
+
+func (r *periodRepo) List(ctx context.Context) ([]domain.ClosedPeriod, error) {
+	var rows []periodModel
+	if err := r.db.WithContext(ctx).Order("period").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list closed periods: %w", err)
+	}
+	out := make([]domain.ClosedPeriod, len(rows))
+	for i, m := range rows {
+		out[i] = domain.ClosedPeriod{Period: domain.Period(m.Period), ClosedAt: m.ClosedAt.UTC(), ClosedBy: m.ClosedBy}
+	}
+	return out, nil
+}
+
+func (r *periodRepo) Close(ctx context.Context, p domain.ClosedPeriod) error {
+	m := periodModel{Period: string(p.Period), ClosedAt: dbTime(p.ClosedAt), ClosedBy: p.ClosedBy}
+	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
+		if uniqueViolated(err) {
+			return domain.ErrPeriodClosed(p.Period)
+		}
+		return fmt.Errorf("close period %s: %w", p.Period, err)
+	}
+	return nil
+}
+
+func (r *periodRepo) Reopen(ctx context.Context, p domain.Period) error {
+	res := r.db.WithContext(ctx).Where("period = ?", string(p)).Delete(&periodModel{})
+	if res.Error != nil {
+		return fmt.Errorf("reopen period %s: %w", p, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return domain.Conflictf("period-open", "the accounting period %s is not closed", p)
+	}
+	return nil
+}
+
+func (r *accountingRepo) ProductAccounts(ctx context.Context, productID int64) (*domain.ProductAccounts, error) {
+	var m struct {
+		AccountingCodeSell sql.NullString
+		AccountingCodeBuy  sql.NullString
+	}
+	if err := takeOne(r.db.WithContext(ctx).Table("products").Select("accounting_code_sell, accounting_code_buy").Where("id = ?", productID), &m, "product", productID); err != nil {
+		return nil, err
+	}
+	return &domain.ProductAccounts{ProductID: productID, Sell: m.AccountingCodeSell.String, Buy: m.AccountingCodeBuy.String}, nil
+}
+
+func (r *accountingRepo) SetProductAccounts(ctx context.Context, a domain.ProductAccounts) error {
+	return r.setCodes(ctx, "products", "product", a.ProductID, map[string]any{
+		"accounting_code_sell": nullString(a.Sell), "accounting_code_buy": nullString(a.Buy),
+	})
+}
+
+func (r *accountingRepo) ThirdPartyAccount(ctx context.Context, thirdPartyID int64) (*domain.ThirdPartyAccount, error) {
+	var m struct{ AccountingCode sql.NullString }
+	if err := takeOne(r.db.WithContext(ctx).Table("thirdparties").Select("accounting_code").Where("id = ?", thirdPartyID), &m, "third party", thirdPartyID); err != nil {
+		return nil, err
+	}
+	return &domain.ThirdPartyAccount{ThirdPartyID: thirdPartyID, Code: m.AccountingCode.String}, nil
+}
+
+func (r *accountingRepo) SetThirdPartyAccount(ctx context.Context, a domain.ThirdPartyAccount) error {
+	return r.setCodes(ctx, "thirdparties", "third party", a.ThirdPartyID, map[string]any{"accounting_code": nullString(a.Code)})
+}
+
+// setCodes writes the accounting code columns of one row of table; no row
+// is not found.
+func (r *accountingRepo) setCodes(ctx context.Context, table, entity string, id int64, cols map[string]any) error {
+	res := r.db.WithContext(ctx).Table(table).Where("id = ?", id).Updates(cols)
+	if res.Error != nil {
+		return fmt.Errorf("set the accounting codes of %s %d: %w", entity, id, res.Error)
+	}
+	if res.RowsAffected == 0 { // MySQL counts changed rows only: same values, or no row?
+		found, err := exists(r.db.WithContext(ctx).Table(table).Where("id = ?", id), fmt.Sprintf("%s %d", entity, id))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return domain.NotFound(entity, id)
+		}
+	}
+	return nil
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+type vatAccountModel struct {
+	Rate             decimal.Decimal `gorm:"primaryKey"`
+	SalesAccount     string
+	PurchasesAccount string
+}
+
+func (vatAccountModel) TableName() string { return "accounting_vat_accounts" }
+
+func (r *accountingRepo) VATAccounts(ctx context.Context) ([]domain.VATAccount, error) {
+	var rows []vatAccountModel
+	if err := r.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read the VAT accounts: %w", err)
+	}
+	out := make([]domain.VATAccount, len(rows))
+	for i, m := range rows {
+		out[i] = domain.VATAccount{Rate: m.Rate, Sales: m.SalesAccount, Purchases: m.PurchasesAccount}
+	}
+	slices.SortFunc(out, func(a, b domain.VATAccount) int { return b.Rate.Cmp(a.Rate) })
+	return out, nil
+}
+
+// SetVATAccount replaces the rate's pair: the row is deleted and inserted
+// again, one statement each on every dialect (the rate's text on SQLite is
+// its canonical decimal, as the lines' rates are written).
+func (r *accountingRepo) SetVATAccount(ctx context.Context, a domain.VATAccount) error {
+	if _, err := r.deleteVAT(ctx, a.Rate); err != nil {
+		return err
+	}
+	m := vatAccountModel{Rate: a.Rate, SalesAccount: a.Sales, PurchasesAccount: a.Purchases}
+	if err := r.db.WithContext(ctx).Create(&m).Error; err != nil {
+		return fmt.Errorf("set the VAT accounts of %s %%: %w", a.Rate, err)
+	}
+	return nil
+}
+
+func (r *accountingRepo) DeleteVATAccount(ctx context.Context, rate decimal.Decimal) error {
+	found, err := r.deleteVAT(ctx, rate)
+	if err == nil && !found {
+		return domain.NotFound("VAT account of rate", rate.String())
+	}
+	return err
+}
+
+// deleteVAT deletes the row of the rate, compared as a number (SQLite keeps
+// the text as written: "20" and "20.0000" are the same rate), and reports
+// whether there was one.
+func (r *accountingRepo) deleteVAT(ctx context.Context, rate decimal.Decimal) (bool, error) {
+	var rows []vatAccountModel
+	if err := r.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return false, fmt.Errorf("read the VAT accounts: %w", err)
+	}
+	i := slices.IndexFunc(rows, func(m vatAccountModel) bool { return m.Rate.Equal(rate) })
+	if i < 0 {
+		return false, nil
+	}
+	if err := r.db.WithContext(ctx).Where("rate = ?", rows[i].Rate).Delete(&vatAccountModel{}).Error; err != nil {
+		return false, fmt.Errorf("delete the VAT accounts of %s %%: %w", rate, err)
+	}
+	return true, nil
+}
