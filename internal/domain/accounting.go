@@ -209,7 +209,32 @@ type SourceKind string
 const (
 	SourceDocument SourceKind = "document" // invoice, credit note, down payment, supplier invoice or credit note
 	SourcePayment  SourceKind = "payment"  // customer or supplier payment, or refund
+	SourceExchange SourceKind = "exchange" // a payment's realized exchange difference (misc journal)
 )
+
+// BookingFX is the exchange of a source in another currency than the
+// company's: Rate units of Currency per unit of CompanyCurrency (the
+// document's rate fixed at its validation, or the payment's of its date).
+// The zero value, and a source in the company currency, convert nothing.
+type BookingFX struct {
+	Currency        string
+	CompanyCurrency string
+	Rate            decimal.Decimal
+}
+
+// Foreign reports whether amounts are converted.
+func (x BookingFX) Foreign() bool {
+	return x.CompanyCurrency != "" && x.Currency != x.CompanyCurrency && x.Rate.IsPositive()
+}
+
+// Convert turns an amount of the source's currency into the company's,
+// rounded as the documents round their company totals (DivMoney).
+func (x BookingFX) Convert(a decimal.Decimal) decimal.Decimal {
+	if !x.Foreign() {
+		return a
+	}
+	return DivMoney(a, x.Rate, x.CompanyCurrency)
+}
 
 // BookingDocument is what booking reads of a validated fiscal document.
 type BookingDocument struct {
@@ -220,6 +245,7 @@ type BookingDocument struct {
 	ThirdPartyID   int64
 	ThirdPartyName string
 	Lines          []BookingLine
+	FX             BookingFX // the document's rate: its lines book converted
 }
 
 // BookingLine is a document line as booking sees it.
@@ -242,6 +268,11 @@ type BookingPayment struct {
 	Amount         decimal.Decimal
 	Method         PaymentMethod
 	Account        string // the bank account's code; "" for the default by method
+	// FX converts the amount at the payment's own rate; Difference is the
+	// realized exchange difference in the company currency (positive: a
+	// gain), booked apart in the misc journal (BookExchange).
+	FX         BookingFX
+	Difference decimal.Decimal
 }
 
 // Booking is one balanced set of entries made from one source, numbered in
@@ -305,6 +336,13 @@ func (l *ledger) add(account string, tp int64, debit decimal.Decimal) {
 	l.amount[k] = l.amount[k].Add(debit)
 }
 
+// convert turns every amount into the company currency at x.
+func (l *ledger) convert(x BookingFX) {
+	for k, a := range l.amount {
+		l.amount[k] = x.Convert(a)
+	}
+}
+
 // maxRounding is the largest imbalance a rounding line may absorb per
 // entry line: more means the source is inconsistent.
 var maxRounding = decimal.New(1, -2)
@@ -365,7 +403,7 @@ func BookDocument(d BookingDocument, plan *AccountPlan) (*Booking, error) {
 		sign = sign.Neg()
 	}
 	var l ledger
-	gross := decimal.Zero
+	net, vat := decimal.Zero, decimal.Zero
 	l.add(party, d.ThirdPartyID, decimal.Zero) // the third party's line first
 	for _, line := range d.Lines {
 		acct := line.Account
@@ -376,13 +414,19 @@ func BookDocument(d BookingDocument, plan *AccountPlan) (*Booking, error) {
 			}
 		}
 		l.add(acct, 0, line.Net.Mul(sign))
-		gross = gross.Add(line.Net).Add(line.VAT)
+		net, vat = net.Add(line.Net), vat.Add(line.VAT)
 	}
 	for _, line := range d.Lines {
 		if !line.VAT.IsZero() {
 			l.add(plan.vatAccount(purchase, line.VATRate), 0, line.VAT.Mul(sign))
 		}
 	}
+	// In another currency each account's sum is converted at the
+	// document's rate, the third party's line is the document's company
+	// gross (its net and VAT converted), and the rounding line takes what
+	// the conversions leave.
+	l.convert(d.FX)
+	gross := d.FX.Convert(net).Add(d.FX.Convert(vat))
 	l.add(party, d.ThirdPartyID, gross.Mul(sign).Neg())
 	return b, l.entries(b, entryLabel(d.Ref, d.ThirdPartyName), plan)
 }
@@ -410,7 +454,7 @@ func BookPayment(p BookingPayment, plan *AccountPlan) (*Booking, error) {
 	case DocSupplierCreditNote:
 		party = AcctSuppliers
 	}
-	amount := p.Amount
+	amount := p.FX.Convert(p.Amount) // at the payment's own rate
 	if !in {
 		amount = amount.Neg()
 	}
@@ -418,6 +462,32 @@ func BookPayment(p BookingPayment, plan *AccountPlan) (*Booking, error) {
 	l.add(bank, 0, amount)
 	l.add(party, p.ThirdPartyID, amount.Neg())
 	return b, l.entries(b, entryLabel("Payment "+p.DocumentRef, p.ThirdPartyName), plan)
+}
+
+// paymentParty is the third-party account a payment of the type settles.
+func paymentParty(t DocType) string {
+	if t.IsSupplier() {
+		return AcctSuppliers
+	}
+	return AcctCustomers
+}
+
+// BookExchange makes the misc-journal booking of a payment's realized
+// exchange difference, linked to the payment: the payment's bank entry
+// moved the third-party account at the payment's rate, this one completes it
+// to the document's rate, so the account is cleared. Whichever the side, the
+// third-party account is debited by the difference and a gain credited to
+// AcctExchangeGain (a loss: credited, and AcctExchangeLoss debited).
+func BookExchange(p BookingPayment, plan *AccountPlan) (*Booking, error) {
+	b := &Booking{Source: SourceExchange, SourceID: p.ID, Journal: JournalMisc, Date: p.Date, DocumentRef: p.DocumentRef, DocumentDate: p.Date}
+	gainOrLoss := AcctExchangeGain
+	if p.Difference.IsNegative() {
+		gainOrLoss = AcctExchangeLoss
+	}
+	var l ledger
+	l.add(paymentParty(p.DocumentType), p.ThirdPartyID, p.Difference)
+	l.add(gainOrLoss, 0, p.Difference.Neg())
+	return b, l.entries(b, entryLabel("Exchange difference "+p.DocumentRef, p.ThirdPartyName), plan)
 }
 
 func entryLabel(ref, party string) string {
@@ -502,6 +572,9 @@ type AccountingReader interface {
 	// yet, by date then id.
 	UnbookedDocuments(ctx context.Context, from, to time.Time) ([]BookingDocument, error)
 	UnbookedPayments(ctx context.Context, from, to time.Time) ([]BookingPayment, error)
+	// UnbookedExchanges are the payments dated from..to whose exchange
+	// difference is not zero and not booked yet, by date then id.
+	UnbookedExchanges(ctx context.Context, from, to time.Time) ([]BookingPayment, error)
 }
 
 // AccountingRepository changes the chart and writes bookings.

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -87,5 +88,31 @@ func TestBookDocumentSides(t *testing.T) {
 	_, err = BookDocument(BookingDocument{ID: 3, Type: DocInvoice, Ref: "FA2", Lines: []BookingLine{{Account: "7999", Net: dec("1")}}}, testPlan())
 	if !errors.Is(err, ErrConflict) {
 		t.Fatalf("unknown account: %v", err)
+	}
+}
+
+// TestBookDocumentForeign: a document in another currency books each
+// account's sum converted at its rate, the customer at its converted
+// totals, and a rounding line takes the cent the conversions leave.
+func TestBookDocumentForeign(t *testing.T) {
+	d := BookingDocument{ID: 1, Type: DocInvoice, Ref: "FA1", ThirdPartyID: 7,
+		FX:    BookingFX{Currency: "USD", CompanyCurrency: "EUR", Rate: dec("3")},
+		Lines: []BookingLine{{Net: dec("1"), Service: true}, {ProductID: 4, Net: dec("1")}}}
+	b, err := BookDocument(d, testPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range b.Entries {
+		got = append(got, e.Account+" "+e.Debit.StringFixed(2)+"/"+e.Credit.StringFixed(2))
+	}
+	// 2.00 USD at 3: 0.67 EUR owed, 0.33 + 0.33 revenue, 0.01 rounding gain.
+	if want := "[411 0.67/0.00 706 0.00/0.33 707 0.00/0.33 758 0.00/0.01]"; fmt.Sprint(got) != want {
+		t.Fatalf("entries %v, want %s", got, want)
+	}
+	// In the company currency nothing is converted.
+	d.FX.Currency = "EUR"
+	if b, err = BookDocument(d, testPlan()); err != nil || !b.Entries[0].Debit.Equal(dec("2")) {
+		t.Fatalf("company currency: %v %+v", err, b)
 	}
 }

@@ -107,7 +107,7 @@ func (s *AccountingService) Entries(ctx context.Context, f domain.EntryFilter, q
 // in bookingSources.
 type bookingSource func(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error)
 
-var bookingSources = []bookingSource{bookDocuments, bookPayments}
+var bookingSources = []bookingSource{bookDocuments, bookPayments, bookExchanges}
 
 func bookDocuments(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error) {
 	docs, err := r.Accounting.UnbookedDocuments(ctx, from, to)
@@ -123,6 +123,14 @@ func bookPayments(ctx context.Context, r domain.Repositories, from, to time.Time
 		return nil, err
 	}
 	return bookEach(pays, plan, domain.BookPayment)
+}
+
+func bookExchanges(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error) {
+	pays, err := r.Accounting.UnbookedExchanges(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return bookEach(pays, plan, domain.BookExchange)
 }
 
 func bookEach[S any](sources []S, plan *domain.AccountPlan, book func(S, *domain.AccountPlan) (*domain.Booking, error)) ([]*domain.Booking, error) {

@@ -176,14 +176,17 @@ const accountingChunk = 500
 func (r *accountingRepo) UnbookedDocuments(ctx context.Context, from, to time.Time) ([]domain.BookingDocument, error) {
 	when, args := r.between("d.doc_date", from, to)
 	var heads []struct {
-		ID           int64
-		DocType      string
-		Ref          string
-		DocDate      time.Time
-		ThirdpartyID int64
-		Name         string
+		ID              int64
+		DocType         string
+		Ref             string
+		DocDate         time.Time
+		ThirdpartyID    int64
+		Name            string
+		Currency        string
+		CompanyCurrency string
+		CurrencyRate    decimal.NullDecimal
 	}
-	err := rawFind(r.db.WithContext(ctx), &heads, `SELECT d.id, d.doc_type, d.ref, d.doc_date, d.thirdparty_id, t.name
+	err := rawFind(r.db.WithContext(ctx), &heads, `SELECT d.id, d.doc_type, d.ref, d.doc_date, d.thirdparty_id, t.name, d.currency, d.company_currency, d.currency_rate
 		FROM commercial_documents d JOIN thirdparties t ON t.id = d.thirdparty_id
 		WHERE d.doc_type IN ('invoice', 'credit_note', 'down_payment', 'supplier_invoice', 'supplier_credit_note')
 		AND d.status IN ('validated', 'paid') AND `+when+`
@@ -195,7 +198,8 @@ func (r *accountingRepo) UnbookedDocuments(ctx context.Context, from, to time.Ti
 	docs := make([]domain.BookingDocument, len(heads))
 	at := make(map[int64]int, len(heads))
 	for i, h := range heads {
-		docs[i] = domain.BookingDocument{ID: h.ID, Type: domain.DocType(h.DocType), Ref: h.Ref, Date: dateOnly(h.DocDate), ThirdPartyID: h.ThirdpartyID, ThirdPartyName: h.Name}
+		docs[i] = domain.BookingDocument{ID: h.ID, Type: domain.DocType(h.DocType), Ref: h.Ref, Date: dateOnly(h.DocDate), ThirdPartyID: h.ThirdpartyID, ThirdPartyName: h.Name,
+			FX: domain.BookingFX{Currency: h.Currency, CompanyCurrency: h.CompanyCurrency, Rate: h.CurrencyRate.Decimal}}
 		at[h.ID] = i
 	}
 	for start := 0; start < len(heads); start += accountingChunk {
@@ -236,35 +240,63 @@ func (r *accountingRepo) UnbookedDocuments(ctx context.Context, from, to time.Ti
 }
 
 func (r *accountingRepo) UnbookedPayments(ctx context.Context, from, to time.Time) ([]domain.BookingPayment, error) {
+	return r.unbookedPayments(ctx, domain.SourcePayment, "", from, to)
+}
+
+// UnbookedExchanges are read as the payments are; the zero differences
+// (TEXT on SQLite, so not compared in SQL) are left out here.
+func (r *accountingRepo) UnbookedExchanges(ctx context.Context, from, to time.Time) ([]domain.BookingPayment, error) {
+	pays, err := r.unbookedPayments(ctx, domain.SourceExchange, "p.exchange_difference IS NOT NULL AND ", from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := pays[:0]
+	for _, p := range pays {
+		if !p.Difference.IsZero() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// unbookedPayments reads the payments dated from..to that match cond and
+// have no booking of the kind.
+func (r *accountingRepo) unbookedPayments(ctx context.Context, kind domain.SourceKind, cond string, from, to time.Time) ([]domain.BookingPayment, error) {
 	when, args := r.between("p.pay_date", from, to)
 	var rows []struct {
-		ID           int64
-		DocType      string
-		Ref          string
-		PayDate      time.Time
-		ThirdpartyID int64
-		Name         string
-		Amount       decimal.Decimal
-		Method       string
-		Account      string
+		ID                 int64
+		DocType            string
+		Ref                string
+		PayDate            time.Time
+		ThirdpartyID       int64
+		Name               string
+		Amount             decimal.Decimal
+		Method             string
+		Account            string
+		Currency           string
+		CompanyCurrency    string
+		CurrencyRate       decimal.NullDecimal
+		ExchangeDifference decimal.NullDecimal
 	}
 	// The bank account's accounting code, when it has one, replaces 512/531.
 	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT p.id, d.doc_type, d.ref, p.pay_date, d.thirdparty_id, t.name, p.amount, p.method,
-		COALESCE(ba.accounting_code, '') AS account
+		COALESCE(ba.accounting_code, '') AS account, d.currency, d.company_currency, p.currency_rate, p.exchange_difference
 		FROM payments p JOIN commercial_documents d ON d.id = p.document_id JOIN thirdparties t ON t.id = d.thirdparty_id
 		LEFT JOIN bank_accounts ba ON ba.id = p.bank_account_id
-		WHERE `+when+`
-		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = 'payment' AND b.source_id = p.id)
-		ORDER BY p.pay_date, p.id`, args...)
+		WHERE `+cond+when+`
+		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = ? AND b.source_id = p.id)
+		ORDER BY p.pay_date, p.id`, append(args, string(kind))...)
 	if err != nil {
-		return nil, fmt.Errorf("unbooked payments: %w", err)
+		return nil, fmt.Errorf("unbooked %s: %w", kind, err)
 	}
 	out := make([]domain.BookingPayment, len(rows))
 	for i, p := range rows {
 		out[i] = domain.BookingPayment{
 			ID: p.ID, DocumentType: domain.DocType(p.DocType), DocumentRef: p.Ref, Date: dateOnly(p.PayDate),
 			ThirdPartyID: p.ThirdpartyID, ThirdPartyName: p.Name, Amount: p.Amount, Method: domain.PaymentMethod(p.Method),
-			Account: p.Account,
+			Account:    p.Account,
+			FX:         domain.BookingFX{Currency: p.Currency, CompanyCurrency: p.CompanyCurrency, Rate: p.CurrencyRate.Decimal},
+			Difference: p.ExchangeDifference.Decimal,
 		}
 	}
 	return out, nil
