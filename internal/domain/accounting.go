@@ -210,7 +210,45 @@ const (
 	SourceDocument SourceKind = "document" // invoice, credit note, down payment, supplier invoice or credit note
 	SourcePayment  SourceKind = "payment"  // customer or supplier payment, or refund
 	SourceExchange SourceKind = "exchange" // a payment's realized exchange difference (misc journal)
+	// SourceBankTransfer is a transfer between two bank accounts, booked
+	// once under the id of its leg added first (the sending one).
+	SourceBankTransfer SourceKind = "bank_transfer"
 )
+
+// BookingBankTransfer is what booking reads of a transfer between two bank
+// accounts: ID is the sending leg's bank line, From and To the accounting
+// codes of the sending and receiving accounts ("" for AcctBank).
+type BookingBankTransfer struct {
+	ID       int64
+	Date     time.Time
+	Label    string
+	Amount   decimal.Decimal // positive
+	From, To string
+}
+
+// BookBankTransfer makes the bank-journal booking of a transfer between two
+// bank accounts: the receiving account's code debited, the sending one's
+// credited. Two accounts without a code of their own both book on
+// AcctBank: the two lines stay, one on each side.
+func BookBankTransfer(t BookingBankTransfer, plan *AccountPlan) (*Booking, error) {
+	ref := fmt.Sprintf("TRF%d", t.ID)
+	b := &Booking{Source: SourceBankTransfer, SourceID: t.ID, Journal: JournalBank, Date: t.Date, DocumentRef: ref, DocumentDate: t.Date}
+	label := entryLabel(ref, t.Label)
+	for _, side := range [...]struct {
+		account       string
+		debit, credit decimal.Decimal
+	}{{t.To, t.Amount, decimal.Zero}, {t.From, decimal.Zero, t.Amount}} {
+		acct := side.account
+		if acct == "" {
+			acct = AcctBank
+		}
+		if !plan.Codes[acct] {
+			return nil, Conflictf("unknown-account", "cannot book %s: account %s is not in the chart of accounts", ref, acct)
+		}
+		b.Entries = append(b.Entries, Entry{Journal: b.Journal, Date: b.Date, DocumentRef: ref, Account: acct, Label: label, Debit: side.debit, Credit: side.credit})
+	}
+	return b, nil
+}
 
 // BookingFX is the exchange of a source in another currency than the
 // company's: Rate units of Currency per unit of CompanyCurrency (the
@@ -575,6 +613,9 @@ type AccountingReader interface {
 	// UnbookedExchanges are the payments dated from..to whose exchange
 	// difference is not zero and not booked yet, by date then id.
 	UnbookedExchanges(ctx context.Context, from, to time.Time) ([]BookingPayment, error)
+	// UnbookedBankTransfers are the transfers between bank accounts dated
+	// from..to with no booking yet, by date then id.
+	UnbookedBankTransfers(ctx context.Context, from, to time.Time) ([]BookingBankTransfer, error)
 }
 
 // AccountingRepository changes the chart and writes bookings.

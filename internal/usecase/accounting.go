@@ -107,7 +107,7 @@ func (s *AccountingService) Entries(ctx context.Context, f domain.EntryFilter, q
 // in bookingSources.
 type bookingSource func(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error)
 
-var bookingSources = []bookingSource{bookDocuments, bookPayments, bookExchanges}
+var bookingSources = []bookingSource{bookDocuments, bookPayments, bookExchanges, bookBankTransfers}
 
 func bookDocuments(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error) {
 	docs, err := r.Accounting.UnbookedDocuments(ctx, from, to)
@@ -131,6 +131,14 @@ func bookExchanges(ctx context.Context, r domain.Repositories, from, to time.Tim
 		return nil, err
 	}
 	return bookEach(pays, plan, domain.BookExchange)
+}
+
+func bookBankTransfers(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error) {
+	ts, err := r.Accounting.UnbookedBankTransfers(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return bookEach(ts, plan, domain.BookBankTransfer)
 }
 
 func bookEach[S any](sources []S, plan *domain.AccountPlan, book func(S, *domain.AccountPlan) (*domain.Booking, error)) ([]*domain.Booking, error) {

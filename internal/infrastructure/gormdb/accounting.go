@@ -302,6 +302,37 @@ func (r *accountingRepo) unbookedPayments(ctx context.Context, kind domain.Sourc
 	return out, nil
 }
 
+// UnbookedBankTransfers reads each transfer once: from its leg added first
+// (the lower id of the pair), whichever way the money went.
+func (r *accountingRepo) UnbookedBankTransfers(ctx context.Context, from, to time.Time) ([]domain.BookingBankTransfer, error) {
+	when, args := r.between("o.line_date", from, to)
+	var rows []struct {
+		ID          int64
+		LineDate    time.Time
+		Label       string
+		Amount      decimal.Decimal
+		Account     string
+		PairAccount string
+	}
+	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT o.id, o.line_date, o.label, o.amount, a.accounting_code AS account, pa.accounting_code AS pair_account
+		FROM bank_lines o JOIN bank_lines p ON p.id = o.transfer_id
+		JOIN bank_accounts a ON a.id = o.account_id JOIN bank_accounts pa ON pa.id = p.account_id
+		WHERE o.kind = 'transfer' AND o.id < o.transfer_id AND `+when+`
+		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = ? AND b.source_id = o.id)
+		ORDER BY o.line_date, o.id`, append(args, string(domain.SourceBankTransfer))...)
+	if err != nil {
+		return nil, fmt.Errorf("unbooked bank transfers: %w", err)
+	}
+	out := make([]domain.BookingBankTransfer, len(rows))
+	for i, t := range rows {
+		out[i] = domain.BookingBankTransfer{ID: t.ID, Date: dateOnly(t.LineDate), Label: t.Label, Amount: t.Amount.Abs(), From: t.Account, To: t.PairAccount}
+		if t.Amount.IsPositive() { // the first leg received the money
+			out[i].From, out[i].To = t.PairAccount, t.Account
+		}
+	}
+	return out, nil
+}
+
 // AddBooking inserts the booking row first: its unique index on the source
 // refuses a second booking of the same document or payment, even from a
 // transaction running at the same time (which waits for the first to end).
