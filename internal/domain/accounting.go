@@ -588,6 +588,14 @@ type PeriodReader interface {
 // PeriodRepository closes and reopens months.
 type PeriodRepository interface {
 	PeriodReader
+	// Guard is IsClosed for a change dated in the month: it also holds a
+	// shared lock on the month until the transaction ends, so a close of
+	// the month (Lock) waits for the change to commit, and the change, once
+	// a close holds the month, waits for it and sees it closed.
+	Guard(ctx context.Context, p Period) (bool, error)
+	// Lock takes the month exclusively until the transaction ends: a close
+	// takes it before it checks what is left to book.
+	Lock(ctx context.Context, p Period) error
 	Close(ctx context.Context, p ClosedPeriod) error
 	Reopen(ctx context.Context, p Period) error
 }

@@ -215,15 +215,16 @@ func (s *AccountingService) Transfer(ctx context.Context, from, to time.Time) (T
 }
 
 // checkPeriodOpen is the period guard: ErrPeriodClosed when the month of
-// any date is closed. known caches the answers of one unit of work (nil:
-// none).
-func checkPeriodOpen(ctx context.Context, periods domain.PeriodReader, known map[domain.Period]bool, dates ...time.Time) error {
+// any date is closed. Each month read stays locked (shared) until the unit
+// of work ends, so it and a close of the month run one after the other.
+// known caches the answers of one unit of work (nil: none).
+func checkPeriodOpen(ctx context.Context, periods domain.PeriodRepository, known map[domain.Period]bool, dates ...time.Time) error {
 	for _, d := range dates {
 		p := domain.PeriodOf(d)
 		closed, ok := known[p]
 		if !ok {
 			var err error
-			if closed, err = periods.IsClosed(ctx, p); err != nil {
+			if closed, err = periods.Guard(ctx, p); err != nil {
 				return err
 			}
 			if known != nil {
@@ -281,6 +282,13 @@ func (s *AccountingService) ClosePeriod(ctx context.Context, actor domain.Princi
 	now := stamp(s.now())
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.ClosedPeriod, error) {
 		if _, err := r.Numbering.Next(ctx, accountingLock, ""); err != nil {
+			return nil, err
+		}
+		// The month exclusively, before anything is checked: a validation
+		// or payment dated in it that passed the guard commits first (and
+		// is then found unbooked), one that comes later waits and sees the
+		// month closed.
+		if err := r.Periods.Lock(ctx, p); err != nil {
 			return nil, err
 		}
 		if err := checkPeriodOpen(ctx, r.Periods, nil, from); err != nil {

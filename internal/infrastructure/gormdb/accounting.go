@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
 // accountModel is a row of accounting_accounts.
@@ -405,7 +406,49 @@ func exists(q *gorm.DB, what string) (bool, error) {
 	return n > 0, nil
 }
 
-type periodRepo struct{ db *gorm.DB }
+type periodRepo struct {
+	db      *gorm.DB
+	dialect string
+}
+
+// periodLockKey is the numbering_sequences row of a month that the period
+// guard locks shared and a close exclusively (its value is not used).
+const periodLockKey = "accounting_period"
+
+// Guard makes sure the month's lock row exists (an insert that does nothing
+// when it does: FOR SHARE cannot lock a missing row; an insert racing a
+// close's waits for it), locks it shared, then reads whether the month is
+// closed (READ COMMITTED: what the close committed). SQLite's IMMEDIATE
+// transactions run one at a time already.
+func (r *periodRepo) Guard(ctx context.Context, p domain.Period) (bool, error) {
+	db := r.db.WithContext(ctx)
+	var ensure, lock string
+	switch r.dialect {
+	case sqldialect.Postgres:
+		ensure = "INSERT INTO numbering_sequences (doc_type, period, last_value) VALUES (?, ?, 0) ON CONFLICT DO NOTHING"
+		lock = "SELECT last_value FROM numbering_sequences WHERE doc_type = ? AND period = ? FOR SHARE"
+	case sqldialect.MySQL:
+		ensure = "INSERT IGNORE INTO numbering_sequences (doc_type, period, last_value) VALUES (?, ?, 0)"
+		lock = "SELECT last_value FROM numbering_sequences WHERE doc_type = ? AND period = ? LOCK IN SHARE MODE"
+	}
+	if ensure != "" {
+		if err := db.Exec(ensure, periodLockKey, string(p)).Error; err != nil {
+			return false, fmt.Errorf("period %s lock row: %w", p, err)
+		}
+		var v []int64
+		if err := rawFind(db, &v, lock, periodLockKey, string(p)); err != nil {
+			return false, fmt.Errorf("lock period %s: %w", p, err)
+		}
+	}
+	return r.IsClosed(ctx, p)
+}
+
+// Lock advances the month's lock row: the upsert of the numbering
+// sequences, which holds it exclusively until the transaction ends.
+func (r *periodRepo) Lock(ctx context.Context, p domain.Period) error {
+	_, err := (&numberingRepo{db: r.db, dialect: r.dialect}).Next(ctx, periodLockKey, string(p))
+	return err
+}
 
 func (r *periodRepo) IsClosed(ctx context.Context, p domain.Period) (bool, error) {
 	return exists(r.db.WithContext(ctx).Model(&periodModel{}).Where("period = ?", string(p)), "period "+string(p))

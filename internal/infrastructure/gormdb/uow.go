@@ -86,7 +86,7 @@ func newRepositories(tx *gorm.DB, dialect string, wake *queue.Wakeups) domain.Re
 		BankLines:      &bankLineRepo{db: tx, dialect: dialect},
 		BankStatements: &bankStatementRepo{db: tx},
 		Accounting:     &accountingRepo{db: tx, dialect: dialect},
-		Periods:        &periodRepo{db: tx},
+		Periods:        &periodRepo{db: tx, dialect: dialect},
 	}
 }
 
