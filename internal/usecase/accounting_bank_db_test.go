@@ -59,6 +59,23 @@ func TestAccountingBankTransfers(t *testing.T) {
 			if again := e.transfer(t, "2026-06-01", "2026-06-30"); again.Bookings != 0 {
 				t.Fatalf("second transfer booked %+v", again)
 			}
+			// June closed, a transfer dated in it is refused with nothing
+			// written; July's still goes.
+			if _, err := e.acct.ClosePeriod(ctx, e.actor, domain.Period("2026-06")); err != nil {
+				t.Fatal(err)
+			}
+			before, err := bank.Get(ctx, accounts["MAIN"].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bank.Transfer(ctx, e.actor, domain.BankTransfer{FromAccountID: accounts["MAIN"].ID, ToAccountID: accounts["SAVE"].ID,
+				Amount: num("5"), Date: date("2026-06-30")}); conflictCode(err) != "period-closed" {
+				t.Fatalf("a transfer in a closed month: %v", err)
+			}
+			if a, err := bank.Get(ctx, accounts["MAIN"].ID); err != nil || !a.Balance.Equal(before.Balance) {
+				t.Fatalf("MAIN after the refused transfer: %+v %v, want its balance unchanged", a, err)
+			}
+			move("MAIN", "SAVE", "2", "2026-07-02")
 		})
 	}
 }

@@ -184,6 +184,9 @@ func (s *BankService) Transfer(ctx context.Context, actor domain.Principal, t do
 		if err := v.OrNil(); err != nil {
 			return none, err
 		}
+		if err := checkPeriodOpen(ctx, r.Periods, nil, t.Date); err != nil { // a closed month is final
+			return none, err
+		}
 		accounts, err := r.BankAccounts.LockMany(ctx, []int64{t.FromAccountID, t.ToAccountID})
 		if err != nil {
 			return none, err
