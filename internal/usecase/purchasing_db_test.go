@@ -216,6 +216,20 @@ func TestReceptionFlow(t *testing.T) {
 				!e.level(t, a, w).Equal(num("16")) || !e.level(t, b, w).Equal(num("5")) {
 				t.Fatalf("after the last reception: %s, A %s at %s, B %s at %s", got.Status, e.level(t, a, w), e.costPrice(t, a), e.level(t, b, w), e.costPrice(t, b))
 			}
+			// Two lines and two ledger rows in one reception: each line's
+			// qty_received is its own, and both rows name the reception.
+			moves2, err := e.stock.Movements(ctx, domain.MovementFilter{OriginType: domain.OriginReception, OriginID: rec2.ID})
+			if err != nil || moves2.Total != 2 {
+				t.Fatalf("movements of the second reception: %v %+v", err, moves2)
+			}
+			for _, m := range moves2.Items {
+				if want := domain.ReceptionLabel(rec2, po); m.Label != want {
+					t.Fatalf("movement %d label %q, want %q", m.ID, m.Label, want)
+				}
+			}
+			if !got.Lines[0].QtyReceived.Equal(num("10")) || !got.Lines[1].QtyReceived.Equal(num("5")) || !got.Lines[2].QtyReceived.Equal(num("1")) {
+				t.Fatalf("order lines after the last reception: %+v", got.Lines)
+			}
 			if _, err := e.purchase.Receive(ctx, clerk, po.ID, receive(w, "2026-11-24", lb, "1")); conflictCode(err) != "illegal-transition" {
 				t.Fatalf("receiving on a received order: %v", err)
 			}

@@ -415,11 +415,12 @@ type periodRepo struct {
 // guard locks shared and a close exclusively (its value is not used).
 const periodLockKey = "accounting_period"
 
-// Guard makes sure the month's lock row exists (an insert that does nothing
-// when it does: FOR SHARE cannot lock a missing row; an insert racing a
-// close's waits for it), locks it shared, then reads whether the month is
-// closed (READ COMMITTED: what the close committed). SQLite's IMMEDIATE
-// transactions run one at a time already.
+// Guard locks the month's lock row shared, then reads whether the month is
+// closed (READ COMMITTED: what the close committed). The row is made the
+// first time a month is guarded (an insert that does nothing when it exists
+// by then: FOR SHARE cannot lock a missing row; an insert racing a close's
+// waits for it) — once, so a guard is two statements, not three. SQLite's
+// IMMEDIATE transactions run one at a time already.
 func (r *periodRepo) Guard(ctx context.Context, p domain.Period) (bool, error) {
 	db := r.db.WithContext(ctx)
 	var ensure, lock string
@@ -431,13 +432,18 @@ func (r *periodRepo) Guard(ctx context.Context, p domain.Period) (bool, error) {
 		ensure = "INSERT IGNORE INTO numbering_sequences (doc_type, period, last_value) VALUES (?, ?, 0)"
 		lock = "SELECT last_value FROM numbering_sequences WHERE doc_type = ? AND period = ? LOCK IN SHARE MODE"
 	}
-	if ensure != "" {
-		if err := db.Exec(ensure, periodLockKey, string(p)).Error; err != nil {
-			return false, fmt.Errorf("period %s lock row: %w", p, err)
-		}
+	if lock != "" {
 		var v []int64
 		if err := rawFind(db, &v, lock, periodLockKey, string(p)); err != nil {
 			return false, fmt.Errorf("lock period %s: %w", p, err)
+		}
+		if len(v) == 0 {
+			if err := db.Exec(ensure, periodLockKey, string(p)).Error; err != nil {
+				return false, fmt.Errorf("period %s lock row: %w", p, err)
+			}
+			if err := rawFind(db, &v, lock, periodLockKey, string(p)); err != nil {
+				return false, fmt.Errorf("lock period %s: %w", p, err)
+			}
 		}
 	}
 	return r.IsClosed(ctx, p)
