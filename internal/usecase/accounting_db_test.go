@@ -32,7 +32,7 @@ type acctEnv struct {
 
 func newAcctEnv(t *testing.T, dialect string) *acctEnv {
 	e := newDocEnv(t, testdb.Migrated(t, dialect))
-	return &acctEnv{docEnv: e, acct: usecase.NewAccountingService(e.uow, time.Now)}
+	return &acctEnv{docEnv: e, acct: usecase.NewAccountingService(e.uow, "EUR", time.Now)}
 }
 
 // doc creates and validates a document of typ dated on with the lines.
