@@ -24,21 +24,13 @@ import (
 // currency.
 func (e *acctEnv) fxEntries(t *testing.T, ref string) []string {
 	t.Helper()
-	page, err := e.acct.Entries(context.Background(), domain.EntryFilter{}, domain.ListQuery{Limit: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, x := range page.Items {
-		if x.DocumentRef == ref {
-			s := fmt.Sprintf("%s %s %s/%s", x.Journal, x.Account, x.Debit.StringFixed(2), x.Credit.StringFixed(2))
-			if x.Foreign() {
-				s += " " + x.AmountCurrency.StringFixed(2) + " " + x.Currency
-			}
-			out = append(out, s)
+	return e.entryLines(t, ref, func(x *domain.Entry) string {
+		s := fmt.Sprintf("%s %s %s/%s", x.Journal, x.Account, x.Debit.StringFixed(2), x.Credit.StringFixed(2))
+		if x.Foreign() {
+			s += " " + x.AmountCurrency.StringFixed(2) + " " + x.Currency
 		}
-	}
-	return out
+		return s
+	})
 }
 
 // bankAccounts creates bank accounts, each {ref, currency, accounting
