@@ -124,7 +124,7 @@ func newServer(ctx context.Context, cfg config.Config, log zerolog.Logger, db, r
 		api.NewAuditRoutes(usecase.NewAuditService(uow)),
 		api.NewBankRoutes(usecase.NewBankService(uow, time.Now)),
 		api.NewBankReportRoutes(gormdb.NewBankReports(reportDB), time.Now),
-		api.NewAccountingRoutes(usecase.NewAccountingService(uow, time.Now), gormdb.NewAccountingReports(reportDB), time.Now),
+		api.NewAccountingRoutes(usecase.NewAccountingService(uow, cfg.DefaultCurrency, time.Now), gormdb.NewAccountingReports(reportDB), time.Now),
 	)...), nil
 }
 

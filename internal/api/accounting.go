@@ -222,6 +222,10 @@ type entryResponse struct {
 	Debit        string `json:"debit"`
 	Credit       string `json:"credit"`
 	ThirdPartyID *int64 `json:"thirdparty_id"`
+	// AmountCurrency and Currency: the entry in the foreign currency it
+	// comes from, null in the company currency.
+	AmountCurrency *string `json:"amount_currency"`
+	Currency       *string `json:"currency"`
 }
 
 func toEntryResponse(e *domain.Entry) entryResponse {
@@ -232,11 +236,22 @@ func toEntryResponse(e *domain.Entry) entryResponse {
 	if e.ThirdPartyID != 0 {
 		out.ThirdPartyID = &e.ThirdPartyID
 	}
+	out.AmountCurrency, out.Currency = foreignAmount(e)
 	return out
 }
 
 // amount writes an accounting amount with two decimals.
 func amount(d decimal.Decimal) string { return d.StringFixed(2) }
+
+// foreignAmount writes an entry's amount in its foreign currency, with that
+// currency's decimals, and the currency; both nil in the company currency.
+func foreignAmount(e *domain.Entry) (*string, *string) {
+	if !e.Foreign() {
+		return nil, nil
+	}
+	a, c := e.AmountCurrency.StringFixed(domain.CurrencyPrecision(e.Currency)), e.Currency
+	return &a, &c
+}
 
 func journalNames() []string {
 	var out []string
@@ -390,6 +405,10 @@ type fecEntryRow struct {
 	Debit        string `json:"debit"`
 	Credit       string `json:"credit"`
 	BookedOn     string `json:"booked_on"`
+	// AmountCurrency and Currency are the FEC's Montantdevise and Idevise
+	// (empty in the company currency).
+	AmountCurrency *string `json:"amount_currency"`
+	Currency       *string `json:"currency"`
 }
 
 func toFECEntryRow(r domain.FECRow) fecEntryRow {
@@ -401,6 +420,7 @@ func toFECEntryRow(r domain.FECRow) fecEntryRow {
 	if r.ThirdPartyID != 0 {
 		out.AuxAccount, out.AuxLabel = r.AuxCode, r.AuxLabel
 	}
+	out.AmountCurrency, out.Currency = foreignAmount(&r.Entry)
 	return out
 }
 

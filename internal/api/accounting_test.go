@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/config"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/testutil/fectest"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -40,7 +39,7 @@ func newAccountingAPI(t *testing.T, dialect string) *accountingAPI {
 	tps := usecase.NewThirdPartyService(uow, cfg.ThirdPartyMask(), time.Now)
 	e := api.NewServer(api.Options{Log: zerolog.Nop(), Auth: stockAuth{}, BodyLimit: "1M"},
 		api.NewDocumentRoutes(docs), api.NewSupplierInvoiceRoutes(docs),
-		api.NewAccountingRoutes(usecase.NewAccountingService(uow, time.Now), gormdb.NewAccountingReports(db.DB), time.Now))
+		api.NewAccountingRoutes(usecase.NewAccountingService(uow, cfg.DefaultCurrency, time.Now), gormdb.NewAccountingReports(db.DB), time.Now))
 	a := &accountingAPI{stockAPI: &stockAPI{e: e, db: db}, docs: docs, actor: domain.Principal{UserID: 1, Login: "ann"}}
 	ctx := context.Background()
 	c, err := tps.Create(ctx, domain.ThirdParty{Name: "ACME\tTrading", IsCustomer: true})
@@ -96,63 +95,6 @@ func (a *accountingAPI) get(token, path, accept string) *httptest.ResponseRecord
 	return rec
 }
 
-var (
-	fecDate   = regexp.MustCompile(`^\d{8}$`)
-	fecAmount = regexp.MustCompile(`^\d+,\d{2}$`)
-)
-
-// checkFEC checks the file against the FEC's rules: the header, 18 fields a
-// row, dates as YYYYMMDD within the year, amounts with a decimal comma, one
-// side of each line non-zero, the auxiliary account on third-party lines
-// only, each entry number balanced; it returns the number of rows.
-func checkFEC(t *testing.T, body string, year int) int {
-	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
-	if lines[0] != strings.Join(domain.FECColumns, "\t") || len(domain.FECColumns) != 18 ||
-		lines[0] != "JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum\tCompAuxLib\tPieceRef\tPieceDate\tEcritureLib\tDebit\tCredit\tEcritureLet\tDateLet\tValidDate\tMontantdevise\tIdevise" {
-		t.Fatalf("FEC header %q", lines[0])
-	}
-	balance := map[string]decimal.Decimal{}
-	for i, l := range lines[1:] {
-		f := strings.Split(l, "\t")
-		if len(f) != 18 {
-			t.Fatalf("row %d has %d fields: %q", i+1, len(f), l)
-		}
-		if !slices.Contains([]string{"VT", "HA", "BQ", "OD"}, f[0]) || f[1] == "" || f[2] == "" || !strings.HasPrefix(f[2], f[0]) {
-			t.Fatalf("row %d journal/number: %q", i+1, l)
-		}
-		for _, c := range []int{3, 9, 15} {
-			if !fecDate.MatchString(f[c]) || f[c][:4] != fmt.Sprint(year) && c == 3 {
-				t.Fatalf("row %d column %s: %q", i+1, domain.FECColumns[c], f[c])
-			}
-		}
-		if f[4] == "" || f[5] == "" || f[8] == "" || f[10] == "" {
-			t.Fatalf("row %d: account, its label, piece and label are required: %q", i+1, l)
-		}
-		if third := f[4] == "411" || f[4] == "401"; third != (f[6] != "" && f[7] != "") {
-			t.Fatalf("row %d: auxiliary account %q on account %s", i+1, f[6], f[4])
-		}
-		if !fecAmount.MatchString(f[11]) || !fecAmount.MatchString(f[12]) {
-			t.Fatalf("row %d amounts %q %q", i+1, f[11], f[12])
-		}
-		d := decimal.RequireFromString(strings.Replace(f[11], ",", ".", 1))
-		c := decimal.RequireFromString(strings.Replace(f[12], ",", ".", 1))
-		if d.IsZero() == c.IsZero() {
-			t.Fatalf("row %d: one of debit and credit must be non-zero: %q", i+1, l)
-		}
-		if f[13] != "" || f[14] != "" || f[16] != "" || f[17] != "" {
-			t.Fatalf("row %d: lettering and currency columns are empty: %q", i+1, l)
-		}
-		balance[f[2]] = balance[f[2]].Add(d).Sub(c)
-	}
-	for num, b := range balance {
-		if !b.IsZero() {
-			t.Fatalf("entry %s does not balance: %s", num, b)
-		}
-	}
-	return len(lines) - 1
-}
-
 func TestAccountingAPI(t *testing.T) {
 	for _, d := range testdb.Dialects() {
 		t.Run(d, func(t *testing.T) {
@@ -181,7 +123,7 @@ func TestAccountingAPI(t *testing.T) {
 			}
 			a.problem(t, http.StatusUnprocessableEntity, "validation", "GET", "/api/v1/accounting/entries?journal=x&from=2026-02-30", "", "journal", "from")
 			if rec := a.get("all", "/api/v1/accounting/entries?journal=bank", "text/csv"); rec.Code != 200 ||
-				!strings.HasPrefix(rec.Body.String(), "id,journal,date,document_ref,account,label,debit,credit,thirdparty_id\n") || strings.Count(rec.Body.String(), "\n") != 5 {
+				!strings.HasPrefix(rec.Body.String(), "id,journal,date,document_ref,account,label,debit,credit,thirdparty_id,amount_currency,currency\n") || strings.Count(rec.Body.String(), "\n") != 5 {
 				t.Fatalf("entries CSV %d %q", rec.Code, rec.Body)
 			}
 
@@ -209,8 +151,8 @@ func TestAccountingAPI(t *testing.T) {
 				!strings.Contains(rec.Header().Get(echo.HeaderContentDisposition), "FEC20261231.txt") {
 				t.Fatalf("FEC %d %v", rec.Code, rec.Header())
 			}
-			if n := checkFEC(t, rec.Body.String(), 2026); n != int(got["entries"].(float64)) {
-				t.Fatalf("FEC rows %d", n)
+			if n := fectest.Check(t, rec.Body.String(), 2026, "EUR"); n.Rows != int(got["entries"].(float64)) || n.Foreign != 0 {
+				t.Fatalf("FEC rows %+v", n)
 			}
 			if !strings.Contains(rec.Body.String(), "\tACME Trading\t") {
 				t.Fatalf("the tab in the customer's name must become a space: %s", rec.Body)
@@ -339,6 +281,91 @@ func TestAccountingCodesAPI(t *testing.T) {
 			fec := a.get("all", "/api/v1/accounting/export?format=fec&from=2026-01-01&to=2026-12-31", "").Body.String()
 			if !strings.Contains(fec, "\t411\tClients\t411ACME\tACME Trading\t") {
 				t.Fatalf("FEC %s", fec)
+			}
+		})
+	}
+}
+
+// TestAccountingForeignAPI books an invoice in USD and its payment: their
+// entries show the amount in USD (the entries, their CSV, the FEC's
+// Montantdevise and Idevise, the CSV export), the exchange difference and
+// the entries of an invoice in euros show none.
+func TestAccountingForeignAPI(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			a := newAccountingAPI(t, d)
+			ctx := context.Background()
+			rates := usecase.NewCurrencyRateService(gormdb.NewUnitOfWork(a.db.DB), "EUR", time.Now)
+			if err := rates.Create(ctx, a.actor, &domain.CurrencyRate{Currency: "USD", Date: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), Rate: decimal.RequireFromString("1.2")}); err != nil {
+				t.Fatal(err)
+			}
+			// 1,000.00 USD + 20 % at 1.1, paid 1,200.00 USD at 1.2.
+			price, vat, rate := decimal.NewFromInt(1000), decimal.NewFromInt(20), decimal.RequireFromString("1.1")
+			inv, err := a.docs.Create(ctx, a.actor, domain.DocInvoice, domain.DraftInput{ThirdPartyID: a.tp, Date: time.Date(2026, 5, 5, 0, 0, 0, 0, time.UTC),
+				Currency: "USD", CurrencyRate: &rate, Lines: []domain.LineInput{{Description: "work", Qty: decimal.NewFromInt(1), UnitPrice: &price, VATRate: &vat}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			invoices := []domain.DocType{domain.DocInvoice}
+			if _, err := a.docs.Validate(ctx, a.actor, invoices, inv.ID, 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.docs.AddPayment(ctx, a.actor, invoices, inv.ID, domain.Payment{Amount: decimal.NewFromInt(1200), Date: time.Date(2026, 5, 20, 0, 0, 0, 0, time.UTC), Method: domain.PayBankTransfer}); err != nil {
+				t.Fatal(err)
+			}
+			eur := a.document(t, domain.DocInvoice, "2026-05-07", "10", "20", true, false)
+			if got := a.ok(t, http.StatusOK, "POST", "/api/v1/accounting/transfers", `{"from":"2026-05-01","to":"2026-05-31"}`); got["bookings"] != float64(4) {
+				t.Fatalf("transfer %v", got)
+			}
+
+			var rows []string
+			for _, it := range a.ok(t, http.StatusOK, "GET", "/api/v1/accounting/entries?sort=id", "")["items"].([]any) {
+				e := it.(map[string]any)
+				rows = append(rows, fmt.Sprintf("%s %s %s/%s %v %v", e["journal"], e["account"], e["debit"], e["credit"], e["amount_currency"], e["currency"]))
+			}
+			want := []string{
+				"sales 411 1090.91/0.00 1200.00 USD", "sales 706 0.00/909.09 1000.00 USD", "sales 445711 0.00/181.82 200.00 USD",
+				"sales 411 36.00/0.00 <nil> <nil>", "sales 706 0.00/30.00 <nil> <nil>", "sales 445711 0.00/6.00 <nil> <nil>",
+				"bank 512 1000.00/0.00 1200.00 USD", "bank 411 0.00/1000.00 1200.00 USD",
+				"misc 411 0.00/90.91 <nil> <nil>", "misc 666 90.91/0.00 <nil> <nil>",
+			}
+			if fmt.Sprint(rows) != fmt.Sprint(want) {
+				t.Fatalf("entries\n got %q\nwant %q", rows, want)
+			}
+			if rec := a.get("all", "/api/v1/accounting/entries?journal=sales&sort=id", "text/csv"); rec.Code != 200 ||
+				!strings.Contains(rec.Body.String(), ",1090.91,0.00,"+fmt.Sprint(a.tp)+",1200.00,USD\n") ||
+				!strings.Contains(rec.Body.String(), ",36.00,0.00,"+fmt.Sprint(a.tp)+",,\n") {
+				t.Fatalf("entries CSV %d %s", rec.Code, rec.Body)
+			}
+
+			rec := a.get("all", "/api/v1/accounting/export?format=fec&from=2026-01-01&to=2026-12-31", "")
+			if rec.Code != 200 {
+				t.Fatalf("FEC %d %s", rec.Code, rec.Body)
+			}
+			if n := fectest.Check(t, rec.Body.String(), 2026, "EUR"); n.Rows != 10 || n.Foreign != 5 {
+				t.Fatalf("FEC rows %+v, want 10 of which 5 in USD", n)
+			}
+			fec := rec.Body.String()
+			for _, s := range []string{"\t1090,91\t0,00\t\t\t", "\t1200,00\tUSD\n", "\t909,09\t\t\t", "\t1000,00\tUSD\n", "\t200,00\tUSD\n"} {
+				if !strings.Contains(fec, s) {
+					t.Fatalf("FEC lacks %q:\n%s", s, fec)
+				}
+			}
+			euros := 0
+			for _, l := range strings.Split(fec, "\n") {
+				if f := strings.Split(l, "\t"); len(f) == 18 && f[8] == eur.Ref {
+					euros++
+					if f[16] != "" || f[17] != "" {
+						t.Fatalf("a row of the invoice in euros has a foreign amount: %q", l)
+					}
+				}
+			}
+			if euros != 3 {
+				t.Fatalf("%d rows of %s in the FEC, want 3:\n%s", euros, eur.Ref, fec)
+			}
+			if rec := a.get("all", "/api/v1/accounting/export?format=csv&from=2026-01-01&to=2026-12-31", ""); rec.Code != 200 ||
+				!strings.Contains(rec.Body.String(), ",booked_on,amount_currency,currency\n") || strings.Count(rec.Body.String(), ",USD\n") != 5 {
+				t.Fatalf("CSV export %d %s", rec.Code, rec.Body)
 			}
 		})
 	}

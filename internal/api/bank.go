@@ -104,12 +104,14 @@ type bankTransferRequest struct {
 	FromAccountID int64     `json:"from_account_id"`
 	ToAccountID   int64     `json:"to_account_id"`
 	Amount        Decimal   `json:"amount"`
-	Date          DateField `json:"date"` // default today
+	ToAmount      Decimal   `json:"to_amount"` // between two currencies: what to_account_id receives
+	Date          DateField `json:"date"`      // default today
 	Label         string    `json:"label"`
 }
 
 func (r *bankTransferRequest) check(v *domain.ValidationError) {
 	r.Amount.Check(v, "amount", true)
+	r.ToAmount.Check(v, "to_amount", false)
 	r.Date.Check(v, "date", false)
 }
 
@@ -199,7 +201,7 @@ func (h *BankRoutes) transfer(c echo.Context) error {
 		return err
 	}
 	lines, err := h.svc.Transfer(c.Request().Context(), PrincipalOf(c), domain.BankTransfer{
-		FromAccountID: req.FromAccountID, ToAccountID: req.ToAccountID, Amount: req.Amount.Value,
+		FromAccountID: req.FromAccountID, ToAccountID: req.ToAccountID, Amount: req.Amount.Value, ToAmount: req.ToAmount.Value,
 		Date: req.Date.Value, Label: req.Label,
 	})
 	if err != nil {

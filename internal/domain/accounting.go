@@ -216,28 +216,61 @@ const (
 )
 
 // BookingBankTransfer is what booking reads of a transfer between two bank
-// accounts: ID is the sending leg's bank line, From and To the accounting
-// codes of the sending and receiving accounts ("" for AcctBank).
+// accounts: ID is the sending leg's bank line, From and To its sending and
+// receiving legs.
 type BookingBankTransfer struct {
 	ID       int64
 	Date     time.Time
 	Label    string
-	Amount   decimal.Decimal // positive
-	From, To string
+	From, To BookingBankLeg
+}
+
+// BookingBankLeg is one leg of a transfer: the bank account's accounting
+// code ("" for AcctBank), the amount it sent or received (positive, in its
+// currency) and, for an account in another currency than the company's, its
+// currency and the rate of the transfer's date (FX; the usecase reads it).
+type BookingBankLeg struct {
+	Account string
+	Amount  decimal.Decimal
+	FX      BookingFX
+}
+
+// Ref is the document reference of the transfer's entries.
+func (t BookingBankTransfer) Ref() string { return fmt.Sprintf("TRF%d", t.ID) }
+
+// ErrNoBookingRate refuses to book a transfer of a bank account in another
+// currency than the company's when no rate of its currency is known on or
+// before its date: 409, nothing booked.
+func ErrNoBookingRate(ref, currency string, date time.Time) error {
+	return Conflictf("no-currency-rate", "cannot book %s: %s", ref, noRate(currency, date))
 }
 
 // BookBankTransfer makes the bank-journal booking of a transfer between two
 // bank accounts: the receiving account's code debited, the sending one's
-// credited. Two accounts without a code of their own both book on
-// AcctBank: the two lines stay, one on each side.
+// credited, each leg in the company currency (a leg of an account in
+// another currency converted at the rate of the transfer's date, its own
+// amount kept as the entry's foreign amount). Two accounts without a code
+// of their own both book on AcctBank: the two lines stay, one on each side.
+// When the converted legs differ (a transfer between two currencies), the
+// difference books on AcctExchangeGain (more received than sent) or
+// AcctExchangeLoss, so the booking balances to the cent.
 func BookBankTransfer(t BookingBankTransfer, plan *AccountPlan) (*Booking, error) {
-	ref := fmt.Sprintf("TRF%d", t.ID)
+	ref := t.Ref()
 	b := &Booking{Source: SourceBankTransfer, SourceID: t.ID, Journal: JournalBank, Date: t.Date, DocumentRef: ref, DocumentDate: t.Date}
 	label := entryLabel(ref, t.Label)
+	in, out := t.To.FX.Convert(t.To.Amount), t.From.FX.Convert(t.From.Amount)
+	gainOrLoss, diff := AcctExchangeGain, in.Sub(out)
+	if diff.IsNegative() {
+		gainOrLoss = AcctExchangeLoss
+	}
 	for _, side := range [...]struct {
 		account       string
 		debit, credit decimal.Decimal
-	}{{t.To, t.Amount, decimal.Zero}, {t.From, decimal.Zero, t.Amount}} {
+		leg           *BookingBankLeg
+	}{{t.To.Account, in, decimal.Zero, &t.To}, {t.From.Account, decimal.Zero, out, &t.From}, {gainOrLoss, diff.Neg(), diff, nil}} {
+		if side.leg == nil && diff.IsZero() {
+			continue
+		}
 		acct := side.account
 		if acct == "" {
 			acct = AcctBank
@@ -245,7 +278,12 @@ func BookBankTransfer(t BookingBankTransfer, plan *AccountPlan) (*Booking, error
 		if !plan.Codes[acct] {
 			return nil, Conflictf("unknown-account", "cannot book %s: account %s is not in the chart of accounts", ref, acct)
 		}
-		b.Entries = append(b.Entries, Entry{Journal: b.Journal, Date: b.Date, DocumentRef: ref, Account: acct, Label: label, Debit: side.debit, Credit: side.credit})
+		e := Entry{Journal: b.Journal, Date: b.Date, DocumentRef: ref, Account: acct, Label: label,
+			Debit: decimal.Max(side.debit, decimal.Zero), Credit: decimal.Max(side.credit, decimal.Zero)}
+		if side.leg != nil && side.leg.FX.Foreign() {
+			e.Currency, e.AmountCurrency = side.leg.FX.Currency, side.leg.Amount
+		}
+		b.Entries = append(b.Entries, e)
 	}
 	return b, nil
 }
@@ -341,7 +379,17 @@ type Entry struct {
 	Debit        decimal.Decimal
 	Credit       decimal.Decimal
 	ThirdPartyID int64 // 0: none
+	// Currency and AmountCurrency are the foreign currency the entry comes
+	// from (a document, payment or bank account in another currency than
+	// the company's) and its amount in it before conversion, unsigned on
+	// the entry's side: the FEC's Idevise and Montantdevise. Currency ""
+	// (and AmountCurrency zero) for an entry in the company currency.
+	Currency       string
+	AmountCurrency decimal.Decimal
 }
+
+// Foreign reports whether the entry carries an amount in a foreign currency.
+func (e *Entry) Foreign() bool { return e.Currency != "" }
 
 // Totals returns the sums of the debits and the credits.
 func (b *Booking) Totals() (debit, credit decimal.Decimal) {
@@ -352,10 +400,14 @@ func (b *Booking) Totals() (debit, credit decimal.Decimal) {
 }
 
 // ledger collects the signed amounts (debit positive) per account and third
-// party, in the order accounts first appear.
+// party, in the order accounts first appear; once converted (convert), the
+// amounts in the source's currency are kept in foreign, and the entries
+// carry them.
 type ledger struct {
-	keys   []ledgerKey
-	amount map[ledgerKey]decimal.Decimal
+	keys    []ledgerKey
+	amount  map[ledgerKey]decimal.Decimal
+	fx      BookingFX
+	foreign map[ledgerKey]decimal.Decimal
 }
 
 type ledgerKey struct {
@@ -374,9 +426,27 @@ func (l *ledger) add(account string, tp int64, debit decimal.Decimal) {
 	l.amount[k] = l.amount[k].Add(debit)
 }
 
-// convert turns every amount into the company currency at x.
+// addForeign adds an amount of the company currency whose amount in the
+// currency of l.fx is foreign.
+func (l *ledger) addForeign(account string, tp int64, debit, foreign decimal.Decimal) {
+	l.add(account, tp, debit)
+	if l.fx.Foreign() {
+		k := ledgerKey{account, tp}
+		l.foreign[k] = l.foreign[k].Add(foreign)
+	}
+}
+
+// convert turns every amount into the company currency at x, keeping the
+// amounts before conversion when x converts.
 func (l *ledger) convert(x BookingFX) {
+	l.fx = x
+	if x.Foreign() {
+		l.foreign = make(map[ledgerKey]decimal.Decimal, len(l.amount))
+	}
 	for k, a := range l.amount {
+		if x.Foreign() {
+			l.foreign[k] = a
+		}
 		l.amount[k] = x.Convert(a)
 	}
 }
@@ -413,6 +483,9 @@ func (l *ledger) entries(b *Booking, label string, plan *AccountPlan) error {
 		}
 		e := Entry{Journal: b.Journal, Date: b.Date, DocumentRef: b.DocumentRef, Account: k.account, Label: label,
 			ThirdPartyID: k.tp, Debit: decimal.Zero, Credit: decimal.Zero}
+		if f, ok := l.foreign[k]; ok { // not the rounding line: it exists in the company currency only
+			e.Currency, e.AmountCurrency = l.fx.Currency, f.Abs()
+		}
 		if a.IsPositive() {
 			e.Debit = a
 		} else {
@@ -465,7 +538,7 @@ func BookDocument(d BookingDocument, plan *AccountPlan) (*Booking, error) {
 	// the conversions leave.
 	l.convert(d.FX)
 	gross := d.FX.Convert(net).Add(d.FX.Convert(vat))
-	l.add(party, d.ThirdPartyID, gross.Mul(sign).Neg())
+	l.addForeign(party, d.ThirdPartyID, gross.Mul(sign).Neg(), net.Add(vat).Mul(sign).Neg())
 	return b, l.entries(b, entryLabel(d.Ref, d.ThirdPartyName), plan)
 }
 
@@ -492,13 +565,14 @@ func BookPayment(p BookingPayment, plan *AccountPlan) (*Booking, error) {
 	case DocSupplierCreditNote:
 		party = AcctSuppliers
 	}
-	amount := p.FX.Convert(p.Amount) // at the payment's own rate
+	amount := p.Amount
 	if !in {
 		amount = amount.Neg()
 	}
 	var l ledger
 	l.add(bank, 0, amount)
 	l.add(party, p.ThirdPartyID, amount.Neg())
+	l.convert(p.FX) // at the payment's own rate
 	return b, l.entries(b, entryLabel("Payment "+p.DocumentRef, p.ThirdPartyName), plan)
 }
 

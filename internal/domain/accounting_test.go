@@ -110,9 +110,84 @@ func TestBookDocumentForeign(t *testing.T) {
 	if want := "[411 0.67/0.00 706 0.00/0.33 707 0.00/0.33 758 0.00/0.01]"; fmt.Sprint(got) != want {
 		t.Fatalf("entries %v, want %s", got, want)
 	}
+	// Each entry keeps its amount in USD, but the rounding line, which
+	// exists in euros only.
+	got = got[:0]
+	for _, e := range b.Entries {
+		got = append(got, e.Account+" "+e.AmountCurrency.StringFixed(2)+" "+e.Currency)
+	}
+	if want := "[411 2.00 USD 706 1.00 USD 707 1.00 USD 758 0.00 ]"; fmt.Sprint(got) != want {
+		t.Fatalf("foreign amounts %v, want %s", got, want)
+	}
 	// In the company currency nothing is converted.
 	d.FX.Currency = "EUR"
-	if b, err = BookDocument(d, testPlan()); err != nil || !b.Entries[0].Debit.Equal(dec("2")) {
+	if b, err = BookDocument(d, testPlan()); err != nil || !b.Entries[0].Debit.Equal(dec("2")) || b.Entries[0].Foreign() {
 		t.Fatalf("company currency: %v %+v", err, b)
+	}
+}
+
+// TestBookBankTransferForeign: a transfer books each leg in the company
+// currency, a leg of an account in another currency converted at the rate
+// of the day with its own amount kept, and the difference between two legs
+// of different currencies on 766 or 666.
+func TestBookBankTransferForeign(t *testing.T) {
+	plan := testPlan()
+	for _, c := range []string{"5121", "5122", AcctExchangeGain, AcctExchangeLoss} {
+		plan.Codes[c] = true
+	}
+	usd := func(amount, rate string) BookingBankLeg {
+		return BookingBankLeg{Account: "5122", Amount: dec(amount), FX: BookingFX{Currency: "USD", CompanyCurrency: "EUR", Rate: dec(rate)}}
+	}
+	eur := func(code, amount string) BookingBankLeg {
+		return BookingBankLeg{Account: code, Amount: dec(amount), FX: BookingFX{Currency: "EUR", CompanyCurrency: "EUR"}}
+	}
+	for _, tc := range []struct {
+		name     string
+		from, to BookingBankLeg
+		want     string
+	}{
+		{"euros", eur("", "300"), eur("5121", "300"), "[5121 300.00/0.00 512 0.00/300.00]"},
+		// 100.00 USD at 1.1 is 90.91 EUR; the bank credited 92.00: a gain.
+		{"dollars to euros", usd("100", "1.1"), eur("", "92"), "[512 92.00/0.00 5122 0.00/90.91 100.00 USD 766 0.00/1.09]"},
+		// 92.00 EUR bought 100.00 USD, worth 90.91 EUR at 1.1: a loss.
+		{"euros to dollars", eur("", "92"), usd("100", "1.1"), "[5122 90.91/0.00 100.00 USD 512 0.00/92.00 666 1.09/0.00]"},
+		{"dollars to dollars", usd("50", "1.2"), BookingBankLeg{Account: "5121", Amount: dec("50"), FX: usd("50", "1.2").FX},
+			"[5121 41.67/0.00 50.00 USD 5122 0.00/41.67 50.00 USD]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := BookBankTransfer(BookingBankTransfer{ID: 9, From: tc.from, To: tc.to}, plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range b.Entries {
+				s := e.Account + " " + e.Debit.StringFixed(2) + "/" + e.Credit.StringFixed(2)
+				if e.Foreign() {
+					s += " " + e.AmountCurrency.StringFixed(2) + " " + e.Currency
+				}
+				got = append(got, s)
+			}
+			if d, c := b.Totals(); !d.Equal(c) || fmt.Sprint(got) != tc.want {
+				t.Fatalf("entries %v (debit %s, credit %s), want %s", got, d, c, tc.want)
+			}
+		})
+	}
+}
+
+// TestFECRecordForeign: Montantdevise is unsigned with a decimal comma and
+// the currency's decimals (at least two), Idevise its code; both empty in
+// the company currency.
+func TestFECRecordForeign(t *testing.T) {
+	for _, tc := range []struct {
+		currency, amount, want string
+	}{{"", "", "\t"}, {"USD", "1200", "1200,00\tUSD"}, {"JPY", "1500", "1500,00\tJPY"}, {"KWD", "12.345", "12,345\tKWD"}} {
+		r := FECRow{Entry: Entry{Journal: JournalSales, Debit: dec("1"), Credit: dec("0"), Currency: tc.currency}}
+		if tc.amount != "" {
+			r.AmountCurrency = dec(tc.amount)
+		}
+		f := r.FECRecord()
+		if got := f[16] + "\t" + f[17]; len(f) != 18 || got != tc.want {
+			t.Errorf("%s: Montantdevise and Idevise %q, want %q", tc.currency, got, tc.want)
+		}
 	}
 }

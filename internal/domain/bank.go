@@ -239,11 +239,14 @@ func (l *BankLine) Reversal(on time.Time, by int64, at time.Time) (*BankLine, er
 	}, nil
 }
 
-// BankTransfer moves Amount from one account to another of the same
-// currency.
+// BankTransfer moves Amount from one account to another. Between accounts
+// of two currencies ToAmount is what the receiving account gets, in its
+// currency, as the bank converted it (required then); between accounts of
+// one currency it is zero (or Amount).
 type BankTransfer struct {
 	FromAccountID, ToAccountID int64
 	Amount                     decimal.Decimal
+	ToAmount                   decimal.Decimal
 	Date                       time.Time
 	Label                      string
 }
@@ -262,23 +265,38 @@ func (t *BankTransfer) Check() *ValidationError {
 	if !t.Amount.IsPositive() {
 		v.Add("amount", "must be greater than 0")
 	}
+	if t.ToAmount.IsNegative() {
+		v.Add("to_amount", "must be greater than 0")
+	}
 	checkLen(v, "label", t.Label, MaxLabelLen)
 	return v
 }
 
 // Lines posts the transfer on its two locked accounts and returns its two
-// lines: from's (negative) and to's (positive). The accounts must share a
-// currency (422 naming to_account_id).
+// lines: from's (negative, Amount) and to's (positive: Amount, or ToAmount
+// between two currencies). Between two currencies ToAmount is required (422
+// naming to_account_id); in one currency it is Amount or nothing (422 naming
+// to_amount).
 func (t *BankTransfer) Lines(from, to *BankAccount, by int64, at time.Time) (*BankLine, *BankLine, error) {
-	if from.Currency != to.Currency {
-		return nil, nil, Invalid("to_account_id", "bank account %s is in %s, %s in %s: a transfer needs one currency", to.Ref, to.Currency, from.Ref, from.Currency)
+	received := t.Amount
+	switch {
+	case from.Currency == to.Currency && !t.ToAmount.IsZero() && !t.ToAmount.Equal(t.Amount):
+		return nil, nil, Invalid("to_amount", "must be left out or equal amount: both accounts are in %s", from.Currency)
+	case from.Currency != to.Currency && t.ToAmount.IsZero():
+		return nil, nil, Invalid("to_account_id", "bank account %s is in %s, %s in %s: a transfer between two currencies needs to_amount, the amount in %s that %s receives",
+			to.Ref, to.Currency, from.Ref, from.Currency, to.Currency, to.Ref)
+	case from.Currency != to.Currency:
+		if v := (&ValidationError{}); !checkBankAmount(v, "to_amount", t.ToAmount, to.Currency, false) {
+			return nil, nil, v
+		}
+		received = t.ToAmount
 	}
 	label := t.Label
 	if label == "" {
 		label = fmt.Sprintf("Transfer %s → %s", from.Ref, to.Ref)
 	}
 	out := &BankLine{Date: t.Date, Amount: t.Amount.Neg(), Label: label, Kind: BankLineTransfer, CreatedBy: by, CreatedAt: at}
-	in := &BankLine{Date: t.Date, Amount: t.Amount, Label: label, Kind: BankLineTransfer, CreatedBy: by, CreatedAt: at}
+	in := &BankLine{Date: t.Date, Amount: received, Label: label, Kind: BankLineTransfer, CreatedBy: by, CreatedAt: at}
 	if err := from.Post(out); err != nil {
 		return nil, nil, err
 	}

@@ -26,20 +26,31 @@ var fecText = strings.NewReplacer("\t", " ", "\r", " ", "\n", " ")
 func FECDate(t time.Time) string { return t.UTC().Format("20060102") }
 
 // FECAmount writes an amount as the FEC does: "1234,50".
-func FECAmount(d decimal.Decimal) string { return strings.Replace(d.StringFixed(2), ".", ",", 1) }
+func FECAmount(d decimal.Decimal) string { return fecAmount(d, 2) }
+
+// fecAmount writes an amount with places decimals and a decimal comma.
+func fecAmount(d decimal.Decimal, places int32) string {
+	return strings.Replace(d.StringFixed(places), ".", ",", 1)
+}
 
 // FECRecord is the row of the entry in the FEC. The auxiliary account (the
-// third party's) is filled on third-party lines only; lettering and the
-// foreign-currency columns stay empty.
+// third party's) is filled on third-party lines only; the foreign-currency
+// columns (Montantdevise, unsigned with a decimal comma, and Idevise) on
+// entries from another currency only; lettering stays empty.
 func (r FECRow) FECRecord() []string {
 	aux, auxLabel := "", ""
 	if r.ThirdPartyID != 0 {
 		aux, auxLabel = r.AuxCode, r.AuxLabel
 	}
+	amountCurrency := ""
+	if r.Foreign() {
+		// At least two decimals, more for a currency that has them (KWD).
+		amountCurrency = fecAmount(r.AmountCurrency, max(2, CurrencyPrecision(r.Currency)))
+	}
 	return []string{
 		r.Journal.Code(), r.Journal.Label(), r.Num, FECDate(r.Date), r.Account, fecText.Replace(r.AccountLabel),
 		fecText.Replace(aux), fecText.Replace(auxLabel), fecText.Replace(r.DocumentRef), FECDate(r.DocumentDate),
-		fecText.Replace(r.Label), FECAmount(r.Debit), FECAmount(r.Credit), "", "", FECDate(r.BookedAt), "", "",
+		fecText.Replace(r.Label), FECAmount(r.Debit), FECAmount(r.Credit), "", "", FECDate(r.BookedAt), amountCurrency, r.Currency,
 	}
 }
 

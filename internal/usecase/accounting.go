@@ -15,13 +15,16 @@ import (
 // AccountingService keeps the chart of accounts, books documents and
 // payments into the journals, and closes months (docs/accounting.md).
 type AccountingService struct {
-	uow domain.UnitOfWork
-	now func() time.Time
+	uow     domain.UnitOfWork
+	company string
+	now     func() time.Time
 }
 
-// NewAccountingService returns an AccountingService writing through uow.
-func NewAccountingService(uow domain.UnitOfWork, now func() time.Time) *AccountingService {
-	return &AccountingService{uow: uow, now: now}
+// NewAccountingService returns an AccountingService writing through uow;
+// company is the company currency (DOLIGO_DEFAULT_CURRENCY), the one bank
+// transfers book in.
+func NewAccountingService(uow domain.UnitOfWork, company string, now func() time.Time) *AccountingService {
+	return &AccountingService{uow: uow, company: company, now: now}
 }
 
 // accountingLock is the numbering sequence every transfer and every close
@@ -103,11 +106,12 @@ func (s *AccountingService) Entries(ctx context.Context, f domain.EntryFilter, q
 }
 
 // bookingSource books what one kind of source left unbooked from..to. A new
-// kind of source (bank transfers, exchange differences) is one more function
-// in bookingSources.
+// kind of source is one more function in bookingSources.
 type bookingSource func(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error)
 
-var bookingSources = []bookingSource{bookDocuments, bookPayments, bookExchanges, bookBankTransfers}
+func (s *AccountingService) bookingSources() []bookingSource {
+	return []bookingSource{bookDocuments, bookPayments, bookExchanges, s.bookBankTransfers}
+}
 
 func bookDocuments(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error) {
 	docs, err := r.Accounting.UnbookedDocuments(ctx, from, to)
@@ -133,10 +137,30 @@ func bookExchanges(ctx context.Context, r domain.Repositories, from, to time.Tim
 	return bookEach(pays, plan, domain.BookExchange)
 }
 
-func bookBankTransfers(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error) {
+// bookBankTransfers books the transfers between bank accounts in the
+// company currency: a leg of an account in another currency at the rate of
+// the transfer's date (the rate lookup of documents and payments); none
+// known is 409 no-currency-rate and nothing is booked.
+func (s *AccountingService) bookBankTransfers(ctx context.Context, r domain.Repositories, from, to time.Time, plan *domain.AccountPlan) ([]*domain.Booking, error) {
 	ts, err := r.Accounting.UnbookedBankTransfers(ctx, from, to)
 	if err != nil {
 		return nil, err
+	}
+	for i := range ts {
+		for _, leg := range []*domain.BookingBankLeg{&ts[i].From, &ts[i].To} {
+			leg.FX.CompanyCurrency = s.company
+			if leg.FX.Currency == s.company {
+				continue
+			}
+			rate, ok, err := rateOn(ctx, r, leg.FX.Currency, ts[i].Date)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, domain.ErrNoBookingRate(ts[i].Ref(), leg.FX.Currency, ts[i].Date)
+			}
+			leg.FX.Rate = rate
+		}
 	}
 	return bookEach(ts, plan, domain.BookBankTransfer)
 }
@@ -183,7 +207,7 @@ func (s *AccountingService) Transfer(ctx context.Context, from, to time.Time) (T
 			return res, err
 		}
 		var all []*domain.Booking
-		for _, src := range bookingSources {
+		for _, src := range s.bookingSources() {
 			bs, err := src(ctx, r, from, to, plan)
 			if err != nil {
 				return res, err
@@ -298,7 +322,7 @@ func (s *AccountingService) ClosePeriod(ctx context.Context, actor domain.Princi
 		if err != nil {
 			return nil, err
 		}
-		for _, src := range bookingSources {
+		for _, src := range s.bookingSources() {
 			bs, err := src(ctx, r, from, to, plan)
 			if err != nil {
 				return nil, err

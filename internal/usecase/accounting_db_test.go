@@ -13,14 +13,20 @@ package usecase_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 
+	"github.com/doligo/doligo/internal/api"
 	"github.com/doligo/doligo/internal/domain"
 	"github.com/doligo/doligo/internal/infrastructure/gormdb"
+	"github.com/doligo/doligo/internal/testutil/fectest"
 	"github.com/doligo/doligo/internal/testutil/testdb"
 	"github.com/doligo/doligo/internal/usecase"
 )
@@ -32,7 +38,7 @@ type acctEnv struct {
 
 func newAcctEnv(t *testing.T, dialect string) *acctEnv {
 	e := newDocEnv(t, testdb.Migrated(t, dialect))
-	return &acctEnv{docEnv: e, acct: usecase.NewAccountingService(e.uow, time.Now)}
+	return &acctEnv{docEnv: e, acct: usecase.NewAccountingService(e.uow, "EUR", time.Now)}
 }
 
 // doc creates and validates a document of typ dated on with the lines.
@@ -75,6 +81,14 @@ func (e *acctEnv) transfer(t *testing.T, from, to string) usecase.TransferResult
 // entries reads every entry, by id, as "journal account debit/credit tp".
 func (e *acctEnv) entries(t *testing.T, ref string) []string {
 	t.Helper()
+	return e.entryLines(t, ref, func(x *domain.Entry) string {
+		return fmt.Sprintf("%s %s %s/%s %d", x.Journal, x.Account, x.Debit.StringFixed(2), x.Credit.StringFixed(2), x.ThirdPartyID)
+	})
+}
+
+// entryLines reads the entries of ref, by id, each written by show.
+func (e *acctEnv) entryLines(t *testing.T, ref string, show func(*domain.Entry) string) []string {
+	t.Helper()
 	page, err := e.acct.Entries(context.Background(), domain.EntryFilter{}, domain.ListQuery{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +96,7 @@ func (e *acctEnv) entries(t *testing.T, ref string) []string {
 	var out []string
 	for _, x := range page.Items {
 		if x.DocumentRef == ref {
-			out = append(out, fmt.Sprintf("%s %s %s/%s %d", x.Journal, x.Account, x.Debit.StringFixed(2), x.Credit.StringFixed(2), x.ThirdPartyID))
+			out = append(out, show(x))
 		}
 	}
 	return out
@@ -250,15 +264,52 @@ func TestAccountingConcurrentTransfers(t *testing.T) {
 }
 
 // TestAccountingYearTrialBalance books a generated year of sales, purchases
-// and payments and checks the trial balance: total debit = total credit, and
-// the customers' account is what remains to be paid.
+// and payments, transfers between two bank accounts in euros every month,
+// and each quarter an invoice and a supplier invoice in USD paid on a USD
+// bank account at another rate (so exchange differences book) and a
+// transfer from that account to one in euros. It checks the trial balance
+// (total debit = total credit), that every booking and every journal
+// balances, the customers' account is what remains to be paid and the
+// suppliers' is cleared, each bank account's code holds the bank module's
+// movements (a USD account's converted line by line, its dollars in the
+// entries' foreign amounts), and the year's FEC, read through the API,
+// passes the FEC checker.
 func TestAccountingYearTrialBalance(t *testing.T) {
 	for _, d := range testdb.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			e := newAcctEnv(t, d)
+			ctx := context.Background()
 			sup := e.supplier(t, "Parts Ltd")
+			bank := usecase.NewBankService(e.uow, time.Now)
+			fx := usecase.NewCurrencyRateService(e.uow, "EUR", time.Now)
+			// MAIN (512) is the default account: the payments in euros land there.
+			acc := e.bankAccounts(t, bank, [3]string{"MAIN", "EUR", ""}, [3]string{"SAVE", "EUR", "5121"}, [3]string{"DOLLARS", "USD", "5122"})
+			type dated struct {
+				on   time.Time
+				rate decimal.Decimal
+			}
+			var usdRates []dated // by date
+			usdRate := func(on time.Time) decimal.Decimal {
+				r := decimal.Zero
+				for _, x := range usdRates {
+					if !x.on.After(on) {
+						r = x.rate
+					}
+				}
+				return r
+			}
+			move := func(from, to, amount, toAmount, on string) {
+				t.Helper()
+				tr := domain.BankTransfer{FromAccountID: acc[from].ID, ToAccountID: acc[to].ID, Amount: num(amount), Date: date(on)}
+				if toAmount != "" {
+					tr.ToAmount = num(toAmount)
+				}
+				if _, err := bank.Transfer(ctx, e.actor, tr); err != nil {
+					t.Fatalf("transfer %s → %s on %s: %v", from, to, on, err)
+				}
+			}
 			rates := []string{"20", "10", "5.5", "0", "7"}
-			due := decimal.Zero
+			due, suppliersDue := decimal.Zero, decimal.Zero
 			for m := 1; m <= 12; m++ {
 				for k := range 3 {
 					on := fmt.Sprintf("2026-%02d-%02d", m, 3+k*7)
@@ -272,6 +323,50 @@ func TestAccountingYearTrialBalance(t *testing.T) {
 				}
 				si := e.doc(t, domain.DocSupplierInvoice, sup, fmt.Sprintf("2026-%02d-15", m), line("7", "12.34", rates[m%5]))
 				e.pay(t, supplierInvoices, si.ID, si.TotalGross.String(), fmt.Sprintf("2026-%02d-20", m), domain.PayCheck)
+
+				// Between the two accounts in euros: to savings every month,
+				// back every other month.
+				move("MAIN", "SAVE", fmt.Sprintf("%d.%02d", 100+m, m), "", fmt.Sprintf("2026-%02d-25", m))
+				if m%2 == 0 {
+					move("SAVE", "MAIN", "40.10", "", fmt.Sprintf("2026-%02d-27", m))
+				}
+				if m%3 != 1 {
+					continue
+				}
+				// A quarter in dollars: the rate of the 1st for the
+				// documents, another from the 20th for their payments on
+				// the dollar account and the transfer to euros.
+				for _, r := range []dated{
+					{date(fmt.Sprintf("2026-%02d-01", m)), decimal.New(106+int64(m), -2)},
+					{date(fmt.Sprintf("2026-%02d-20", m)), decimal.New(113+int64(m), -2)},
+				} {
+					e.rate(t, fx, "USD", r.on.Format(time.DateOnly), r.rate.String())
+					usdRates = append(usdRates, r)
+				}
+				usdInv := e.validated(t, invoices, e.fxDraft(t, domain.DocInvoice, e.tp, "USD", fmt.Sprintf("2026-%02d-06", m), fmt.Sprintf("%d.37", 1000+13*m), nil))
+				usdSI := e.validated(t, supplierInvoices, e.fxDraft(t, domain.DocSupplierInvoice, sup, "USD", fmt.Sprintf("2026-%02d-08", m), fmt.Sprintf("%d.81", 300+m), nil))
+				for _, p := range []struct {
+					types []domain.DocType
+					doc   *domain.Document
+					on    string
+				}{{invoices, usdInv, fmt.Sprintf("2026-%02d-22", m)}, {supplierInvoices, usdSI, fmt.Sprintf("2026-%02d-23", m)}} {
+					if _, err := e.docs.AddPayment(ctx, e.actor, p.types, p.doc.ID, domain.Payment{Amount: p.doc.TotalGross, Date: date(p.on),
+						Method: domain.PayBankTransfer, BankAccountID: acc["DOLLARS"].ID}); err != nil {
+						t.Fatalf("pay %s: %v", p.doc.Ref, err)
+					}
+				}
+				// Paid in full, each is cleared up to what its lines'
+				// conversion (net and VAT apart) leaves against its gross
+				// converted whole (the exchange difference's base).
+				due = due.Add(usdInv.FX.TotalGross.Decimal).Sub(domain.DivMoney(usdInv.TotalGross, usdInv.FX.Rate.Decimal, "EUR"))
+				suppliersDue = suppliersDue.Add(usdSI.FX.TotalGross.Decimal).Sub(domain.DivMoney(usdSI.TotalGross, usdSI.FX.Rate.Decimal, "EUR"))
+				move("DOLLARS", "MAIN", "500", fmt.Sprintf("4%02d.55", 10+m), fmt.Sprintf("2026-%02d-26", m))
+			}
+			if !suppliersDue.IsZero() {
+				// A fully paid foreign document may keep a cent on its
+				// third-party account: the data is chosen so that 401's
+				// does not, and 401 is checked cleared below.
+				t.Fatalf("test data: the USD supplier invoices leave %s on 401", suppliersDue)
 			}
 			e.transfer(t, "2026-01-01", "2026-12-31")
 			reports := gormdb.NewAccountingReports(e.db.DB)
@@ -307,8 +402,105 @@ func TestAccountingYearTrialBalance(t *testing.T) {
 			if n == 0 || !last.Balance.Equal(due) {
 				t.Fatalf("ledger of 411: %d rows, last balance %s, want %s", n, last.Balance, due)
 			}
+
+			// Every booking balances, and so every journal; all four have
+			// entries (misc: the exchange differences of the USD payments).
+			var entries []struct {
+				BookingID     int64
+				Journal       string
+				Debit, Credit decimal.Decimal
+			}
+			if err := e.db.Gorm.Raw("SELECT booking_id, journal, debit, credit FROM accounting_entries").Scan(&entries).Error; err != nil {
+				t.Fatal(err)
+			}
+			byBooking, byJournal := map[int64]decimal.Decimal{}, map[string]decimal.Decimal{}
+			for _, x := range entries {
+				byBooking[x.BookingID] = byBooking[x.BookingID].Add(x.Debit).Sub(x.Credit)
+				byJournal[x.Journal] = byJournal[x.Journal].Add(x.Debit).Sub(x.Credit)
+			}
+			for id, b := range byBooking {
+				if !b.IsZero() {
+					t.Fatalf("booking %d off by %s", id, b)
+				}
+			}
+			for _, j := range domain.Journals() {
+				if b, ok := byJournal[string(j)]; !ok || !b.IsZero() {
+					t.Fatalf("journal %s: present %v, off by %s", j, ok, b)
+				}
+			}
+
+			// Each bank account's code holds its movements of the year (the
+			// opening balances are not booked): in euros as they are; in
+			// dollars each line converted at the rate of its date, and the
+			// dollars themselves in the entries' foreign amounts.
+			for ref, code := range map[string]string{"MAIN": "512", "SAVE": "5121", "DOLLARS": "5122"} {
+				a, err := bank.Get(ctx, acc[ref].ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				moved := a.Balance.Sub(a.OpeningBalance)
+				if a.Currency == "EUR" {
+					if got := rows[code].Balance(); !got.Equal(moved) || moved.IsZero() {
+						t.Fatalf("%s: %s balance %s, bank movements %s", ref, code, got, moved)
+					}
+					continue
+				}
+				lines, err := bank.Lines(ctx, domain.BankLineFilter{AccountID: a.ID, ListQuery: domain.ListQuery{Limit: 500}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				converted := decimal.Zero
+				for _, l := range lines.Items {
+					converted = converted.Add(domain.DivMoney(l.Amount, usdRate(l.Date), "EUR"))
+				}
+				foreign, err := e.acct.Entries(ctx, domain.EntryFilter{Account: code}, domain.ListQuery{Limit: 500})
+				if err != nil {
+					t.Fatal(err)
+				}
+				dollars := decimal.Zero
+				for _, x := range foreign.Items {
+					if x.Currency != "USD" {
+						t.Fatalf("%s entry %d in %q, want USD", code, x.ID, x.Currency)
+					}
+					if x.Debit.IsPositive() {
+						dollars = dollars.Add(x.AmountCurrency)
+					} else {
+						dollars = dollars.Sub(x.AmountCurrency)
+					}
+				}
+				if got := rows[code].Balance(); !got.Equal(converted) || !dollars.Equal(moved) || len(lines.Items) != 12 {
+					t.Fatalf("%s: %s balance %s EUR (its %d lines converted: %s), %s USD in the entries, bank movements %s USD",
+						ref, code, got, len(lines.Items), converted, dollars, moved)
+				}
+			}
+
+			// The year's FEC, as the API streams it, passes the checker:
+			// one row per entry, the entries in dollars with their amounts.
+			srv := api.NewServer(api.Options{Log: zerolog.Nop(), Auth: readAll{}, BodyLimit: "1M"},
+				api.NewAccountingRoutes(e.acct, reports, time.Now))
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/accounting/export?format=fec&from=2026-01-01&to=2026-12-31", nil)
+			req.Header.Set(echo.HeaderAuthorization, "Bearer all")
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("FEC export: %d %s", rec.Code, rec.Body)
+			}
+			var foreign int64
+			if err := e.db.Gorm.Raw("SELECT COUNT(*) FROM accounting_entries WHERE currency IS NOT NULL").Scan(&foreign).Error; err != nil {
+				t.Fatal(err)
+			}
+			if got := fectest.Check(t, rec.Body.String(), 2026, "EUR"); got.Rows != len(entries) || int64(got.Foreign) != foreign || foreign == 0 {
+				t.Fatalf("FEC %+v, want %d rows of which %d in a foreign currency", got, len(entries), foreign)
+			}
 		})
 	}
+}
+
+// readAll authenticates any token with every permission.
+type readAll struct{}
+
+func (readAll) Authenticate(context.Context, string) (domain.Principal, error) {
+	return domain.Principal{UserID: 1, Login: "ann", Permissions: domain.AllPermissions()}, nil
 }
 
 // TestAccountingPeriodClose checks the period guard: a closed month refuses

@@ -46,16 +46,18 @@ func (bookingModel) TableName() string { return "accounting_bookings" }
 
 // entryModel is a row of accounting_entries.
 type entryModel struct {
-	ID           int64 `gorm:"primaryKey"`
-	BookingID    int64
-	Journal      string
-	EntryDate    time.Time
-	DocumentRef  string
-	Account      string
-	Label        string
-	Debit        decimal.Decimal
-	Credit       decimal.Decimal
-	ThirdpartyID sql.NullInt64
+	ID             int64 `gorm:"primaryKey"`
+	BookingID      int64
+	Journal        string
+	EntryDate      time.Time
+	DocumentRef    string
+	Account        string
+	Label          string
+	Debit          decimal.Decimal
+	Credit         decimal.Decimal
+	ThirdpartyID   sql.NullInt64
+	AmountCurrency decimal.NullDecimal // NULL with Currency in the company currency
+	Currency       sql.NullString
 }
 
 func (entryModel) TableName() string { return "accounting_entries" }
@@ -64,7 +66,17 @@ func (m entryModel) entry() *domain.Entry {
 	return &domain.Entry{
 		ID: m.ID, BookingID: m.BookingID, Journal: domain.Journal(m.Journal), Date: dateOnly(m.EntryDate), DocumentRef: m.DocumentRef,
 		Account: m.Account, Label: m.Label, Debit: m.Debit, Credit: m.Credit, ThirdPartyID: m.ThirdpartyID.Int64,
+		Currency: m.Currency.String, AmountCurrency: m.AmountCurrency.Decimal,
 	}
+}
+
+// entryCurrency is the pair of foreign-currency columns of an entry: both
+// NULL in the company currency.
+func entryCurrency(e domain.Entry) (decimal.NullDecimal, sql.NullString) {
+	if !e.Foreign() {
+		return decimal.NullDecimal{}, sql.NullString{}
+	}
+	return decimal.NewNullDecimal(e.AmountCurrency), nullString(e.Currency)
 }
 
 type periodModel struct {
@@ -304,18 +316,24 @@ func (r *accountingRepo) unbookedPayments(ctx context.Context, kind domain.Sourc
 }
 
 // UnbookedBankTransfers reads each transfer once: from its leg added first
-// (the lower id of the pair), whichever way the money went.
+// (the lower id of the pair), whichever way the money went, with both legs'
+// amounts and their accounts' codes and currencies (the rates are the
+// usecase's).
 func (r *accountingRepo) UnbookedBankTransfers(ctx context.Context, from, to time.Time) ([]domain.BookingBankTransfer, error) {
 	when, args := r.between("o.line_date", from, to)
 	var rows []struct {
-		ID          int64
-		LineDate    time.Time
-		Label       string
-		Amount      decimal.Decimal
-		Account     string
-		PairAccount string
+		ID           int64
+		LineDate     time.Time
+		Label        string
+		Amount       decimal.Decimal
+		Account      string
+		Currency     string
+		PairAmount   decimal.Decimal
+		PairAccount  string
+		PairCurrency string
 	}
-	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT o.id, o.line_date, o.label, o.amount, a.accounting_code AS account, pa.accounting_code AS pair_account
+	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT o.id, o.line_date, o.label, o.amount, COALESCE(a.accounting_code, '') AS account, a.currency,
+		p.amount AS pair_amount, COALESCE(pa.accounting_code, '') AS pair_account, pa.currency AS pair_currency
 		FROM bank_lines o JOIN bank_lines p ON p.id = o.transfer_id
 		JOIN bank_accounts a ON a.id = o.account_id JOIN bank_accounts pa ON pa.id = p.account_id
 		WHERE o.kind = 'transfer' AND o.id < o.transfer_id AND `+when+`
@@ -326,9 +344,11 @@ func (r *accountingRepo) UnbookedBankTransfers(ctx context.Context, from, to tim
 	}
 	out := make([]domain.BookingBankTransfer, len(rows))
 	for i, t := range rows {
-		out[i] = domain.BookingBankTransfer{ID: t.ID, Date: dateOnly(t.LineDate), Label: t.Label, Amount: t.Amount.Abs(), From: t.Account, To: t.PairAccount}
+		first := domain.BookingBankLeg{Account: t.Account, Amount: t.Amount.Abs(), FX: domain.BookingFX{Currency: strings.TrimSpace(t.Currency)}}
+		pair := domain.BookingBankLeg{Account: t.PairAccount, Amount: t.PairAmount.Abs(), FX: domain.BookingFX{Currency: strings.TrimSpace(t.PairCurrency)}}
+		out[i] = domain.BookingBankTransfer{ID: t.ID, Date: dateOnly(t.LineDate), Label: t.Label, From: first, To: pair}
 		if t.Amount.IsPositive() { // the first leg received the money
-			out[i].From, out[i].To = t.PairAccount, t.Account
+			out[i].From, out[i].To = pair, first
 		}
 	}
 	return out, nil
@@ -360,6 +380,7 @@ func (r *accountingRepo) AddBooking(ctx context.Context, b *domain.Booking) erro
 			Account: e.Account, Label: e.Label, Debit: e.Debit, Credit: e.Credit,
 			ThirdpartyID: sql.NullInt64{Int64: e.ThirdPartyID, Valid: e.ThirdPartyID != 0},
 		}
+		rows[i].AmountCurrency, rows[i].Currency = entryCurrency(e)
 	}
 	if err := db.CreateInBatches(&rows, 200).Error; err != nil {
 		return fmt.Errorf("entries of %s %d: %w", b.Source, b.SourceID, err)

@@ -115,7 +115,7 @@ func (r *AccountingReports) FEC(ctx context.Context, q domain.AccountingQuery) i
 	where, args := r.where(q)
 	return foldRuns(ctx, r.db, r.d.bind(`SELECT e.id, e.booking_id, e.journal, b.entry_num, e.entry_date, e.account, COALESCE(a.label, ''),
 		COALESCE(e.thirdparty_id, 0), COALESCE(t.accounting_code, t.code, ''), COALESCE(t.name, ''),
-		e.document_ref, b.document_date, e.label, e.debit, e.credit, b.booked_at
+		e.document_ref, b.document_date, e.label, e.debit, e.credit, b.booked_at, e.amount_currency, COALESCE(e.currency, '')
 		FROM accounting_entries e JOIN accounting_bookings b ON b.id = e.booking_id
 		LEFT JOIN accounting_accounts a ON a.code = e.account
 		LEFT JOIN thirdparties t ON t.id = e.thirdparty_id
@@ -125,11 +125,13 @@ func (r *AccountingReports) FEC(ctx context.Context, q domain.AccountingQuery) i
 				row                  domain.FECRow
 				journal              string
 				date, docDate, atDay dbDate
+				amountCurrency       decimal.NullDecimal
 			)
 			err := rows.Scan(&row.ID, &row.BookingID, &journal, &row.Num, &date, &row.Account, &row.AccountLabel,
 				&row.ThirdPartyID, &row.AuxCode, &row.AuxLabel, &row.DocumentRef, &docDate, &row.Label,
-				&row.Debit, &row.Credit, &atDay)
+				&row.Debit, &row.Credit, &atDay, &amountCurrency, &row.Currency)
 			row.Journal, row.Date, row.DocumentDate, row.BookedAt = domain.Journal(journal), date.t, docDate.t, atDay.t
+			row.AmountCurrency = amountCurrency.Decimal
 			return row.ID, row, err
 		}, nil) // one row per entry: nothing to merge
 }

@@ -1,0 +1,1 @@
+ALTER TABLE accounting_entries DROP COLUMN currency, DROP COLUMN amount_currency;
