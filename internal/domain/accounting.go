@@ -533,11 +533,13 @@ func BookDocument(d BookingDocument, plan *AccountPlan) (*Booking, error) {
 		}
 	}
 	// In another currency each account's sum is converted at the
-	// document's rate, the third party's line is the document's company
-	// gross (its net and VAT converted), and the rounding line takes what
-	// the conversions leave.
+	// document's rate, and the third party's line is the gross converted
+	// whole — what its payments' exchange differences are computed against
+	// (Document.SetExchange), so a document paid in full clears it — and
+	// the rounding line takes the cent the separate conversions of net and
+	// VAT may leave.
 	l.convert(d.FX)
-	gross := d.FX.Convert(net).Add(d.FX.Convert(vat))
+	gross := d.FX.Convert(net.Add(vat))
 	l.addForeign(party, d.ThirdPartyID, gross.Mul(sign).Neg(), net.Add(vat).Mul(sign).Neg())
 	return b, l.entries(b, entryLabel(d.Ref, d.ThirdPartyName), plan)
 }

@@ -119,6 +119,24 @@ func TestBookDocumentForeign(t *testing.T) {
 	if want := "[411 2.00 USD 706 1.00 USD 707 1.00 USD 758 0.00 ]"; fmt.Sprint(got) != want {
 		t.Fatalf("foreign amounts %v, want %s", got, want)
 	}
+	// With VAT the third party's line is the gross converted whole — what
+	// a payment in full is measured against (Document.SetExchange) — and
+	// the cent that net and VAT converted apart leave goes to rounding:
+	// 1,013.37 + 202.67 USD at 1.07 is 1,136.49 EUR owed, 947.07 + 189.41.
+	vat := BookingDocument{ID: 2, Type: DocInvoice, Ref: "FA2", ThirdPartyID: 7,
+		FX:    BookingFX{Currency: "USD", CompanyCurrency: "EUR", Rate: dec("1.07")},
+		Lines: []BookingLine{{Net: dec("1013.37"), VAT: dec("202.67"), VATRate: dec("20"), Service: true}}}
+	bv, err := BookDocument(vat, testPlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, e := range bv.Entries {
+		got = append(got, e.Account+" "+e.Debit.StringFixed(2)+"/"+e.Credit.StringFixed(2))
+	}
+	if owed := DivMoney(dec("1216.04"), dec("1.07"), "EUR"); !bv.Entries[0].Debit.Equal(owed) || len(got) != 4 || got[3] != "758 0.00/0.01" {
+		t.Fatalf("entries %v, want 411 debited %s and a rounding gain of 0.01", got, owed)
+	}
 	// In the company currency nothing is converted.
 	d.FX.Currency = "EUR"
 	if b, err = BookDocument(d, testPlan()); err != nil || !b.Entries[0].Debit.Equal(dec("2")) || b.Entries[0].Foreign() {

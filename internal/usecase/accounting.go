@@ -262,6 +262,26 @@ func checkPeriodOpen(ctx context.Context, periods domain.PeriodRepository, known
 	return nil
 }
 
+// checkDraftPeriod refuses a new fiscal draft dated in a closed month: it
+// could be neither edited, nor deleted, nor validated there. A plain read,
+// not the guard's lock: a draft books nothing, so a close that commits
+// meanwhile loses nothing (the draft then waits for a reopening), and
+// creating drafts stays off the month's lock row.
+func checkDraftPeriod(ctx context.Context, periods domain.PeriodReader, d *domain.Document) error {
+	if !d.Type.Fiscal() {
+		return nil
+	}
+	p := domain.PeriodOf(d.Date)
+	closed, err := periods.IsClosed(ctx, p)
+	if err != nil {
+		return err
+	}
+	if closed {
+		return domain.ErrPeriodClosed(p)
+	}
+	return nil
+}
+
 // guardPeriod is the one call the document use cases make before writing
 // something of a fiscal document (validation, edit, payment) dated in dates:
 // 409 period-closed when a month of them is closed. Proposals, orders and

@@ -309,7 +309,7 @@ func TestAccountingYearTrialBalance(t *testing.T) {
 				}
 			}
 			rates := []string{"20", "10", "5.5", "0", "7"}
-			due, suppliersDue := decimal.Zero, decimal.Zero
+			due := decimal.Zero
 			for m := 1; m <= 12; m++ {
 				for k := range 3 {
 					on := fmt.Sprintf("2026-%02d-%02d", m, 3+k*7)
@@ -355,18 +355,12 @@ func TestAccountingYearTrialBalance(t *testing.T) {
 						t.Fatalf("pay %s: %v", p.doc.Ref, err)
 					}
 				}
-				// Paid in full, each is cleared up to what its lines'
-				// conversion (net and VAT apart) leaves against its gross
-				// converted whole (the exchange difference's base).
-				due = due.Add(usdInv.FX.TotalGross.Decimal).Sub(domain.DivMoney(usdInv.TotalGross, usdInv.FX.Rate.Decimal, "EUR"))
-				suppliersDue = suppliersDue.Add(usdSI.FX.TotalGross.Decimal).Sub(domain.DivMoney(usdSI.TotalGross, usdSI.FX.Rate.Decimal, "EUR"))
+				// Paid in full, each is cleared: its third party's line is
+				// its gross converted whole, as its payment's exchange
+				// difference counts it, even where its net and VAT
+				// converted apart come to a cent less or more (January's
+				// invoice: 947.07 + 189.41 against 1,136.49 EUR).
 				move("DOLLARS", "MAIN", "500", fmt.Sprintf("4%02d.55", 10+m), fmt.Sprintf("2026-%02d-26", m))
-			}
-			if !suppliersDue.IsZero() {
-				// A fully paid foreign document may keep a cent on its
-				// third-party account: the data is chosen so that 401's
-				// does not, and 401 is checked cleared below.
-				t.Fatalf("test data: the USD supplier invoices leave %s on 401", suppliersDue)
 			}
 			e.transfer(t, "2026-01-01", "2026-12-31")
 			reports := gormdb.NewAccountingReports(e.db.DB)
@@ -541,6 +535,14 @@ func TestAccountingPeriodClose(t *testing.T) {
 			other := e.draft(t, domain.DocInvoice, "2026-03-02", "1", "5")
 			if _, err := e.docs.Edit(ctx, invoices, other.ID, domain.DraftPatch{Date: &mar}); conflictCode(err) != "period-closed" {
 				t.Fatalf("move a draft into a closed month: %v", err)
+			}
+			// Nor is a draft dated in it created or deleted: it could be
+			// neither edited nor validated there.
+			if _, err := e.docs.Create(ctx, e.actor, domain.DocInvoice, domain.DraftInput{ThirdPartyID: e.tp, Date: date("2026-02-25"), Lines: []domain.LineInput{line("1", "5", "20")}}); conflictCode(err) != "period-closed" {
+				t.Fatalf("a draft dated in a closed month: %v", err)
+			}
+			if err := e.docs.Delete(ctx, invoices, draft.ID); conflictCode(err) != "period-closed" {
+				t.Fatalf("delete a draft of a closed month: %v", err)
 			}
 			// Outside the month everything goes on; a proposal is no fiscal document.
 			e.pay(t, invoices, inv.ID, "1", "2026-03-01", domain.PayCard)

@@ -122,6 +122,9 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 	if err := mergeInvalid(v, err); err != nil {
 		return nil, err
 	}
+	if err := checkDraftPeriod(ctx, r.Periods, d); err != nil {
+		return nil, err
+	}
 	tp, err := checkThirdParty(ctx, r, d)
 	if err != nil {
 		return nil, err
@@ -329,6 +332,9 @@ func (s *DocumentService) Delete(ctx context.Context, types []domain.DocType, id
 			return err
 		}
 		if err := d.Can(domain.ActDelete); err != nil {
+			return err
+		}
+		if err := guardPeriod(ctx, r, d.Type, d.Date); err != nil {
 			return err
 		}
 		// The proposal (order) it was made from can be converted again. A
