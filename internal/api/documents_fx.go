@@ -1,8 +1,6 @@
 package api
 
 import (
-	"github.com/shopspring/decimal"
-
 	"github.com/doligo/doligo/internal/domain"
 )
 
@@ -26,10 +24,10 @@ func toFXResponse(d *domain.Document) fxResponse {
 		c := fx.CompanyCurrency
 		r.CompanyCurrency = &c
 	}
-	r.CurrencyRate = optRate(fx.Rate)
-	r.TotalNetCompany = optMoney(fx.TotalNet, fx.CompanyCurrency)
-	r.TotalVATCompany = optMoney(fx.TotalVAT, fx.CompanyCurrency)
-	r.TotalGrossCompany = optMoney(fx.TotalGross, fx.CompanyCurrency)
+	r.CurrencyRate = domain.FormatNullRate(fx.Rate)
+	r.TotalNetCompany = domain.FormatNullMoney(fx.TotalNet, fx.CompanyCurrency)
+	r.TotalVATCompany = domain.FormatNullMoney(fx.TotalVAT, fx.CompanyCurrency)
+	r.TotalGrossCompany = domain.FormatNullMoney(fx.TotalGross, fx.CompanyCurrency)
 	return r
 }
 
@@ -42,23 +40,7 @@ type paymentFXResponse struct {
 
 func toPaymentFXResponse(p *domain.Payment) paymentFXResponse {
 	return paymentFXResponse{
-		CurrencyRate:       optRate(p.FX.Rate),
-		ExchangeDifference: optMoney(p.FX.Difference, p.FX.CompanyCurrency),
+		CurrencyRate:       domain.FormatNullRate(p.FX.Rate),
+		ExchangeDifference: domain.FormatNullMoney(p.FX.Difference, p.FX.CompanyCurrency),
 	}
-}
-
-func optRate(d decimal.NullDecimal) *string {
-	if !d.Valid {
-		return nil
-	}
-	s := d.Decimal.String()
-	return &s
-}
-
-func optMoney(d decimal.NullDecimal, currency string) *string {
-	if !d.Valid {
-		return nil
-	}
-	s := domain.FormatMoney(d.Decimal, currency)
-	return &s
 }

@@ -115,3 +115,30 @@ func TestWebhooksAPI(t *testing.T) {
 		})
 	}
 }
+
+// A subscription's deliveries answer CSV (streamed from the database) with
+// the JSON's rows, order and values, paging and sort included.
+func TestWebhookDeliveriesCSVMatchesJSON(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			a := newWebhookAPI(t, d)
+			path := fmt.Sprintf("/api/v1/webhooks/%d/deliveries", idOf(a.ok(t, http.StatusCreated, "POST", "/api/v1/webhooks",
+				`{"url":"https://93.184.215.14/hooks/doligo","events":["thirdparty.created"]}`)))
+			for i := range 4 {
+				a.ok(t, http.StatusCreated, "POST", "/api/v1/thirdparties", fmt.Sprintf(`{"name":"Hooked %d"}`, i))
+			}
+			for _, q := range []string{"", "?sort=id", "?sort=-updated_at&limit=2&offset=1", "?offset=3"} {
+				recs := a.csv(t, path+q)
+				js := a.ok(t, http.StatusOK, "GET", path+q, "")
+				if want := len(js["items"].([]any)) + 1; len(recs) != want || want == 1 {
+					t.Fatalf("deliveries%s: %d CSV records, want the header and %d rows", q, len(recs), want-1)
+				}
+				for _, col := range []string{"id", "webhook_id", "event_id", "event_type", "status", "attempts", "response_code"} {
+					if got, want := column(t, recs, col), jsonColumn(t, js, col); strings.Join(got, "|") != strings.Join(want, "|") {
+						t.Errorf("deliveries%s: column %s is %q, JSON %q", q, col, got, want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -76,6 +76,25 @@ func FormatMoney(d decimal.Decimal, currency string) string {
 	return d.StringFixed(CurrencyPrecision(currency))
 }
 
+// FormatNullMoney is FormatMoney of an amount that may be null: nil then.
+func FormatNullMoney(d decimal.NullDecimal, currency string) *string {
+	if !d.Valid {
+		return nil
+	}
+	s := FormatMoney(d.Decimal, currency)
+	return &s
+}
+
+// FormatNullRate writes an exchange rate with the decimals it has; nil when
+// it is null.
+func FormatNullRate(d decimal.NullDecimal) *string {
+	if !d.Valid {
+		return nil
+	}
+	s := d.Decimal.String()
+	return &s
+}
+
 // CheckCurrency adds a field error when code is not an active ISO 4217 code.
 func CheckCurrency(v *ValidationError, field, code string) {
 	if !ValidCurrency(code) {

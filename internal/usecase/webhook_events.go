@@ -31,12 +31,14 @@ type thirdPartyEvent struct {
 	IsProspect bool      `json:"is_prospect"`
 	IsSupplier bool      `json:"is_supplier"`
 	Email      string    `json:"email"`
+	Country    string    `json:"country"`
+	VATID      string    `json:"vat_id"`
 	CreatedAt  time.Time `json:"created_at"`
 }
 
 func thirdPartyEventOf(t *domain.ThirdParty) thirdPartyEvent {
 	return thirdPartyEvent{ID: t.ID, Code: t.Code, Name: t.Name, IsCustomer: t.IsCustomer, IsProspect: t.IsProspect,
-		IsSupplier: t.IsSupplier, Email: t.Email, CreatedAt: t.CreatedAt}
+		IsSupplier: t.IsSupplier, Email: t.Email, Country: t.Country, VATID: t.VATID, CreatedAt: t.CreatedAt}
 }
 
 type productEvent struct {
@@ -97,30 +99,45 @@ func stockMovedEventOf(moves []*domain.Movement) stockMovedEvent {
 
 // documentEvent is a document without its lines (GET the document for them).
 type documentEvent struct {
-	ID           int64      `json:"id"`
-	Type         string     `json:"type"`
-	Ref          string     `json:"ref"`
-	Status       string     `json:"status"`
-	ThirdPartyID int64      `json:"thirdparty_id"`
-	SupplierRef  string     `json:"supplier_ref,omitempty"`
-	CustomerRef  string     `json:"customer_ref,omitempty"`
-	Date         string     `json:"date"`
-	DueDate      *string    `json:"due_date"`
-	Currency     string     `json:"currency"`
-	SourceID     *int64     `json:"source_id"`
-	TotalNet     string     `json:"total_net"`
-	TotalVAT     string     `json:"total_vat"`
-	TotalGross   string     `json:"total_gross"`
-	AmountPaid   string     `json:"amount_paid"`
-	AmountDue    string     `json:"amount_due"`
-	ValidatedAt  *time.Time `json:"validated_at"`
+	ID           int64   `json:"id"`
+	Type         string  `json:"type"`
+	Ref          string  `json:"ref"`
+	Status       string  `json:"status"`
+	ThirdPartyID int64   `json:"thirdparty_id"`
+	SupplierRef  string  `json:"supplier_ref,omitempty"`
+	CustomerRef  string  `json:"customer_ref,omitempty"`
+	Date         string  `json:"date"`
+	DueDate      *string `json:"due_date"`
+	Currency     string  `json:"currency"`
+	SourceID     *int64  `json:"source_id"`
+	TotalNet     string  `json:"total_net"`
+	TotalVAT     string  `json:"total_vat"`
+	TotalGross   string  `json:"total_gross"`
+	// The exchange to the company currency, as GET shows it: null while
+	// the rate is not known and on documents older than exchange rates.
+	CompanyCurrency   *string    `json:"company_currency"`
+	CurrencyRate      *string    `json:"currency_rate"`
+	TotalNetCompany   *string    `json:"total_net_company"`
+	TotalVATCompany   *string    `json:"total_vat_company"`
+	TotalGrossCompany *string    `json:"total_gross_company"`
+	AmountPaid        string     `json:"amount_paid"`
+	AmountDue         string     `json:"amount_due"`
+	ValidatedAt       *time.Time `json:"validated_at"`
 }
 
 func documentEventOf(d *domain.Document) documentEvent {
 	e := documentEvent{ID: d.ID, Type: string(d.Type), Ref: d.Ref, Status: string(d.Status), ThirdPartyID: d.ThirdPartyID,
 		SupplierRef: d.SupplierRef, CustomerRef: d.CustomerRef, Date: d.Date.Format(time.DateOnly), Currency: d.Currency,
 		TotalNet: eventMoney(d.TotalNet), TotalVAT: eventMoney(d.TotalVAT), TotalGross: eventMoney(d.TotalGross),
-		AmountPaid: eventMoney(d.AmountPaid), AmountDue: eventMoney(d.AmountDue()), ValidatedAt: d.ValidatedAt}
+		AmountPaid: eventMoney(d.AmountPaid), AmountDue: eventMoney(d.AmountDue()), ValidatedAt: d.ValidatedAt,
+		CurrencyRate:      domain.FormatNullRate(d.FX.Rate),
+		TotalNetCompany:   domain.FormatNullMoney(d.FX.TotalNet, d.FX.CompanyCurrency),
+		TotalVATCompany:   domain.FormatNullMoney(d.FX.TotalVAT, d.FX.CompanyCurrency),
+		TotalGrossCompany: domain.FormatNullMoney(d.FX.TotalGross, d.FX.CompanyCurrency)}
+	if d.FX.CompanyCurrency != "" {
+		c := d.FX.CompanyCurrency
+		e.CompanyCurrency = &c
+	}
 	if d.DueDate != nil {
 		s := d.DueDate.Format(time.DateOnly)
 		e.DueDate = &s
@@ -132,22 +149,36 @@ func documentEventOf(d *domain.Document) documentEvent {
 }
 
 type paymentEvent struct {
-	ID           int64     `json:"id"`
-	DocumentID   int64     `json:"document_id"`
-	DocumentType string    `json:"document_type"`
-	DocumentRef  string    `json:"document_ref"`
-	Amount       string    `json:"amount"`
-	Currency     string    `json:"currency"`
-	Date         string    `json:"date"`
-	Method       string    `json:"method"`
-	Reference    string    `json:"reference"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           int64  `json:"id"`
+	DocumentID   int64  `json:"document_id"`
+	DocumentType string `json:"document_type"`
+	DocumentRef  string `json:"document_ref"`
+	Amount       string `json:"amount"`
+	Currency     string `json:"currency"`
+	Date         string `json:"date"`
+	Method       string `json:"method"`
+	Reference    string `json:"reference"`
+	// CurrencyRate is the rate of the payment's date, ExchangeDifference
+	// the realized gain (positive) or loss in the company currency; null on
+	// payments older than exchange rates.
+	CurrencyRate       *string   `json:"currency_rate"`
+	ExchangeDifference *string   `json:"exchange_difference"`
+	CreatedAt          time.Time `json:"created_at"`
+	// BankAccountID is the account the money landed on; null when there
+	// was no bank account.
+	BankAccountID *int64 `json:"bank_account_id"`
 }
 
 func paymentEventOf(p *domain.Payment, d *domain.Document) paymentEvent {
-	return paymentEvent{ID: p.ID, DocumentID: d.ID, DocumentType: string(d.Type), DocumentRef: d.Ref,
+	e := paymentEvent{ID: p.ID, DocumentID: d.ID, DocumentType: string(d.Type), DocumentRef: d.Ref,
 		Amount: eventMoney(p.Amount), Currency: d.Currency, Date: p.Date.Format(time.DateOnly), Method: string(p.Method),
-		Reference: p.Reference, CreatedAt: p.CreatedAt}
+		Reference: p.Reference, CurrencyRate: domain.FormatNullRate(p.FX.Rate),
+		ExchangeDifference: domain.FormatNullMoney(p.FX.Difference, p.FX.CompanyCurrency), CreatedAt: p.CreatedAt}
+	if p.BankAccountID != 0 {
+		id := p.BankAccountID
+		e.BankAccountID = &id
+	}
+	return e
 }
 
 type receptionEvent struct {

@@ -123,7 +123,7 @@ func TestEveryChangeEmitsItsEventInItsTransaction(t *testing.T) {
 			boom := errors.New("boom")
 
 			// thirdparty.created
-			tp, err := e.docs.tps.Create(ctx, domain.ThirdParty{Name: "Hooked", Code: "HOOK-1", IsCustomer: true})
+			tp, err := e.docs.tps.Create(ctx, domain.ThirdParty{Name: "Hooked", Code: "HOOK-1", IsCustomer: true, Country: "FR", VATID: "FR40303265045"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,8 @@ func TestEveryChangeEmitsItsEventInItsTransaction(t *testing.T) {
 				t.Fatal("a duplicate code must fail")
 			}
 			check("third parties")
-			if d := lastEventData(t, db, domain.EventThirdPartyCreated); d["id"] != float64(tp.ID) || d["code"] != "HOOK-1" {
+			if d := lastEventData(t, db, domain.EventThirdPartyCreated); d["id"] != float64(tp.ID) || d["code"] != "HOOK-1" ||
+				d["country"] != "FR" || d["vat_id"] != "FR40303265045" {
 				t.Fatalf("thirdparty.created data = %v", d)
 			}
 
@@ -213,7 +214,13 @@ func TestEveryChangeEmitsItsEventInItsTransaction(t *testing.T) {
 
 			// payment.created, and invoice.paid by the payment that settles it.
 			invoices := []domain.DocType{domain.DocInvoice, domain.DocCreditNote}
-			invID := lastEventData(t, db, domain.EventInvoiceValidated)["id"].(float64)
+			inv := lastEventData(t, db, domain.EventInvoiceValidated)
+			invID := inv["id"].(float64)
+			// In the company currency: rate 1, the company totals the totals.
+			if inv["company_currency"] != inv["currency"] || inv["currency_rate"] != "1" || inv["total_net_company"] != inv["total_net"] ||
+				inv["total_vat_company"] != inv["total_vat"] || inv["total_gross_company"] != inv["total_gross"] {
+				t.Fatalf("invoice.validated data = %v", inv)
+			}
 			pay := func(amount string) error {
 				_, err := e.docs.docs.AddPayment(ctx, e.docs.actor, invoices, int64(invID), domain.Payment{Amount: num(amount), Method: domain.PayBankTransfer})
 				return err
@@ -232,7 +239,8 @@ func TestEveryChangeEmitsItsEventInItsTransaction(t *testing.T) {
 			want[domain.EventPaymentCreated]++
 			want[domain.EventInvoicePaid]++
 			check("settling payment")
-			if d := lastEventData(t, db, domain.EventPaymentCreated); d["amount"] != "20.00" || d["document_id"] != invID {
+			if d := lastEventData(t, db, domain.EventPaymentCreated); d["amount"] != "20.00" || d["document_id"] != invID ||
+				d["currency_rate"] != "1" || d["exchange_difference"] != "0.00" {
 				t.Fatalf("payment.created data = %v", d)
 			}
 			if d := lastEventData(t, db, domain.EventInvoicePaid); d["status"] != "paid" || d["amount_due"] != "0.00" {

@@ -210,38 +210,18 @@ func (r *webhookRepo) deliveries(ctx context.Context) *gorm.DB {
 		Select("d.*, e.type AS event_type").Joins("JOIN webhook_events e ON e.id = d.event_id")
 }
 
+// Deliveries lists a subscription's deliveries, newest first by default. The
+// rows come from a derived table of the deliveries with their event's type,
+// so listPage's sort and tie-breaker columns are the delivery's own
+// (unambiguous) and a CSV export streams like every list.
 func (r *webhookRepo) Deliveries(ctx context.Context, subscriptionID int64, q domain.ListQuery) (domain.Page[*domain.WebhookDelivery], error) {
-	var total int64
-	if err := r.db.WithContext(ctx).Model(&webhookDeliveryModel{}).Where("subscription_id = ?", subscriptionID).Count(&total).Error; err != nil {
-		return domain.Page[*domain.WebhookDelivery]{}, fmt.Errorf("count deliveries of webhook subscription %d: %w", subscriptionID, err)
+	filtered := func() *gorm.DB {
+		return r.db.WithContext(ctx).Table("(?) AS d", r.deliveries(ctx).Where("d.subscription_id = ?", subscriptionID))
 	}
-	cols := map[string]string{"id": "d.id", "created_at": "d.created_at", "updated_at": "d.updated_at"}
-	col, desc := cols[q.Sort], q.Desc
-	if col == "" { // newest first
-		col, desc = "d.id", true
-	}
-	order := col
-	if desc {
-		order += " DESC"
-	}
-	if col != "d.id" {
-		order += ", d.id"
-		if desc {
-			order += " DESC"
-		}
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	var rows []webhookDeliveryModel
-	err := r.deliveries(ctx).Where("d.subscription_id = ?", subscriptionID).Order(order).Limit(limit).Offset(q.Offset).Find(&rows).Error
+	cols := map[string]string{"id": "id", "created_at": "created_at", "updated_at": "updated_at"}
+	page, err := listPage(filtered, q, cols, true, infallible(webhookDeliveryModel.delivery))
 	if err != nil {
-		return domain.Page[*domain.WebhookDelivery]{}, fmt.Errorf("list deliveries of webhook subscription %d: %w", subscriptionID, err)
-	}
-	page := domain.Page[*domain.WebhookDelivery]{Total: total, Items: make([]*domain.WebhookDelivery, len(rows))}
-	for i, m := range rows {
-		page.Items[i] = m.delivery()
+		return page, fmt.Errorf("list deliveries of webhook subscription %d: %w", subscriptionID, err)
 	}
 	return page, nil
 }
