@@ -105,6 +105,18 @@ func TestWebhookPayloadsMatchTheAPI(t *testing.T) {
 			}
 			sameAsAPI(t, domain.EventInvoicePaid, a.lastEvent(t, domain.EventInvoicePaid), a.json(t, http.StatusOK, "GET", path, ""),
 				append([]string{"id", "status"}, fx...)...)
+
+			// Amounts with the minor unit of the document's currency: yen
+			// without decimals, as GET writes them.
+			a.json(t, http.StatusCreated, "POST", "/api/v1/currency-rates", `{"currency": "JPY", "date": "2026-11-02", "rate": "160"}`)
+			yen := a.json(t, http.StatusCreated, "POST", "/api/v1/invoices", fmt.Sprintf(`{"thirdparty_id": %s, "date": "2026-11-10", "currency": "JPY",
+				"lines": [{"description": "x", "qty": "1", "unit_price": "1001", "vat_rate": "10"}]}`, id(tp)))
+			a.json(t, http.StatusOK, "POST", "/api/v1/invoices/"+id(yen)+"/validate", "")
+			inYen := a.lastEvent(t, domain.EventInvoiceValidated)
+			sameAsAPI(t, domain.EventInvoiceValidated, inYen, a.json(t, http.StatusOK, "GET", "/api/v1/invoices/"+id(yen), ""), "total_gross", "amount_due")
+			if inYen["total_gross"] != "1101" {
+				t.Errorf("invoice.validated in JPY: total gross %v, want 1101", inYen["total_gross"])
+			}
 		})
 	}
 }

@@ -10,11 +10,13 @@ import (
 )
 
 // The data of webhook events: the fields a client knows from the API's
-// answers (same names; decimals as strings, amounts with at least two
-// decimals; times in RFC 3339 UTC). They are part of the webhooks' contract
+// answers (same names; decimals as strings; a document's and a payment's
+// amounts with its currency's decimals, prices and costs with at least two;
+// times in RFC 3339 UTC). They are part of the webhooks' contract
 // (docs/integrations.md, "Event catalogue").
 
-// eventMoney writes an amount as the API does: at least two decimals.
+// eventMoney writes a price or a cost as the API does: at least two
+// decimals.
 func eventMoney(d decimal.Decimal) string {
 	s := d.String()
 	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 >= 2 {
@@ -126,6 +128,8 @@ type documentEvent struct {
 }
 
 func documentEventOf(d *domain.Document) documentEvent {
+	// Amounts in the document's currency, with its minor unit, as GET.
+	eventMoney := func(x decimal.Decimal) string { return domain.FormatMoney(x, d.Currency) }
 	e := documentEvent{ID: d.ID, Type: string(d.Type), Ref: d.Ref, Status: string(d.Status), ThirdPartyID: d.ThirdPartyID,
 		SupplierRef: d.SupplierRef, CustomerRef: d.CustomerRef, Date: d.Date.Format(time.DateOnly), Currency: d.Currency,
 		TotalNet: eventMoney(d.TotalNet), TotalVAT: eventMoney(d.TotalVAT), TotalGross: eventMoney(d.TotalGross),
@@ -171,7 +175,7 @@ type paymentEvent struct {
 
 func paymentEventOf(p *domain.Payment, d *domain.Document) paymentEvent {
 	e := paymentEvent{ID: p.ID, DocumentID: d.ID, DocumentType: string(d.Type), DocumentRef: d.Ref,
-		Amount: eventMoney(p.Amount), Currency: d.Currency, Date: p.Date.Format(time.DateOnly), Method: string(p.Method),
+		Amount: domain.FormatMoney(p.Amount, d.Currency), Currency: d.Currency, Date: p.Date.Format(time.DateOnly), Method: string(p.Method),
 		Reference: p.Reference, CurrencyRate: domain.FormatNullRate(p.FX.Rate),
 		ExchangeDifference: domain.FormatNullMoney(p.FX.Difference, p.FX.CompanyCurrency), CreatedAt: p.CreatedAt}
 	if p.BankAccountID != 0 {
