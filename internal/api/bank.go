@@ -111,7 +111,9 @@ type bankTransferRequest struct {
 
 func (r *bankTransferRequest) check(v *domain.ValidationError) {
 	r.Amount.Check(v, "amount", true)
-	r.ToAmount.Check(v, "to_amount", false)
+	if r.ToAmount.Check(v, "to_amount", false) && !r.ToAmount.Value.IsPositive() {
+		v.Add("to_amount", "must be greater than 0") // sent as 0, it would read as left out
+	}
 	r.Date.Check(v, "date", false)
 }
 

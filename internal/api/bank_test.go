@@ -194,6 +194,7 @@ func TestBankAPI(t *testing.T) {
 			// receiving account's currency and decimals.
 			a.problem(t, http.StatusUnprocessableEntity, "validation", "POST", "/api/v1/bank-accounts/transfers", fmt.Sprintf(`{"from_account_id":%d,"to_account_id":%d,"amount":"1000","to_amount":"6.505"}`, yen1, usd), "to_amount")
 			a.problem(t, http.StatusUnprocessableEntity, "validation", "POST", "/api/v1/bank-accounts/transfers", fmt.Sprintf(`{"from_account_id":%d,"to_account_id":%d,"amount":"10","to_amount":"11"}`, yen1, yen2), "to_amount")
+			a.problem(t, http.StatusUnprocessableEntity, "validation", "POST", "/api/v1/bank-accounts/transfers", fmt.Sprintf(`{"from_account_id":%d,"to_account_id":%d,"amount":"1000","to_amount":"0"}`, yen1, usd), "to_amount")
 			tr = a.ok(t, http.StatusCreated, "POST", "/api/v1/bank-accounts/transfers", fmt.Sprintf(`{"from_account_id":%d,"to_account_id":%d,"amount":"1000","to_amount":"6.50"}`, yen1, usd))
 			if tr["from"].(map[string]any)["amount"] != "-1000" || tr["to"].(map[string]any)["amount"] != "6.50" {
 				t.Fatalf("yen to dollars %v", tr)
