@@ -100,7 +100,16 @@ func ofTypes(d *domain.Document, types []domain.DocType, id int64) error {
 // price and VAT rate where the client left them out.
 func (s *DocumentService) Create(ctx context.Context, actor domain.Principal, t domain.DocType, in domain.DraftInput) (*domain.Document, error) {
 	return unitDo(ctx, s.uow, func(ctx context.Context, r domain.Repositories) (*domain.Document, error) {
-		return s.CreateIn(ctx, r, actor, t, in)
+		d, err := s.CreateIn(ctx, r, actor, t, in)
+		if err != nil {
+			return nil, err
+		}
+		// A client's draft, not a recurring invoice's: a template's period
+		// in a closed month still gets its draft, and the template goes on.
+		if err := checkDraftPeriod(ctx, r.Periods, d); err != nil {
+			return nil, err
+		}
+		return d, nil
 	})
 }
 
@@ -120,9 +129,6 @@ func (s *DocumentService) CreateIn(ctx context.Context, r domain.Repositories, a
 	in.Lines = lines
 	d, err := domain.NewDraft(t, in, today, s.currency, actor.UserID)
 	if err := mergeInvalid(v, err); err != nil {
-		return nil, err
-	}
-	if err := checkDraftPeriod(ctx, r.Periods, d); err != nil {
 		return nil, err
 	}
 	tp, err := checkThirdParty(ctx, r, d)

@@ -412,3 +412,31 @@ func TestRecurringEnqueueDueIsIdempotent(t *testing.T) {
 		}
 	})
 }
+
+// A closed month refuses a client's new draft dated in it, but not a
+// template's period: its draft is made (it books nothing) and the template
+// goes on to the next periods, instead of stopping at the closed month.
+func TestRecurringDraftsAPeriodOfAClosedMonth(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			e := newRecurringEnv(t, testdb.Migrated(t, d)) // a database of its own: it closes a month
+			ctx := context.Background()
+			acct := usecase.NewAccountingService(e.uow, "EUR", time.Now)
+			if _, err := acct.ClosePeriod(ctx, templateActor, "2026-10"); err != nil {
+				t.Fatal(err)
+			}
+			tp := e.customer(t, "")
+			if _, err := e.docs.Create(ctx, e.actor, domain.DocInvoice, domain.DraftInput{ThirdPartyID: tp, Date: date("2026-10-15"),
+				Lines: []domain.LineInput{{Description: "x", Qty: num("1"), UnitPrice: numPtr("1"), VATRate: numPtr("20")}}}); conflictCode(err) != "period-closed" {
+				t.Fatalf("a client's draft in the closed month: %v", err)
+			}
+			tpl := e.template(t, tp, "2026-09-30", domain.FrequencyMonthly, nil)
+			if n, err := e.svc.GenerateDue(ctx, tpl.ID); err != nil || n != 3 {
+				t.Fatalf("GenerateDue = %d, %v; want 3 periods, October's included", n, err)
+			}
+			if got := docDates(e.invoicesOf(t, tp)); !slices.Equal(got, []string{"2026-09-30", "2026-10-30", "2026-11-30"}) {
+				t.Fatalf("invoices dated %v", got)
+			}
+		})
+	}
+}
