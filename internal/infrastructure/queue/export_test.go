@@ -7,10 +7,16 @@ import (
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
-// ClaimSelectMySQL is the SELECT of the MySQL claim, for the plan test.
-func ClaimSelectMySQL(kinds int) string {
+// ClaimCandidatesMySQL and ClaimLockMySQL are the reads of the MySQL claim,
+// for the plan test.
+func ClaimCandidatesMySQL(kinds int) string {
 	d, _ := newDialect(sqldialect.MySQL)
-	return d.sql(claimSelect(d, kinds))
+	return d.sql(claimCandidatesMySQL(kinds))
+}
+
+func ClaimLockMySQL(n int) string {
+	d, _ := newDialect(sqldialect.MySQL)
+	return d.sql(claimLockMySQL(n))
 }
 
 // Conn is what Events writes through, for a test that counts its statements.

@@ -93,13 +93,12 @@ func (s *Store) claimPostgres(ctx context.Context, worker, token string, kinds [
 	return jobs, err
 }
 
-// claimInTx selects then updates in one short transaction: on SQLite
-// (claimMySQL is the same on MySQL, in fewer round trips). The transaction
-// is BEGIN IMMEDIATE (see gormdb.SQLiteDSN): it holds the database write
+// claimInTx selects then updates in one short transaction: on SQLite. The
+// transaction is BEGIN IMMEDIATE (see gormdb.SQLiteDSN): it holds the database write
 // lock from its first statement, so two claims cannot read the same rows.
 func (s *Store) claimInTx(ctx context.Context, worker, token string, kinds []string, limit int, lease time.Duration) (jobs []domain.Job, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		q := s.dialect.sql(claimSelect(s.dialect, len(kinds)))
+		q := s.dialect.sql(claimSelect(len(kinds)))
 		if jobs, err = queryClaimed(ctx, tx, q, append(stringArgs(kinds), limit), worker, token, true); err != nil || len(jobs) == 0 {
 			return err
 		}
@@ -165,18 +164,11 @@ func queryClaimed(ctx context.Context, tx *sql.Tx, q string, args []any, worker,
 	return jobs, rows.Err()
 }
 
-// claimSelect is the first statement of claimInTx and claimMySQL, for kinds
-// kinds. On MySQL it is SELECT … FOR UPDATE SKIP LOCKED (at READ COMMITTED),
-// forced onto the (state, run_at, id) index so that InnoDB walks it in ORDER
-// BY order and locks only the rows it returns.
-func claimSelect(d dialect, kinds int) string {
-	from, lock := `jobs`, ``
-	if d.name == sqldialect.MySQL {
-		from, lock = `jobs FORCE INDEX (ix_jobs_claim)`, ` FOR UPDATE SKIP LOCKED`
-	}
-	return `SELECT ` + claimColumns + ` FROM ` + from + `
+// claimSelect is the first statement of claimInTx, for kinds kinds.
+func claimSelect(kinds int) string {
+	return `SELECT ` + claimColumns + ` FROM jobs
 		WHERE state = 'available' AND run_at <= {now} AND kind IN (` + sqlbind.List(kinds) + `)
-		ORDER BY run_at, id LIMIT ?` + lock
+		ORDER BY run_at, id LIMIT ?`
 }
 
 type scanner interface{ Scan(dest ...any) error }

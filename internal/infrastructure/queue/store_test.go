@@ -455,24 +455,21 @@ func TestPruneDeletesOnlyOldDoneJobs(t *testing.T) {
 	}
 }
 
-// On InnoDB a locking read locks every row it scans: the claim must walk the
-// (state, run_at, id) index in its ORDER BY order, without a filesort, so it
-// stops after LIMIT rows.
+// The MySQL claim finds its candidates by walking the (state, run_at, id)
+// index in its ORDER BY order, without a filesort, so that it stops after
+// LIMIT rows; it then locks them by primary key (on InnoDB a locking read
+// locks every row it scans).
 func TestMySQLClaimUsesTheClaimIndex(t *testing.T) {
 	if !slices.Contains(testdb.Dialects(), "mysql") {
 		t.Skip("mysql not under test")
 	}
 	db := testdb.Shared(t, "mysql")
+	var queued []any
 	for range 50 {
-		enqueue(t, db, domain.NewJob{Kind: kindOf(t)})
+		queued = append(queued, enqueue(t, db, domain.NewJob{Kind: kindOf(t)}))
 	}
-	for _, kinds := range []int{1, 3} {
-		q := queue.ClaimSelectMySQL(kinds)
-		args := []any{}
-		for range kinds {
-			args = append(args, kindOf(t))
-		}
-		args = append(args, 8)
+	explain := func(q string, args ...any) map[string]string {
+		t.Helper()
 		rows, err := db.SQL.QueryContext(ctx, "EXPLAIN "+q, args...)
 		if err != nil {
 			t.Fatal(err)
@@ -481,7 +478,14 @@ func TestMySQLClaimUsesTheClaimIndex(t *testing.T) {
 		if len(plans) != 1 {
 			t.Fatalf("plan %v", plans)
 		}
-		p := plans[0]
+		return plans[0]
+	}
+	for _, kinds := range []int{1, 3} {
+		args := []any{}
+		for range kinds {
+			args = append(args, kindOf(t))
+		}
+		p := explain(queue.ClaimCandidatesMySQL(kinds), append(args, 8)...)
 		if p["key"] != "ix_jobs_claim" {
 			t.Fatalf("claim uses key %q, want ix_jobs_claim: %v", p["key"], p)
 		}
@@ -490,6 +494,11 @@ func TestMySQLClaimUsesTheClaimIndex(t *testing.T) {
 		}
 		if p["type"] != "range" && p["type"] != "ref" {
 			t.Fatalf("claim access type %q, want range or ref: %v", p["type"], p)
+		}
+	}
+	for _, n := range []int{1, 4} {
+		if p := explain(queue.ClaimLockMySQL(n), queued[:n]...); p["key"] != "PRIMARY" || (p["type"] != "range" && p["type"] != "const" && p["type"] != "eq_ref") {
+			t.Fatalf("the claim's lock of %d candidates: key %q, type %q, want the primary key: %v", n, p["key"], p["type"], p)
 		}
 	}
 }
