@@ -253,10 +253,19 @@ func (s *Store) Reap(ctx context.Context) (n int64, err error) {
 	if s.dialect.name != sqldialect.SQLite { // SQLite: BEGIN IMMEDIATE holds the write lock already
 		lock = ` FOR UPDATE`
 	}
+	// The expired leases are found first by a plain read of the running rows
+	// (through ix_jobs_claim, led by state), then locked by primary key and
+	// checked again: on InnoDB a locking read of the running rows would
+	// wait on each one that an acknowledgement in progress holds.
+	expired, err := s.expiredLeases(ctx)
+	if err != nil || len(expired) == 0 {
+		return 0, err
+	}
+	match := `id IN (` + sqlbind.List(len(expired)) + `) AND state = 'running' AND locked_until < {now}`
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// The jobs that will be dead, locked so that they stay as read.
 		rows, err := tx.QueryContext(ctx, s.dialect.sql(`SELECT id, kind, payload, attempt, max_attempts, request_id FROM jobs
-			WHERE state = 'running' AND locked_until < {now} AND attempt >= max_attempts`+lock))
+			WHERE `+match+` AND attempt >= max_attempts`+lock), expired...)
 		if err != nil {
 			return err
 		}
@@ -283,7 +292,7 @@ func (s *Store) Reap(ctx context.Context) (n int64, err error) {
 				finished_at = CASE WHEN attempt >= max_attempts THEN {now} ELSE NULL END,
 				state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'available' END,
 				run_at = {now}, last_error = ?, lease_token = NULL, locked_until = NULL
-			WHERE state = 'running' AND locked_until < {now}`), LeaseExpired)
+			WHERE `+match), append([]any{LeaseExpired}, expired...)...)
 		if err != nil {
 			return err
 		}
@@ -303,6 +312,29 @@ func (s *Store) Reap(ctx context.Context) (n int64, err error) {
 		return 0, fmt.Errorf("reap expired job leases: %w", err)
 	}
 	return n, nil
+}
+
+// maxReap bounds the jobs one Reap takes back; the next takes the rest.
+const maxReap = 1000
+
+// expiredLeases are the ids of running jobs whose lease has expired, up to
+// maxReap, by a plain read.
+func (s *Store) expiredLeases(ctx context.Context) ([]any, error) {
+	rows, err := s.db.QueryContext(ctx, s.dialect.sql(`SELECT id FROM jobs
+		WHERE state = 'running' AND locked_until < {now} ORDER BY id LIMIT ?`), maxReap)
+	if err != nil {
+		return nil, fmt.Errorf("find expired job leases: %w", err)
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // pruneBatch bounds one prune statement, so it never holds many locks at once.
