@@ -700,6 +700,11 @@ type AccountingReader interface {
 	// UnbookedBankTransfers are the transfers between bank accounts dated
 	// from..to with no booking yet, by date then id.
 	UnbookedBankTransfers(ctx context.Context, from, to time.Time) ([]BookingBankTransfer, error)
+	// CountUnbooked is how many sources of the kind the Unbooked… reading
+	// of that kind would list from..to, counted in the database: what a
+	// close needs to know, without building a booking (nor the rates and
+	// accounts one needs).
+	CountUnbooked(ctx context.Context, kind SourceKind, from, to time.Time) (int64, error)
 }
 
 // AccountingRepository changes the chart and writes bookings.
@@ -715,10 +720,12 @@ type AccountingRepository interface {
 	SetThirdPartyAccount(ctx context.Context, a ThirdPartyAccount) error
 	SetVATAccount(ctx context.Context, a VATAccount) error
 	DeleteVATAccount(ctx context.Context, rate decimal.Decimal) error
-	// AddBooking stores b and its entries. A source booked already is a
-	// conflict (the unique index on the source decides, whatever runs at
-	// the same time).
-	AddBooking(ctx context.Context, b *Booking) error
+	// AddBookings stores the bookings and their entries, in that order (a
+	// few statements for thousands of them), and fills the bookings' IDs
+	// and their entries' BookingID. A source
+	// booked already is a conflict (the unique index on the source decides,
+	// whatever runs at the same time).
+	AddBookings(ctx context.Context, bs []*Booking) error
 }
 
 // TrialBalanceRow is one account of a trial balance.

@@ -158,4 +158,9 @@ type NumberingRepository interface {
 	// unique, and gapless because a rolled-back unit of work gives its value
 	// back.
 	Next(ctx context.Context, key, period string) (int64, error)
+	// Reserve takes the next n (at least 1) values of the sequence in one
+	// go and returns the first: first..first+n-1 are the caller's, under
+	// the lock Next takes, and gapless as long as its unit of work uses
+	// them all (a booking transfer numbers a journal's year at once).
+	Reserve(ctx context.Context, key, period string, n int) (first int64, err error)
 }

@@ -195,8 +195,8 @@ func TestAccountingBookingOnEveryDialect(t *testing.T) {
 
 			// The unique index refuses a second booking of a source.
 			err = e.uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-				return r.Accounting.AddBooking(ctx, &domain.Booking{Source: domain.SourcePayment, SourceID: pay.ID, Journal: domain.JournalBank,
-					Num: "X", Date: pay.Date, DocumentRef: "dup", DocumentDate: pay.Date, BookedAt: time.Now()})
+				return r.Accounting.AddBookings(ctx, []*domain.Booking{{Source: domain.SourcePayment, SourceID: pay.ID, Journal: domain.JournalBank,
+					Num: "X", Date: pay.Date, DocumentRef: "dup", DocumentDate: pay.Date, BookedAt: time.Now()}})
 			})
 			if conflictCode(err) != "already-booked" {
 				t.Fatalf("second booking of a payment: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -183,11 +184,59 @@ func (r *accountingRepo) between(col string, from, to time.Time) (string, []any)
 	return col + " >= " + d.date() + " AND " + upTo, append([]any{day(from)}, args...)
 }
 
-// accountingChunk bounds the ids of one IN list.
+// accountingChunk bounds the ids of one IN list and the rows of one INSERT
+// (at 11 columns an entry, 5,500 host parameters: under SQLite's 32,766).
 const accountingChunk = 500
 
+// unbooked is the FROM … WHERE of the sources of kind dated from..to that
+// no booking holds, with its arguments: what the Unbooked… readings select
+// from and CountUnbooked counts, so the two agree. The joins are the
+// readings' (inner ones follow foreign keys: they drop no row of a count).
+func (r *accountingRepo) unbooked(kind domain.SourceKind, from, to time.Time) (string, []any, error) {
+	var src, alias, date, cond string
+	switch kind {
+	case domain.SourceDocument:
+		src, alias, date = "commercial_documents d JOIN thirdparties t ON t.id = d.thirdparty_id", "d", "d.doc_date"
+		cond = `d.doc_type IN ('invoice', 'credit_note', 'down_payment', 'supplier_invoice', 'supplier_credit_note')
+			AND d.status IN ('validated', 'paid') AND `
+	case domain.SourcePayment, domain.SourceExchange:
+		src = `payments p JOIN commercial_documents d ON d.id = p.document_id JOIN thirdparties t ON t.id = d.thirdparty_id
+			LEFT JOIN bank_accounts ba ON ba.id = p.bank_account_id`
+		alias, date = "p", "p.pay_date"
+		if kind == domain.SourceExchange { // a difference of zero (or none, NULL) books nothing
+			cond = reportDialect(r.dialect).nonZero("p.exchange_difference") + " AND "
+		}
+	case domain.SourceBankTransfer:
+		// Each transfer once: from its leg added first, the lower id of the pair.
+		src = `bank_lines o JOIN bank_lines p ON p.id = o.transfer_id
+			JOIN bank_accounts a ON a.id = o.account_id JOIN bank_accounts pa ON pa.id = p.account_id`
+		alias, date, cond = "o", "o.line_date", "o.kind = 'transfer' AND o.id < o.transfer_id AND "
+	default:
+		return "", nil, fmt.Errorf("unknown booking source %q", kind)
+	}
+	when, args := r.between(date, from, to)
+	q := " FROM " + src + " WHERE " + cond + when +
+		" AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = ? AND b.source_id = " + alias + ".id)"
+	return q, append(args, string(kind)), nil
+}
+
+func (r *accountingRepo) CountUnbooked(ctx context.Context, kind domain.SourceKind, from, to time.Time) (int64, error) {
+	q, args, err := r.unbooked(kind, from, to)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := rawFind(r.db.WithContext(ctx), &n, "SELECT COUNT(*)"+q, args...); err != nil {
+		return 0, fmt.Errorf("count unbooked %s: %w", kind, err)
+	}
+	return n, nil
+}
+
 func (r *accountingRepo) UnbookedDocuments(ctx context.Context, from, to time.Time) ([]domain.BookingDocument, error) {
-	when, args := r.between("d.doc_date", from, to)
+	q, args, err := r.unbooked(domain.SourceDocument, from, to)
+	if err != nil {
+		return nil, err
+	}
 	var heads []struct {
 		ID              int64
 		DocType         string
@@ -199,12 +248,8 @@ func (r *accountingRepo) UnbookedDocuments(ctx context.Context, from, to time.Ti
 		CompanyCurrency string
 		CurrencyRate    decimal.NullDecimal
 	}
-	err := rawFind(r.db.WithContext(ctx), &heads, `SELECT d.id, d.doc_type, d.ref, d.doc_date, d.thirdparty_id, t.name, d.currency, d.company_currency, d.currency_rate
-		FROM commercial_documents d JOIN thirdparties t ON t.id = d.thirdparty_id
-		WHERE d.doc_type IN ('invoice', 'credit_note', 'down_payment', 'supplier_invoice', 'supplier_credit_note')
-		AND d.status IN ('validated', 'paid') AND `+when+`
-		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = 'document' AND b.source_id = d.id)
-		ORDER BY d.doc_date, d.id`, args...)
+	err = rawFind(r.db.WithContext(ctx), &heads, `SELECT d.id, d.doc_type, d.ref, d.doc_date, d.thirdparty_id, t.name, d.currency, d.company_currency, d.currency_rate`+
+		q+` ORDER BY d.doc_date, d.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("unbooked documents: %w", err)
 	}
@@ -253,29 +298,20 @@ func (r *accountingRepo) UnbookedDocuments(ctx context.Context, from, to time.Ti
 }
 
 func (r *accountingRepo) UnbookedPayments(ctx context.Context, from, to time.Time) ([]domain.BookingPayment, error) {
-	return r.unbookedPayments(ctx, domain.SourcePayment, "", from, to)
+	return r.unbookedPayments(ctx, domain.SourcePayment, from, to)
 }
 
-// UnbookedExchanges are read as the payments are; the zero differences
-// (TEXT on SQLite, so not compared in SQL) are left out here.
 func (r *accountingRepo) UnbookedExchanges(ctx context.Context, from, to time.Time) ([]domain.BookingPayment, error) {
-	pays, err := r.unbookedPayments(ctx, domain.SourceExchange, "p.exchange_difference IS NOT NULL AND ", from, to)
+	return r.unbookedPayments(ctx, domain.SourceExchange, from, to)
+}
+
+// unbookedPayments reads the payments dated from..to that are sources of
+// the kind and have no booking of it.
+func (r *accountingRepo) unbookedPayments(ctx context.Context, kind domain.SourceKind, from, to time.Time) ([]domain.BookingPayment, error) {
+	q, args, err := r.unbooked(kind, from, to)
 	if err != nil {
 		return nil, err
 	}
-	out := pays[:0]
-	for _, p := range pays {
-		if !p.Difference.IsZero() {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-// unbookedPayments reads the payments dated from..to that match cond and
-// have no booking of the kind.
-func (r *accountingRepo) unbookedPayments(ctx context.Context, kind domain.SourceKind, cond string, from, to time.Time) ([]domain.BookingPayment, error) {
-	when, args := r.between("p.pay_date", from, to)
 	var rows []struct {
 		ID                 int64
 		DocType            string
@@ -292,13 +328,9 @@ func (r *accountingRepo) unbookedPayments(ctx context.Context, kind domain.Sourc
 		ExchangeDifference decimal.NullDecimal
 	}
 	// The bank account's accounting code, when it has one, replaces 512/531.
-	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT p.id, d.doc_type, d.ref, p.pay_date, d.thirdparty_id, t.name, p.amount, p.method,
-		COALESCE(ba.accounting_code, '') AS account, d.currency, d.company_currency, p.currency_rate, p.exchange_difference
-		FROM payments p JOIN commercial_documents d ON d.id = p.document_id JOIN thirdparties t ON t.id = d.thirdparty_id
-		LEFT JOIN bank_accounts ba ON ba.id = p.bank_account_id
-		WHERE `+cond+when+`
-		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = ? AND b.source_id = p.id)
-		ORDER BY p.pay_date, p.id`, append(args, string(kind))...)
+	err = rawFind(r.db.WithContext(ctx), &rows, `SELECT p.id, d.doc_type, d.ref, p.pay_date, d.thirdparty_id, t.name, p.amount, p.method,
+		COALESCE(ba.accounting_code, '') AS account, d.currency, d.company_currency, p.currency_rate, p.exchange_difference`+
+		q+` ORDER BY p.pay_date, p.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("unbooked %s: %w", kind, err)
 	}
@@ -320,7 +352,10 @@ func (r *accountingRepo) unbookedPayments(ctx context.Context, kind domain.Sourc
 // amounts and their accounts' codes and currencies (the rates are the
 // usecase's).
 func (r *accountingRepo) UnbookedBankTransfers(ctx context.Context, from, to time.Time) ([]domain.BookingBankTransfer, error) {
-	when, args := r.between("o.line_date", from, to)
+	q, args, err := r.unbooked(domain.SourceBankTransfer, from, to)
+	if err != nil {
+		return nil, err
+	}
 	var rows []struct {
 		ID           int64
 		LineDate     time.Time
@@ -332,13 +367,9 @@ func (r *accountingRepo) UnbookedBankTransfers(ctx context.Context, from, to tim
 		PairAccount  string
 		PairCurrency string
 	}
-	err := rawFind(r.db.WithContext(ctx), &rows, `SELECT o.id, o.line_date, o.label, o.amount, COALESCE(a.accounting_code, '') AS account, a.currency,
-		p.amount AS pair_amount, COALESCE(pa.accounting_code, '') AS pair_account, pa.currency AS pair_currency
-		FROM bank_lines o JOIN bank_lines p ON p.id = o.transfer_id
-		JOIN bank_accounts a ON a.id = o.account_id JOIN bank_accounts pa ON pa.id = p.account_id
-		WHERE o.kind = 'transfer' AND o.id < o.transfer_id AND `+when+`
-		AND NOT EXISTS (SELECT 1 FROM accounting_bookings b WHERE b.source_type = ? AND b.source_id = o.id)
-		ORDER BY o.line_date, o.id`, append(args, string(domain.SourceBankTransfer))...)
+	err = rawFind(r.db.WithContext(ctx), &rows, `SELECT o.id, o.line_date, o.label, o.amount, COALESCE(a.accounting_code, '') AS account, a.currency,
+		p.amount AS pair_amount, COALESCE(pa.accounting_code, '') AS pair_account, pa.currency AS pair_currency`+
+		q+` ORDER BY o.line_date, o.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("unbooked bank transfers: %w", err)
 	}
@@ -354,39 +385,92 @@ func (r *accountingRepo) UnbookedBankTransfers(ctx context.Context, from, to tim
 	return out, nil
 }
 
-// AddBooking inserts the booking row first: its unique index on the source
-// refuses a second booking of the same document or payment, even from a
-// transaction running at the same time (which waits for the first to end).
-func (r *accountingRepo) AddBooking(ctx context.Context, b *domain.Booking) error {
-	db := r.db.WithContext(ctx)
-	m := bookingModel{
-		SourceType: string(b.Source), SourceID: b.SourceID, Journal: string(b.Journal), EntryNum: b.Num,
-		EntryDate: dateOnly(b.Date), DocumentRef: b.DocumentRef, DocumentDate: dateOnly(b.DocumentDate), BookedAt: dbTime(b.BookedAt),
-	}
-	if err := db.Create(&m).Error; err != nil {
-		if uniqueViolated(err) {
-			return domain.Conflictf("already-booked", "%s %d is booked already", b.Source, b.SourceID)
-		}
-		return fmt.Errorf("book %s %d: %w", b.Source, b.SourceID, err)
-	}
-	b.ID = m.ID
-	if len(b.Entries) == 0 {
+// AddBookings inserts the bookings' rows first, accountingChunk a
+// statement, then all their entries the same way: a transfer of 10,000
+// documents is a few dozen statements, not three per booking. The unique
+// index on the source refuses a second booking of the same document or
+// payment, even from a transaction running at the same time (which waits
+// for the first to end).
+func (r *accountingRepo) AddBookings(ctx context.Context, bs []*domain.Booking) error {
+	if len(bs) == 0 {
 		return nil
 	}
-	rows := make([]entryModel, len(b.Entries))
-	for i, e := range b.Entries {
-		rows[i] = entryModel{
-			BookingID: m.ID, Journal: string(e.Journal), EntryDate: dateOnly(e.Date), DocumentRef: e.DocumentRef,
-			Account: e.Account, Label: e.Label, Debit: e.Debit, Credit: e.Credit,
-			ThirdpartyID: sql.NullInt64{Int64: e.ThirdPartyID, Valid: e.ThirdPartyID != 0},
+	db := r.db.WithContext(ctx)
+	heads := make([]bookingModel, len(bs))
+	for i, b := range bs {
+		heads[i] = bookingModel{
+			SourceType: string(b.Source), SourceID: b.SourceID, Journal: string(b.Journal), EntryNum: b.Num,
+			EntryDate: dateOnly(b.Date), DocumentRef: b.DocumentRef, DocumentDate: dateOnly(b.DocumentDate), BookedAt: dbTime(b.BookedAt),
 		}
-		rows[i].AmountCurrency, rows[i].Currency = entryCurrency(e)
 	}
-	if err := db.CreateInBatches(&rows, 200).Error; err != nil {
-		return fmt.Errorf("entries of %s %d: %w", b.Source, b.SourceID, err)
+	if err := db.CreateInBatches(&heads, accountingChunk).Error; err != nil {
+		if !uniqueViolated(err) {
+			return fmt.Errorf("book %d sources: %w", len(bs), err)
+		}
+		if len(bs) == 1 {
+			return domain.Conflictf("already-booked", "%s %d is booked already", bs[0].Source, bs[0].SourceID)
+		}
+		return domain.Conflictf("already-booked", "a source of the %d to book is booked already", len(bs))
 	}
-	for i := range rows {
-		b.Entries[i].ID, b.Entries[i].BookingID = rows[i].ID, m.ID
+	if r.dialect == sqldialect.MySQL {
+		if err := r.readBookingIDs(ctx, heads); err != nil {
+			return err
+		}
+	}
+	var rows []entryModel
+	for i, b := range bs {
+		b.ID = heads[i].ID
+		for j, e := range b.Entries {
+			m := entryModel{
+				BookingID: b.ID, Journal: string(e.Journal), EntryDate: dateOnly(e.Date), DocumentRef: e.DocumentRef,
+				Account: e.Account, Label: e.Label, Debit: e.Debit, Credit: e.Credit,
+				ThirdpartyID: sql.NullInt64{Int64: e.ThirdPartyID, Valid: e.ThirdPartyID != 0},
+			}
+			m.AmountCurrency, m.Currency = entryCurrency(e)
+			rows = append(rows, m)
+			b.Entries[j].BookingID = b.ID
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := db.CreateInBatches(&rows, accountingChunk).Error; err != nil {
+		return fmt.Errorf("entries of %d bookings: %w", len(bs), err)
+	}
+	return nil
+}
+
+// readBookingIDs reads the ids of the booking rows just inserted back by
+// their unique source, on MySQL: without RETURNING (MariaDB has it, MySQL
+// not) GORM supposes a batch's ids from its first, one apart, which holds
+// only with auto_increment_increment = 1 and in some lock modes. The
+// entries' booking_id must not rest on that (imports read theirs back too:
+// insertRows).
+func (r *accountingRepo) readBookingIDs(ctx context.Context, heads []bookingModel) error {
+	at := map[string]map[int64]int{} // source type → source id → index in heads
+	for i := range heads {
+		h := &heads[i]
+		if at[h.SourceType] == nil {
+			at[h.SourceType] = map[int64]int{}
+		}
+		at[h.SourceType][h.SourceID], h.ID = i, 0
+	}
+	for _, kind := range slices.Sorted(maps.Keys(at)) {
+		for ids := range slices.Chunk(slices.Sorted(maps.Keys(at[kind])), accountingChunk) {
+			var rows []bookingModel
+			err := r.db.WithContext(ctx).Select("id", "source_id").Where("source_type = ? AND source_id IN ?", kind, ids).Find(&rows).Error
+			if err != nil {
+				return fmt.Errorf("read the ids of new bookings: %w", err)
+			}
+			for _, m := range rows {
+				heads[at[kind][m.SourceID]].ID = m.ID
+			}
+		}
+	}
+	for _, h := range heads {
+		if h.ID == 0 {
+			return fmt.Errorf("booking of %s %d not found after its insert", h.SourceType, h.SourceID)
+		}
 	}
 	return nil
 }

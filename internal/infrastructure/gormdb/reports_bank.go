@@ -56,6 +56,15 @@ func (d reportDialect) positive(col string) string {
 	return col + " > 0"
 }
 
+// nonZero is "col is neither zero nor NULL", compared as a number (SQLite
+// keeps decimals as text, where "0.00" is not "0").
+func (d reportDialect) nonZero(col string) string {
+	if d == sqldialect.SQLite {
+		return "CAST(" + col + " AS REAL) <> 0"
+	}
+	return col + " <> 0"
+}
+
 // CashFlow streams money in and out of the lines dated q.From to q.To, by
 // month then currency. A reversal counts against what it reverses (the
 // reversal of money in is negative money in), so a deleted payment leaves
