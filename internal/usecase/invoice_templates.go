@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/doligo/doligo/internal/domain"
 )
 
@@ -199,6 +201,22 @@ func (s *InvoiceTemplateService) GenerateNext(ctx context.Context, id int64) (*d
 			return nil, err
 		}
 		if t.AutoValidate {
+			// A period in a closed month keeps its draft and the template
+			// goes on: validating there is refused, and a job failing on
+			// it at every retry would stop every later period too. The
+			// draft waits for someone to re-date it or reopen the month; a
+			// draft is not sent. (A month closed between this read and the
+			// validation fails the attempt; the retry drafts.)
+			closed, err := r.Periods.IsClosed(ctx, domain.PeriodOf(d.Date))
+			if err != nil {
+				return nil, fail(err)
+			}
+			if closed {
+				zerolog.Ctx(ctx).Warn().Int64("template_id", t.ID).Int64("document_id", d.ID).
+					Str("period", period.Format(time.DateOnly)).
+					Msg("recurring invoice left as a draft: its month is closed, so it cannot be validated")
+				return d, nil
+			}
 			if d, err = s.docs.ValidateIn(ctx, r, actor, invoiceTypes, d.ID, 0); err != nil {
 				return nil, fail(err)
 			}

@@ -437,6 +437,20 @@ func TestRecurringDraftsAPeriodOfAClosedMonth(t *testing.T) {
 			if got := docDates(e.invoicesOf(t, tp)); !slices.Equal(got, []string{"2026-09-30", "2026-10-30", "2026-11-30"}) {
 				t.Fatalf("invoices dated %v", got)
 			}
+			// Validated automatically: October's stays a draft, and the
+			// template goes on to November's, validated.
+			auto := e.customer(t, "")
+			tpl = e.template(t, auto, "2026-09-30", domain.FrequencyMonthly, func(in *domain.InvoiceTemplate) { in.AutoValidate = true })
+			if n, err := e.svc.GenerateDue(ctx, tpl.ID); err != nil || n != 3 {
+				t.Fatalf("auto-validated: GenerateDue = %d, %v; want 3 periods, October's included", n, err)
+			}
+			var got []string
+			for _, d := range e.invoicesOf(t, auto) {
+				got = append(got, d.Date.Format(time.DateOnly)+" "+string(d.Status))
+			}
+			if want := []string{"2026-09-30 validated", "2026-10-30 draft", "2026-11-30 validated"}; !slices.Equal(got, want) {
+				t.Fatalf("auto-validated invoices %v, want %v", got, want)
+			}
 		})
 	}
 }
