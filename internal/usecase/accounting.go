@@ -153,20 +153,33 @@ func (s *AccountingService) bookBankTransfers(ctx context.Context, r domain.Repo
 	if err != nil {
 		return nil, err
 	}
+	// A year of transfers names a few currencies on a few dates: each
+	// rate is read once, not once a leg.
+	type day struct {
+		currency string
+		date     time.Time
+	}
+	rates := map[day]decimal.NullDecimal{}
 	for i := range ts {
 		for _, leg := range []*domain.BookingBankLeg{&ts[i].From, &ts[i].To} {
 			leg.FX.CompanyCurrency = s.company
 			if leg.FX.Currency == s.company {
 				continue
 			}
-			rate, ok, err := rateOn(ctx, r, leg.FX.Currency, ts[i].Date)
-			if err != nil {
-				return nil, err
+			k := day{leg.FX.Currency, ts[i].Date}
+			rate, known := rates[k]
+			if !known {
+				v, ok, err := rateOn(ctx, r, k.currency, k.date)
+				if err != nil {
+					return nil, err
+				}
+				rate = decimal.NullDecimal{Decimal: v, Valid: ok}
+				rates[k] = rate
 			}
-			if !ok {
+			if !rate.Valid {
 				return nil, domain.ErrNoBookingRate(ts[i].Ref(), leg.FX.Currency, ts[i].Date)
 			}
-			leg.FX.Rate = rate
+			leg.FX.Rate = rate.Decimal
 		}
 	}
 	return bookEach(ts, plan, domain.BookBankTransfer)

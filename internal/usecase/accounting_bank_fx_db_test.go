@@ -160,3 +160,42 @@ func TestAccountingForeignBankAccounts(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountingTransferReadsEachRateOnce: booking five transfers of a
+// dollar account made on one day sends no more statements than booking
+// one — the rate of the day is read once, not once a transfer.
+func TestAccountingTransferReadsEachRateOnce(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			e := newAcctEnv(t, d)
+			ctx := context.Background()
+			bank := usecase.NewBankService(e.uow, time.Now)
+			acc := e.bankAccounts(t, bank, [3]string{"MAIN", "EUR", ""}, [3]string{"DOLLARS", "USD", "5122"})
+			e.rate(t, usecase.NewCurrencyRateService(e.uow, "EUR", time.Now), "USD", "2026-03-01", "1.2")
+			move := func(on string, n int) {
+				t.Helper()
+				for range n {
+					if _, err := bank.Transfer(ctx, e.actor, domain.BankTransfer{FromAccountID: acc["DOLLARS"].ID, ToAccountID: acc["MAIN"].ID,
+						Amount: num("12"), ToAmount: num("10"), Date: date(on)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			move("2026-03-09", 1)
+			move("2026-03-10", 1)
+			move("2026-03-11", 5)
+			e.transfer(t, "2026-03-09", "2026-03-09") // the month's lock row and the journal's sequence made
+			stmts := statementCounter(t, e.db.Gorm)
+			if res := e.transfer(t, "2026-03-10", "2026-03-10"); res.Bookings != 1 {
+				t.Fatalf("booked %+v, want one transfer", res)
+			}
+			one := stmts.Load()
+			if res := e.transfer(t, "2026-03-11", "2026-03-11"); res.Bookings != 5 {
+				t.Fatalf("booked %+v, want five transfers", res)
+			}
+			if five := stmts.Load() - one; five != one {
+				t.Fatalf("%d statements to book one transfer, %d to book five of the same day", one, five)
+			}
+		})
+	}
+}
