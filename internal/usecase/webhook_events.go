@@ -128,12 +128,13 @@ type documentEvent struct {
 }
 
 func documentEventOf(d *domain.Document) documentEvent {
-	// Amounts in the document's currency, with its minor unit, as GET.
-	eventMoney := func(x decimal.Decimal) string { return domain.FormatMoney(x, d.Currency) }
+	// Amounts in the document's currency, with its minor unit, as GET
+	// (not eventMoney's at least two: a yen total has none).
+	money := func(x decimal.Decimal) string { return domain.FormatMoney(x, d.Currency) }
 	e := documentEvent{ID: d.ID, Type: string(d.Type), Ref: d.Ref, Status: string(d.Status), ThirdPartyID: d.ThirdPartyID,
 		SupplierRef: d.SupplierRef, CustomerRef: d.CustomerRef, Date: d.Date.Format(time.DateOnly), Currency: d.Currency,
-		TotalNet: eventMoney(d.TotalNet), TotalVAT: eventMoney(d.TotalVAT), TotalGross: eventMoney(d.TotalGross),
-		AmountPaid: eventMoney(d.AmountPaid), AmountDue: eventMoney(d.AmountDue()), ValidatedAt: d.ValidatedAt,
+		TotalNet: money(d.TotalNet), TotalVAT: money(d.TotalVAT), TotalGross: money(d.TotalGross),
+		AmountPaid: money(d.AmountPaid), AmountDue: money(d.AmountDue()), ValidatedAt: d.ValidatedAt,
 		CurrencyRate:      domain.FormatNullRate(d.FX.Rate),
 		TotalNetCompany:   domain.FormatNullMoney(d.FX.TotalNet, d.FX.CompanyCurrency),
 		TotalVATCompany:   domain.FormatNullMoney(d.FX.TotalVAT, d.FX.CompanyCurrency),
