@@ -112,27 +112,45 @@ func TestRecurringInvoicesOncePerPeriodAcrossWorkersAndKill(t *testing.T) {
 				ws = append(ws, startWorker(t, copyEnv(env)))
 			}
 			// Kill a worker in the middle of a generation: once invoices
-			// exist, the one holding a running invoice.recurring job.
-			victim := -1
-			eventually(t, "a worker generating, invoices generated", func() bool {
-				var holders []string
-				if err := db.Gorm.Table("jobs").Where("kind = ? AND state = ?", domain.JobKindInvoiceRecurring, domain.JobRunning).
-					Pluck("locked_by", &holders).Error; err != nil {
+			// exist, the one holding a running invoice.recurring job. Its job
+			// may finish between the look and the kill; then the kill proves
+			// nothing, and another worker is killed (the first restarted).
+			var victim int
+			var killedPid int
+			for try := 1; ; try++ {
+				victim = -1
+				eventually(t, "a worker generating, invoices generated", func() bool {
+					var holders []string
+					if err := db.Gorm.Table("jobs").Where("kind = ? AND state = ?", domain.JobKindInvoiceRecurring, domain.JobRunning).
+						Pluck("locked_by", &holders).Error; err != nil {
+						t.Fatal(err)
+					}
+					for i, w := range ws {
+						if slices.ContainsFunc(holders, func(h string) bool { return strings.Contains(h, fmt.Sprintf("-%d-", w.Pid())) }) {
+							victim = i
+						}
+					}
+					return victim >= 0 && generated() > 0
+				})
+				ws[victim].Signal(t, syscall.SIGKILL)
+				if st := ws[victim].Wait(t); st.Exited() {
+					t.Fatalf("worker %v, want killed", st)
+				}
+				killedPid = ws[victim].Pid()
+				var held int64
+				if err := db.Gorm.Table("jobs").Where("kind = ? AND state = ? AND locked_by LIKE ?", domain.JobKindInvoiceRecurring,
+					domain.JobRunning, fmt.Sprintf("%%-%d-%%", killedPid)).Count(&held).Error; err != nil {
 					t.Fatal(err)
 				}
-				for i, w := range ws {
-					if slices.ContainsFunc(holders, func(h string) bool { return strings.Contains(h, fmt.Sprintf("-%d-", w.Pid())) }) {
-						victim = i
-					}
+				if held > 0 {
+					break
 				}
-				return victim >= 0 && generated() > 0
-			})
-			ws[victim].Signal(t, syscall.SIGKILL)
-			if st := ws[victim].Wait(t); st.Exited() {
-				t.Fatalf("worker %v, want killed", st)
+				if try == 5 {
+					t.Fatalf("%d workers killed, none while it still held its invoice.recurring job", try)
+				}
+				t.Logf("worker %d finished its job before it was killed: killing another", killedPid)
+				ws[victim] = startWorker(t, copyEnv(env))
 			}
-			killedPid := ws[victim].Pid()
-			t.Logf("killed worker %d while it generated, with %d of %d invoices generated", killedPid, generated(), total)
 			ws[victim] = startWorker(t, copyEnv(env)) // the restart
 
 			eventually(t, "every period generated", func() bool { return generated() == int64(total) })
