@@ -151,6 +151,24 @@ func (m NumberMask) Format(t time.Time, n int64) string {
 	return b.String()
 }
 
+// Layout splits the number of a document dated t around its counter:
+// Format(t, n) is prefix, then n padded with zeros to width digits (longer
+// when n needs more), then suffix — so that a database can format the number
+// it hands out in the statement that takes it.
+func (m NumberMask) Layout(t time.Time) (prefix string, width int, suffix string) {
+	var b strings.Builder
+	for _, p := range m.parts {
+		if p.token == "counter" {
+			prefix, width = b.String(), p.width
+			b.Reset()
+			continue
+		}
+		m := NumberMask{parts: []maskPart{p}}
+		b.WriteString(m.Format(t, 0))
+	}
+	return prefix, width, b.String()
+}
+
 // NumberingRepository hands out the values of numbering sequences.
 type NumberingRepository interface {
 	// Next returns the next value (from 1) of the sequence (key, period) and

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,5 +85,36 @@ func TestThirdPartyCheck(t *testing.T) {
 	c.Normalize()
 	if c.Check().OrNil() == nil {
 		t.Fatal("a contact without a name is accepted")
+	}
+}
+
+// Layout is Format split around the counter, so that a database can format
+// the number it hands out: prefix, the counter padded to width (longer when
+// it outgrows it), suffix — for every kind of mask.
+func TestNumberMaskLayoutIsFormat(t *testing.T) {
+	at := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		mask, prefix, suffix string
+		width                int
+	}{
+		{"RC{yy}{mm}-{0000}", "RC2603-", "", 4},
+		{"{0}", "", "", 1},
+		{"{000}/{yyyy}", "", "/2026", 3},
+		{"A{yyyy}.{00000}-{mm}B", "A2026.", "-03B", 5},
+	} {
+		m := MustNumberMask(c.mask)
+		prefix, width, suffix := m.Layout(at)
+		if prefix != c.prefix || width != c.width || suffix != c.suffix {
+			t.Errorf("%s: layout %q %d %q; want %q %d %q", c.mask, prefix, width, suffix, c.prefix, c.width, c.suffix)
+		}
+		for _, n := range []int64{1, 42, 99999, 1234567} {
+			c := strconv.FormatInt(n, 10)
+			if len(c) < width {
+				c = strings.Repeat("0", width-len(c)) + c
+			}
+			if got, want := prefix+c+suffix, m.Format(at, n); got != want {
+				t.Errorf("%s, %d: layout gives %q; Format %q", m, n, got, want)
+			}
+		}
 	}
 }

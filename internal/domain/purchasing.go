@@ -176,17 +176,52 @@ type ReceptionReader interface {
 // ReceptionRepository stores receptions with their lines.
 type ReceptionRepository interface {
 	ReceptionReader
-	// Create is a reception's one write, once it is numbered: it inserts
-	// rec with its lines (setting their IDs), points the ledger rows
-	// movementIDs at it (origin id, and label naming it: they are written
-	// before it, under the same locks), and stores what the reception did to
-	// its order: the qty_received of the given lines (lines are otherwise
-	// frozen once the order is validated) with the order's status and
-	// updated_at. audit, when not nil, is the reception's audit row, written
-	// in the same round trip with the reception's id as its object id (its
-	// ObjectID is ignored): one round trip less under the reception's locks
-	// than the audit trail's own write at commit.
-	Create(ctx context.Context, rec *Reception, label string, movementIDs []int64, order *Document, lines []Line, audit *AuditEntry) error
+	// Create is a reception's one write: it numbers rec (w.Number), inserts
+	// it with its lines (setting their IDs), writes the stock it adds (the
+	// levels' new balances, and the ledger rows, whose IDs it sets, whose
+	// origin it points at rec and whose label is w.Named's), stores what the
+	// reception did to its order (the qty_received of w.Lines — lines are
+	// otherwise frozen once the order is validated — with the order's
+	// status and updated_at), and writes w.Named's audit row with the
+	// reception's id as its object id. All of it in one round trip on
+	// PostgreSQL and MySQL, the number included: every round trip saved is
+	// time the other receptions of the order, and of the numbering row,
+	// wait (docs/benchmarks.md, "Receptions").
+	Create(ctx context.Context, w ReceptionWrite) error
+}
+
+// ReceptionWrite is what ReceptionRepository.Create writes.
+type ReceptionWrite struct {
+	Reception *Reception
+	// Number is the sequence and mask that number it; its number is the
+	// sequence's next value, and stays locked until the unit of work ends
+	// (NumberingRepository.Next).
+	Number ReceptionNumber
+	// Named is the label of its ledger rows and its audit row (nil: none),
+	// once it has a ref. They must name it by rec.Ref as text only: Create
+	// may call it with a stand-in ref (ReceptionRefStandIn) and put the
+	// number in their place in the database's statement.
+	Named func(rec *Reception) (label string, audit *AuditEntry)
+	Stock ReceptionStock
+	Order *Document
+	Lines []Line // the order's lines whose qty_received changed
+}
+
+// ReceptionNumber is how a reception is numbered.
+type ReceptionNumber struct {
+	Sequence, Period string
+	Mask             NumberMask
+}
+
+// ReceptionRefStandIn is the ref ReceptionWrite.Named may be called with.
+// A mask's literal text cannot hold braces, so no number contains it.
+const ReceptionRefStandIn = "{reception-ref}"
+
+// ReceptionStock is the stock a reception adds, computed under the levels'
+// locks and written by ReceptionRepository.Create.
+type ReceptionStock struct {
+	Levels []*StockLevel // the levels it changes, with their new balance, in lock order
+	Moves  []*Movement   // its ledger rows; Create sets their label, origin id and ID
 }
 
 // ReceptionLabel names a reception on its ledger rows.

@@ -115,10 +115,14 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 			PurchaseOrderID: d.ID, WarehouseID: in.WarehouseID, Date: in.Date,
 			Lines: lines, CreatedBy: actor.UserID, CreatedAt: now,
 		}
-		// The ledger rows first, without the reception's id: Create, the
-		// one write of the reception, inserts it and points them at it.
-		moves, err := s.stockIn(ctx, r, actor, d, rec, facts.Stocked)
+		// The stock it adds, computed under the levels' locks; the average
+		// costs are written now, the levels and ledger rows by the
+		// reception's one write below.
+		p, err := s.stockIn(ctx, r, actor, d, rec, facts.Stocked)
 		if err != nil {
+			return nil, err
+		}
+		if err := p.saveCosts(ctx, r); err != nil {
 			return nil, err
 		}
 		var changed []domain.Line
@@ -128,27 +132,27 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 			}
 		}
 		d.UpdatedAt = now
-		// The number last: the sequence row is shared by every reception, and
-		// stays locked from here to the commit (gapless; a rollback gives the
-		// number back), one round trip and the commit.
-		n, err := r.Numbering.Next(ctx, domain.ReceptionSequence, s.mask.Period(in.Date))
+		// The number last, with the reception's one write: the sequence row
+		// is shared by every reception, and stays locked from there to the
+		// commit (gapless; a rollback gives the number back). The audit row
+		// is written there too, not by the unit of work at commit: one round
+		// trip less under the order's and the numbering row's locks
+		// (docs/benchmarks.md, "Receptions").
+		err = r.Receptions.Create(ctx, domain.ReceptionWrite{
+			Reception: rec,
+			Number:    domain.ReceptionNumber{Sequence: domain.ReceptionSequence, Period: s.mask.Period(in.Date), Mask: s.mask},
+			Named: func(rec *domain.Reception) (string, *domain.AuditEntry) {
+				entry := domain.NewAuditEntry(ctx, "reception.create", "reception", 0, domain.Diff(nil, receptionAudited(rec)))
+				return domain.ReceptionLabel(rec, d), &entry
+			},
+			Stock: domain.ReceptionStock{Levels: p.levels, Moves: p.moves},
+			Order: d, Lines: changed,
+		})
 		if err != nil {
 			return nil, err
 		}
-		rec.Ref = s.mask.Format(in.Date, n)
-		ids := make([]int64, len(moves))
-		for i, m := range moves {
-			ids[i] = m.ID
-		}
-		// The audit row is written by Create, with the reception, not by
-		// the unit of work at commit: one round trip less under the order's
-		// and the numbering row's locks (docs/benchmarks.md, "Receptions").
-		entry := domain.NewAuditEntry(ctx, "reception.create", "reception", 0, domain.Diff(nil, receptionAudited(rec)))
-		if err := r.Receptions.Create(ctx, rec, domain.ReceptionLabel(rec, d), ids, d, changed, &entry); err != nil {
+		if err := p.emit(ctx, r); err != nil {
 			return nil, err
-		}
-		for _, m := range moves {
-			m.Origin.ID = rec.ID
 		}
 		return rec, r.Events.Emit(ctx, domain.EventReceptionCreated, receptionEventOf(rec))
 	})
@@ -176,15 +180,16 @@ func receptionAudited(rec *domain.Reception) any {
 	}{rec.Ref, rec.PurchaseOrderID, rec.WarehouseID, rec.Date, lines, rec.CreatedBy, rec.CreatedAt}
 }
 
-// stockIn receives the reception's lines of stocked products into its
+// stockIn plans what the reception's lines of stocked products add to its
 // warehouse at their unit cost; free-text lines, services and untracked
 // products move no stock (their qty_received is recorded all the same).
 //
 // stocked tells which products of the order's lines keep stock, as read
 // with the order's lock.
-func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception, stocked map[int64]bool) ([]*domain.Movement, error) {
-	// The label names the reception by its ref, and the origin by its id:
-	// Receive takes both last and sets them on the ledger rows then.
+func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception, stocked map[int64]bool) (stockPlan, error) {
+	// The ledger rows' label names the reception by its ref, and their
+	// origin by its id: Receive sets the label again once numbered, and
+	// Create the origin as it inserts the reception.
 	op := domain.StockOperation{Label: domain.ReceptionLabel(rec, d), Origin: domain.Origin{Type: domain.OriginReception}}
 	for _, l := range rec.Lines {
 		if stocked[l.ProductID] {
@@ -195,14 +200,14 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 		}
 	}
 	if len(op.Lines) == 0 {
-		return nil, nil
+		return stockPlan{}, nil
 	}
 	if err := op.Check(); err != nil {
-		return nil, err
+		return stockPlan{}, err
 	}
 	// The products were read in this unit of work: every line of op
 	// names a stocked one, which is all ApplyIn would read them for.
-	return s.stock.applyChecked(ctx, r, actor, op)
+	return s.stock.plan(ctx, r, actor, op)
 }
 
 // Reception returns one reception with its lines.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -86,10 +87,37 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 // PurchaseService does to pick the stocked lines of a reception: reading them
 // a second time would be one more round trip under the caller's locks.
 func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation) ([]*domain.Movement, error) {
-
-	locked, costs, err := r.Stock.LockLevels(ctx, op.LevelLocks())
+	p, err := s.plan(ctx, r, actor, op)
 	if err != nil {
 		return nil, err
+	}
+	if err := r.Stock.SaveLevelsAndMovements(ctx, p.levels, p.moves); err != nil {
+		return nil, err
+	}
+	if err := p.saveCosts(ctx, r); err != nil {
+		return nil, err
+	}
+	return p.moves, p.emit(ctx, r)
+}
+
+// stockPlan is what an operation does to stock, computed under the levels'
+// locks and not yet written: the levels it changes (in lock order), its
+// ledger rows and the average costs it moves.
+type stockPlan struct {
+	levels []*domain.StockLevel
+	moves  []*domain.Movement
+	costs  map[int64]decimal.Decimal // product id → new average cost, for those that changed
+	now    time.Time
+}
+
+// plan locks op's levels (and its products' cost basis) and computes every
+// new balance, refusing a debit below zero, and the weighted average costs.
+// Writing is the caller's: applyChecked writes at once, a reception with its
+// own write (PurchaseService.Receive).
+func (s *StockService) plan(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation) (stockPlan, error) {
+	locked, costs, err := r.Stock.LockLevels(ctx, op.LevelLocks())
+	if err != nil {
+		return stockPlan{}, err
 	}
 	levels := make(map[domain.StockKey]*domain.StockLevel, len(locked))
 	for _, l := range locked {
@@ -104,7 +132,7 @@ func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, 
 	for _, line := range op.Lines {
 		lvl := levels[line.Key()]
 		if lvl == nil {
-			return nil, fmt.Errorf("stock level %+v was not locked", line.Key()) // a repository bug, not bad input
+			return stockPlan{}, fmt.Errorf("stock level %+v was not locked", line.Key()) // a repository bug, not bad input
 		}
 		delta := line.Qty
 		if line.Counted.Valid {
@@ -117,7 +145,7 @@ func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, 
 			costs[line.ProductID] = domain.WeightedAverageCost(onHand[line.ProductID], costs[line.ProductID], delta, line.UnitCost.Decimal)
 		}
 		if err := lvl.Change(delta, s.allowNegative); err != nil {
-			return nil, err
+			return stockPlan{}, err
 		}
 		onHand[line.ProductID] = onHand[line.ProductID].Add(delta)
 		lvl.UpdatedAt = now
@@ -130,28 +158,38 @@ func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, 
 		})
 	}
 
-	changed := make([]*domain.StockLevel, 0, len(touched))
+	p := stockPlan{levels: make([]*domain.StockLevel, 0, len(touched)), moves: moves, costs: map[int64]decimal.Decimal{}, now: now}
 	for _, l := range locked { // in lock order
 		if touched[l.Key()] {
-			changed = append(changed, l)
+			p.levels = append(p.levels, l)
 		}
-	}
-	if err := r.Stock.SaveLevelsAndMovements(ctx, changed, moves); err != nil {
-		return nil, err
 	}
 	for id, cost := range costs {
 		if !cost.Equal(costsBefore[id]) {
-			if err := r.Products.SetCostPrice(ctx, id, cost, now); err != nil {
-				return nil, err
-			}
+			p.costs[id] = cost
 		}
 	}
-	if len(moves) > 0 {
-		if err := r.Events.Emit(ctx, domain.EventStockMoved, stockMovedEventOf(moves)); err != nil {
-			return nil, err
+	return p, nil
+}
+
+// saveCosts writes the average costs p moved (their products' rows were
+// locked by plan).
+func (p stockPlan) saveCosts(ctx context.Context, r domain.Repositories) error {
+	for _, id := range slices.Sorted(maps.Keys(p.costs)) {
+		if err := r.Products.SetCostPrice(ctx, id, p.costs[id], p.now); err != nil {
+			return err
 		}
 	}
-	return moves, nil
+	return nil
+}
+
+// emit records stock.moved for p's ledger rows, once written (it names
+// their ids).
+func (p stockPlan) emit(ctx context.Context, r domain.Repositories) error {
+	if len(p.moves) == 0 {
+		return nil
+	}
+	return r.Events.Emit(ctx, domain.EventStockMoved, stockMovedEventOf(p.moves))
 }
 
 // checkStockedProducts refuses unknown products (404) and those without a

@@ -267,6 +267,17 @@ func TestEveryChangeEmitsItsEventInItsTransaction(t *testing.T) {
 			if d := lastEventData(t, db, domain.EventReceptionCreated); d["ref"] != rec.Ref || d["purchase_order_id"] != poID {
 				t.Fatalf("reception.created data = %v", d)
 			}
+			// Its ledger row, written with the reception (Receptions.Create):
+			// the event names it by its id, with the reception's label and id.
+			moves, err := e.stock.Movements(ctx, domain.MovementFilter{OriginType: domain.OriginReception, OriginID: rec.ID})
+			if err != nil || moves.Total != 1 {
+				t.Fatalf("ledger rows of the reception: %v %+v", err, moves)
+			}
+			m := lastEventData(t, db, domain.EventStockMoved)["movements"].([]any)[0].(map[string]any)
+			if m["id"] != float64(moves.Items[0].ID) || m["origin_id"] != float64(rec.ID) || m["label"] != domain.ReceptionLabel(rec, po) ||
+				m["qty"] != "4" {
+				t.Fatalf("stock.moved of the reception = %v; want ledger row %d of reception %d", m, moves.Items[0].ID, rec.ID)
+			}
 		})
 	}
 }

@@ -184,11 +184,12 @@ func TestLockWithLinesSeesWhatTheHolderCommitted(t *testing.T) {
 			}
 			close(locked)
 			time.Sleep(200 * time.Millisecond) // let the other one wait on the lock
-			rec := &domain.Reception{PurchaseOrderID: d.ID, WarehouseID: wh.ID, Date: d.Date, CreatedAt: time.Now(), Ref: "LWL-1",
+			rec := &domain.Reception{PurchaseOrderID: d.ID, WarehouseID: wh.ID, Date: d.Date, CreatedAt: time.Now(),
 				Lines: []domain.ReceptionLine{{OrderLineID: d.Lines[1].ID, Qty: decimal.NewFromInt(4), UnitCost: price}}}
 			d.Lines[1].QtyReceived = decimal.NewFromInt(4)
 			d.Status = domain.StatusPartiallyReceived
-			return r.Receptions.Create(ctx, rec, "label", nil, d, d.Lines[1:], nil)
+			return r.Receptions.Create(ctx, domain.ReceptionWrite{Reception: rec, Order: d, Lines: d.Lines[1:],
+				Number: domain.ReceptionNumber{Sequence: domain.ReceptionSequence, Mask: domain.MustNumberMask("LWL-{0}")}})
 		})
 		if err != nil {
 			t.Fatal(err)

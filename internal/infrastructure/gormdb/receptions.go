@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/doligo/doligo/internal/domain"
-	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
@@ -53,39 +53,72 @@ type receptionRepo struct {
 	dialect string
 }
 
-// Create is a reception's one write, once it is numbered: the reception
-// with its lines (setting their IDs), the ledger rows movementIDs pointed at
-// it (origin id, and the label naming it), what it did to its order — the
-// qty_received of the changed lines and the order's status and updated_at —
-// and its audit row (object_id from the reception's insert). One round trip on PostgreSQL (data-modifying WITH queries) and
-// MySQL (a multi-statement command, arguments interpolated and escaped by the
-// driver as in SaveLevelsAndMovements): it runs while the order's row and the
-// shared numbering row of receptions are locked, so every round trip saved is
-// time every other reception waits (docs/benchmarks.md, "Receptions").
+// Create implements domain.ReceptionRepository: the reception's number, the
+// reception and its lines, the levels and ledger rows of the stock it adds,
+// its order's received quantities and status, and its audit row (object_id
+// from the reception's insert). One round trip on MySQL (a multi-statement
+// command, arguments interpolated and escaped by the driver as in
+// SaveLevelsAndMovements) and two on PostgreSQL (the number, then one
+// statement of data-modifying WITH queries): it runs while the order's row,
+// the levels and the shared numbering row of receptions are locked, so
+// every round trip saved is time every other reception waits
+// (docs/benchmarks.md, "Receptions"). The ledger rows are inserted after the
+// reception, with its id as their origin: nothing to point at it afterwards.
 // SQLite: one statement each.
-func (r *receptionRepo) Create(ctx context.Context, rec *domain.Reception, label string, movementIDs []int64, order *domain.Document, lines []domain.Line, audit *domain.AuditEntry) error {
-	w := receptionWrite{
-		rec: rec, label: label, movementIDs: movementIDs, order: order, lines: lines, now: dbTime(time.Now()),
-		header: receptionModel{
-			Ref: optString(rec.Ref), PurchaseOrderID: rec.PurchaseOrderID, WarehouseID: rec.WarehouseID,
-			ReceptionDate: dateOnly(rec.Date), CreatedBy: rec.CreatedBy, CreatedAt: dbTime(rec.CreatedAt),
-		},
-		orderRow: toDocumentModel(order),
-	}
-	w.withAudit(audit)
+func (r *receptionRepo) Create(ctx context.Context, w domain.ReceptionWrite) error {
+	rec := w.Reception
 	var err error
-	switch r.dialect {
-	case sqldialect.Postgres:
-		err = r.createPostgres(ctx, w)
-	case sqldialect.MySQL:
-		err = r.createMySQL(ctx, w)
-	default:
-		err = r.createEach(ctx, w)
+	if r.dialect == sqldialect.MySQL {
+		// The number is formatted by the command that takes it; what names
+		// the reception is written with a stand-in ref that the command
+		// replaces (createMySQL).
+		err = r.createMySQL(ctx, r.write(w, domain.ReceptionRefStandIn))
+	} else {
+		var n int64
+		n, err = (&numberingRepo{db: r.db, dialect: r.dialect}).Next(ctx, w.Number.Sequence, w.Number.Period)
+		if err != nil {
+			return err
+		}
+		rec.Ref = w.Number.Mask.Format(rec.Date, n)
+		if r.dialect == sqldialect.Postgres {
+			err = r.createPostgres(ctx, r.write(w, rec.Ref))
+		} else {
+			err = r.createEach(ctx, r.write(w, rec.Ref))
+		}
 	}
 	if err != nil {
 		return receptionWriteError(rec, err)
 	}
+	for _, m := range w.Stock.Moves {
+		m.Origin.ID = rec.ID
+		m.Label = strings.ReplaceAll(m.Label, domain.ReceptionRefStandIn, rec.Ref)
+	}
 	return nil
+}
+
+// write is what Create writes of w, the reception named ref.
+func (r *receptionRepo) write(w domain.ReceptionWrite, ref string) receptionWrite {
+	rec := w.Reception
+	named := *rec
+	named.Ref = ref
+	var label string
+	var audit *domain.AuditEntry
+	if w.Named != nil {
+		label, audit = w.Named(&named)
+	}
+	for _, m := range w.Stock.Moves {
+		m.Label = label
+	}
+	out := receptionWrite{
+		rec: rec, number: w.Number, label: label, stock: w.Stock, order: w.Order, lines: w.Lines, now: dbTime(time.Now()),
+		header: receptionModel{
+			Ref: optString(ref), PurchaseOrderID: rec.PurchaseOrderID, WarehouseID: rec.WarehouseID,
+			ReceptionDate: dateOnly(rec.Date), CreatedBy: rec.CreatedBy, CreatedAt: dbTime(rec.CreatedAt),
+		},
+		orderRow: toDocumentModel(w.Order),
+	}
+	out.withAudit(audit)
+	return out
 }
 
 // withAudit sets w's audit row from audit, when not nil.
@@ -98,15 +131,16 @@ func (w *receptionWrite) withAudit(audit *domain.AuditEntry) {
 
 // receptionWrite is what Create writes.
 type receptionWrite struct {
-	rec         *domain.Reception
-	header      receptionModel
-	label       string
-	movementIDs []int64
-	order       *domain.Document
-	orderRow    documentModel
-	lines       []domain.Line // the order's changed lines
-	audit       *pendingAudit // the reception's audit row, if any; its object id is the reception's
-	now         time.Time     // the audit row's time
+	rec      *domain.Reception
+	number   domain.ReceptionNumber
+	header   receptionModel
+	label    string // the ledger rows'
+	stock    domain.ReceptionStock
+	order    *domain.Document
+	orderRow documentModel
+	lines    []domain.Line // the order's changed lines
+	audit    *pendingAudit // the reception's audit row, if any; its object id is the reception's
+	now      time.Time     // the audit row's time
 }
 
 const receptionColumns = "ref, purchase_order_id, warehouse_id, reception_date, created_by, created_at"
@@ -116,21 +150,84 @@ func (w receptionWrite) headerArgs() []any {
 	return []any{m.Ref, m.PurchaseOrderID, m.WarehouseID, m.ReceptionDate, m.CreatedBy, m.CreatedAt}
 }
 
-// createdRow is a row of createPostgres's answer: the reception's id, and
-// one of its lines (none: NULLs).
+// levelsSQL is the UPDATE of every changed level, with its arguments.
+func (w receptionWrite) levelsSQL() ([]string, []any) {
+	stmts := make([]string, len(w.stock.Levels))
+	args := make([]any, 0, 4*len(w.stock.Levels))
+	for i, l := range w.stock.Levels {
+		stmts[i] = "UPDATE stock_levels SET qty = ?, updated_at = ? WHERE product_id = ? AND warehouse_id = ?"
+		args = append(args, l.Qty, dbTime(l.UpdatedAt), l.ProductID, l.WarehouseID)
+	}
+	return stmts, args
+}
+
+// movesSQL writes the ledger rows' INSERT, the columns of exprs given by
+// those SQL expressions (the reception's id as origin_id) rather than the
+// rows' values, and returns its arguments.
+func (w receptionWrite) movesSQL(q *strings.Builder, exprs map[string]string) []any {
+	cols := make([]string, len(movementColumns))
+	for i, c := range movementColumns {
+		cols[i] = "?"
+		if e, ok := exprs[c]; ok {
+			cols[i] = e
+		}
+	}
+	row := "(" + strings.Join(cols, ", ") + ")"
+	args := make([]any, 0, len(movementColumns)*len(w.stock.Moves))
+	q.WriteString("INSERT INTO stock_movements (" + strings.Join(movementColumns, ", ") + ") VALUES ")
+	for i, m := range w.stock.Moves {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+		mm := toMovementModel(m)
+		values := []any{mm.ProductID, mm.WarehouseID, mm.Qty, mm.BalanceAfter, mm.UnitCost, mm.Label,
+			mm.OriginType, mm.OriginID, mm.UserID, mm.RequestID, mm.CreatedAt}
+		for j, c := range movementColumns {
+			if _, ok := exprs[c]; !ok {
+				args = append(args, values[j])
+			}
+		}
+	}
+	return args
+}
+
+// setMoveIDs sets the ledger rows' ids from the first: a multi-row INSERT
+// … VALUES reserves its ids in one go, consecutive (as SaveLevelsAndMovements
+// and GORM's batch Create rely on too).
+func (w receptionWrite) setMoveIDs(first int64) error {
+	if len(w.stock.Moves) > 0 && first == 0 {
+		return fmt.Errorf("the ledger rows' ids were not returned")
+	}
+	for i, m := range w.stock.Moves {
+		m.ID = first + int64(i)
+	}
+	return nil
+}
+
+// createdRow is a row of createPostgres's answer: the reception's id, the
+// first ledger row's id (NULL without any), and one of its lines (none:
+// NULLs).
 type createdRow struct {
 	ReceptionID int64
+	FirstMove   *int64
 	ID          *int64
 	LineNo      *int
 }
 
 func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) error {
 	var q strings.Builder
-	args := w.headerArgs()
-	q.WriteString("WITH h AS (INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?) RETURNING id)")
-	if len(w.movementIDs) > 0 {
-		q.WriteString(", m AS (UPDATE stock_movements SET label = ?, origin_id = (SELECT id FROM h) WHERE id IN ?)")
-		args = append(args, w.label, w.movementIDs)
+	q.WriteString("WITH ")
+	levels, args := w.levelsSQL()
+	for i, u := range levels {
+		fmt.Fprintf(&q, "s%d AS (%s), ", i, u)
+	}
+	q.WriteString("h AS (INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?) RETURNING id)")
+	args = append(args, w.headerArgs()...)
+	if len(w.stock.Moves) > 0 {
+		q.WriteString(", m AS (")
+		args = append(args, w.movesSQL(&q, map[string]string{"origin_id": "(SELECT id FROM h)"})...)
+		q.WriteString(" RETURNING id)")
 	}
 	if len(w.lines) > 0 {
 		q.WriteString(", l AS (UPDATE commercial_document_lines AS t SET qty_received = v.q FROM (VALUES ")
@@ -150,8 +247,14 @@ func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) er
 		q.WriteString(", a AS (INSERT INTO audit_log (" + auditColumns + ") SELECT ?, ?, ?, ?, ?, h.id, ? FROM h)")
 		args = append(args, w.audit.args(w.now, false)...)
 	}
+	// The ledger rows' ids are one sequence's, taken in the order of the
+	// VALUES: the least is the first row's.
+	firstMove := "CAST(NULL AS BIGINT)"
+	if len(w.stock.Moves) > 0 {
+		firstMove = "(SELECT min(id) FROM m)"
+	}
 	if len(w.rec.Lines) == 0 {
-		q.WriteString(" SELECT h.id AS reception_id FROM h")
+		q.WriteString(" SELECT h.id AS reception_id, " + firstMove + " AS first_move FROM h")
 	} else {
 		q.WriteString(", x AS (INSERT INTO reception_lines (reception_id, line_no, order_line_id, product_id, qty, unit_cost) " +
 			"SELECT h.id, v.line_no, v.order_line_id, v.product_id, v.qty, v.unit_cost FROM h, (VALUES ")
@@ -163,7 +266,7 @@ func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) er
 			args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
 		}
 		q.WriteString(") AS v (line_no, order_line_id, product_id, qty, unit_cost) RETURNING reception_id, id, line_no) " +
-			"SELECT reception_id, id, line_no FROM x")
+			"SELECT reception_id, " + firstMove + " AS first_move, id, line_no FROM x")
 	}
 	var rows []createdRow
 	if err := rawFind(r.db.WithContext(ctx), &rows, q.String(), args...); err != nil {
@@ -178,25 +281,41 @@ func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) er
 			w.rec.Lines[*row.LineNo-1].ID = *row.ID
 		}
 	}
-	return nil
+	var first int64
+	if rows[0].FirstMove != nil {
+		first = *rows[0].FirstMove
+	}
+	return w.setMoveIDs(first)
 }
 
-// createMySQL refers to the reception's id as LAST_INSERT_ID() in the
-// statements after its INSERT (an UPDATE leaves it alone, and a statement
-// sees the value of the statement before it, so every row of the lines'
-// INSERT gets it), and ends with a SELECT of it and of the first line's id,
-// then LAST_INSERT_ID() (InnoDB gives the rows of one multi-row INSERT
-// consecutive ids, as GORM's batch inserts rely on too).
+// createMySQL takes the number (the sequence row's upsert, which locks it,
+// then its value read back: the transaction's own change, as a plain read
+// sees it) and formats it by the mask's layout into @doligo_ref, which
+// stands in for w's stand-in ref in the label and the audit row. It keeps
+// the ids of what it inserts in session variables (the reception's, to
+// refer to it; its first line's and first ledger row's, to answer them) and
+// ends with a SELECT of them and the ref: InnoDB gives the rows of one
+// multi-row INSERT consecutive ids, as GORM's batch inserts rely on too.
 func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error {
 	var q strings.Builder
-	args := w.headerArgs()
-	q.WriteString("INSERT INTO receptions (" + receptionColumns + ") VALUES (?, ?, ?, ?, ?, ?);\n")
-	if len(w.movementIDs) > 0 {
-		q.WriteString("UPDATE stock_movements SET label = ?, origin_id = LAST_INSERT_ID() WHERE id IN (" + sqlbind.List(len(w.movementIDs)) + ");\n")
-		args = append(args, w.label)
-		for _, id := range w.movementIDs {
-			args = append(args, id)
-		}
+	levels, args := w.levelsSQL()
+	for _, u := range levels {
+		q.WriteString(u + ";\n")
+	}
+	prefix, width, suffix := w.number.Mask.Layout(w.rec.Date)
+	q.WriteString("INSERT INTO numbering_sequences (doc_type, period, last_value) VALUES (?, ?, 1) " +
+		"ON DUPLICATE KEY UPDATE last_value = last_value + 1;\n" +
+		"SELECT CONCAT(?, LPAD(last_value, GREATEST(?, CHAR_LENGTH(last_value)), '0'), ?) INTO @doligo_ref " +
+		"FROM numbering_sequences WHERE doc_type = ? AND period = ?;\n" +
+		"INSERT INTO receptions (" + receptionColumns + ") VALUES (@doligo_ref, ?, ?, ?, ?, ?);\n" +
+		"SET @doligo_reception = LAST_INSERT_ID(), @doligo_line = 0, @doligo_move = 0;\n")
+	args = append(args, w.number.Sequence, w.number.Period, prefix, width, suffix, w.number.Sequence, w.number.Period)
+	args = append(args, w.headerArgs()[1:]...)
+	if len(w.stock.Moves) > 0 {
+		q.WriteString("SET @doligo_label = REPLACE(?, ?, @doligo_ref);\n")
+		args = append(args, w.label, domain.ReceptionRefStandIn)
+		args = append(args, w.movesSQL(&q, map[string]string{"label": "@doligo_label", "origin_id": "@doligo_reception"})...)
+		q.WriteString(";\nSET @doligo_move = LAST_INSERT_ID();\n")
 	}
 	for _, l := range w.lines {
 		q.WriteString("UPDATE commercial_document_lines SET qty_received = ? WHERE id = ? AND document_id = ?;\n")
@@ -210,22 +329,17 @@ func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(LAST_INSERT_ID(), ?, ?, ?, ?, ?)")
+			q.WriteString("(@doligo_reception, ?, ?, ?, ?, ?)")
 			args = append(args, i+1, l.OrderLineID, optID(l.ProductID), l.Qty, l.UnitCost)
 		}
-		q.WriteString(";\nSELECT reception_id, id FROM reception_lines WHERE id = LAST_INSERT_ID()")
-	} else {
-		q.WriteString("SELECT LAST_INSERT_ID(), 0")
+		q.WriteString(";\nSET @doligo_line = LAST_INSERT_ID();\n")
 	}
 	if w.audit != nil {
-		// LAST_INSERT_ID() is the first line's id, or the reception's.
-		objectID := "LAST_INSERT_ID()"
-		if len(w.rec.Lines) > 0 {
-			objectID = "(SELECT reception_id FROM reception_lines WHERE id = LAST_INSERT_ID())"
-		}
-		q.WriteString(";\nINSERT INTO audit_log (" + auditColumns + ") VALUES (?, ?, ?, ?, ?, " + objectID + ", ?)")
+		q.WriteString("INSERT INTO audit_log (" + auditColumns + ") VALUES (?, ?, ?, ?, ?, @doligo_reception, REPLACE(?, ?, @doligo_ref));\n")
 		args = append(args, w.audit.args(w.now, false)...)
+		args = append(args, domain.ReceptionRefStandIn)
 	}
+	q.WriteString("SELECT @doligo_reception, @doligo_line, @doligo_move, @doligo_ref")
 	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
 	// multi-statement command through unchanged.
 	res, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q.String(), args...)
@@ -233,10 +347,11 @@ func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error
 		return err
 	}
 	defer res.Close()
-	var id, firstLine int64
+	var id, firstLine, firstMove int64
+	var ref sql.NullString
 	for { // every result set is empty but the SELECT's, the last
 		for res.Next() {
-			if err := res.Scan(&id, &firstLine); err != nil {
+			if err := res.Scan(&id, &firstLine, &firstMove, &ref); err != nil {
 				return err
 			}
 		}
@@ -247,14 +362,14 @@ func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error
 	if err := res.Err(); err != nil {
 		return err
 	}
-	if id == 0 {
-		return fmt.Errorf("the reception's id was not returned")
+	if id == 0 || (len(w.rec.Lines) > 0 && firstLine == 0) || !ref.Valid || ref.String == "" {
+		return fmt.Errorf("the reception's ids and number were not returned")
 	}
-	w.rec.ID = id
+	w.rec.ID, w.rec.Ref = id, ref.String
 	for i := range w.rec.Lines {
 		w.rec.Lines[i].ID = firstLine + int64(i)
 	}
-	return nil
+	return w.setMoveIDs(firstMove)
 }
 
 // createEach is Create one statement at a time (SQLite, where a write holds
@@ -266,12 +381,11 @@ func (r *receptionRepo) createEach(ctx context.Context, w receptionWrite) error 
 		return err
 	}
 	w.rec.ID = h.ID
-	if len(w.movementIDs) > 0 {
-		err := db.Model(&stockMovementModel{}).Where("id IN ?", w.movementIDs).
-			Updates(map[string]any{"label": w.label, "origin_id": h.ID}).Error
-		if err != nil {
-			return err
-		}
+	for _, m := range w.stock.Moves {
+		m.Origin.ID = h.ID
+	}
+	if err := (&stockRepo{db: r.db, dialect: r.dialect}).SaveLevelsAndMovements(ctx, w.stock.Levels, w.stock.Moves); err != nil {
+		return err
 	}
 	for _, l := range w.lines {
 		err := db.Model(&documentLineModel{}).Where("id = ? AND document_id = ?", l.ID, w.order.ID).Update("qty_received", l.QtyReceived).Error
