@@ -710,13 +710,15 @@ type DocumentRepository interface {
 	// trips as the database allows: for short documents under a hot lock
 	// (receptions), not for long ones, whose every line it may lock.
 	LockWithLines(ctx context.Context, id int64) (*Document, error)
-	// LockToReceive is LockWithLines for a reception into warehouseID that
-	// also reads, in the same round trip and without locking them, what the
-	// reception checks besides the order: which products of the lines keep
-	// stock, and whether the warehouse exists. A reception then reads
-	// nothing before its order's lock but what every write reads (the
-	// webhook subscriptions).
-	LockToReceive(ctx context.Context, id, warehouseID int64) (*Document, ReceivingFacts, error)
+	// LockToReceive is LockWithLines for a reception of the lines lineIDs
+	// into warehouseID that also reads, in the same round trip and without
+	// locking them, what the reception checks besides the order: which
+	// products of the lines keep stock, and whether the warehouse exists;
+	// and, where the database allows it in that round trip (MySQL), locks
+	// the stock of the received lines' products after them (facts.Stock).
+	// A reception then reads nothing before its order's lock but what every
+	// write reads (the webhook subscriptions).
+	LockToReceive(ctx context.Context, id, warehouseID int64, lineIDs []int64) (*Document, ReceivingFacts, error)
 	// Update stores the header (status, ref, totals, amounts, dates…).
 	Update(ctx context.Context, d *Document) error
 	// ReplaceLines stores d.Lines in place of the stored ones and sets their IDs.

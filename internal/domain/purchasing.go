@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -81,6 +82,56 @@ type ReceivingFacts struct {
 	Stocked map[int64]bool
 	// WarehouseExists is false when the reception's warehouse is unknown.
 	WarehouseExists bool
+	// Stock, when not nil, is the stock of the received lines' products,
+	// locked after the order and its lines in the same round trip
+	// (MySQL): every level of each product, and the cost basis of those
+	// that have a level in the reception's warehouse (the others are left
+	// to StockRepository.LockLevels, which creates the level first).
+	Stock *LockedStock
+}
+
+// LockedStock is stock levels locked with their products' cost basis, as
+// StockRepository.LockLevels returns them.
+type LockedStock struct {
+	Levels []*StockLevel             // in (product, warehouse) order
+	Costs  map[int64]decimal.Decimal // product id → cost price, for the products locked
+}
+
+// For is what LockLevels would return for locks, and whether s holds all
+// of it: every level named, every level of a product locked in all its
+// warehouses, and that product's cost.
+func (s *LockedStock) For(locks []LevelLock) ([]*StockLevel, map[int64]decimal.Decimal, bool) {
+	if s == nil {
+		return nil, nil, false
+	}
+	var levels []*StockLevel
+	costs := map[int64]decimal.Decimal{}
+	for _, lk := range NormalizeLevelLocks(locks) {
+		cost, ok := s.Costs[lk.ProductID]
+		if !ok {
+			return nil, nil, false
+		}
+		found := 0
+		for _, l := range s.Levels {
+			if l.ProductID != lk.ProductID {
+				continue
+			}
+			named := slices.Contains(lk.WarehouseIDs, l.WarehouseID)
+			if named {
+				found++
+			}
+			if named || lk.AllWarehouses {
+				levels = append(levels, l)
+			}
+		}
+		if found != len(lk.WarehouseIDs) {
+			return nil, nil, false
+		}
+		if lk.AllWarehouses {
+			costs[lk.ProductID] = cost
+		}
+	}
+	return levels, costs, true
 }
 
 // Reception is goods of a purchase order received into a warehouse.

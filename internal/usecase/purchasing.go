@@ -93,7 +93,11 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		if err := r.Events.Prefetch(ctx); err != nil {
 			return nil, err
 		}
-		d, facts, err := r.Documents.LockToReceive(ctx, orderID, in.WarehouseID)
+		lineIDs := make([]int64, len(in.Lines))
+		for i, l := range in.Lines {
+			lineIDs[i] = l.OrderLineID
+		}
+		d, facts, err := r.Documents.LockToReceive(ctx, orderID, in.WarehouseID, lineIDs)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +122,7 @@ func (s *PurchaseService) Receive(ctx context.Context, actor domain.Principal, o
 		// The stock it adds, computed under the levels' locks; the average
 		// costs are written now, the levels and ledger rows by the
 		// reception's one write below.
-		p, err := s.stockIn(ctx, r, actor, d, rec, facts.Stocked)
+		p, err := s.stockIn(ctx, r, actor, d, rec, facts)
 		if err != nil {
 			return nil, err
 		}
@@ -184,15 +188,15 @@ func receptionAudited(rec *domain.Reception) any {
 // warehouse at their unit cost; free-text lines, services and untracked
 // products move no stock (their qty_received is recorded all the same).
 //
-// stocked tells which products of the order's lines keep stock, as read
-// with the order's lock.
-func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception, stocked map[int64]bool) (stockPlan, error) {
+// facts tell which products of the order's lines keep stock, as read with
+// the order's lock, and hold their stock when it was locked then.
+func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, actor domain.Principal, d *domain.Document, rec *domain.Reception, facts domain.ReceivingFacts) (stockPlan, error) {
 	// The ledger rows' label names the reception by its ref, and their
 	// origin by its id: Receive sets the label again once numbered, and
 	// Create the origin as it inserts the reception.
 	op := domain.StockOperation{Label: domain.ReceptionLabel(rec, d), Origin: domain.Origin{Type: domain.OriginReception}}
 	for _, l := range rec.Lines {
-		if stocked[l.ProductID] {
+		if facts.Stocked[l.ProductID] {
 			op.Lines = append(op.Lines, domain.StockLine{
 				ProductID: l.ProductID, WarehouseID: rec.WarehouseID, Qty: l.Qty,
 				UnitCost: decimal.NewNullDecimal(l.UnitCost),
@@ -207,7 +211,7 @@ func (s *PurchaseService) stockIn(ctx context.Context, r domain.Repositories, ac
 	}
 	// The products were read in this unit of work: every line of op
 	// names a stocked one, which is all ApplyIn would read them for.
-	return s.stock.plan(ctx, r, actor, op)
+	return s.stock.plan(ctx, r, actor, op, facts.Stock)
 }
 
 // Reception returns one reception with its lines.

@@ -87,7 +87,7 @@ func (s *StockService) ApplyIn(ctx context.Context, r domain.Repositories, actor
 // PurchaseService does to pick the stocked lines of a reception: reading them
 // a second time would be one more round trip under the caller's locks.
 func (s *StockService) applyChecked(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation) ([]*domain.Movement, error) {
-	p, err := s.plan(ctx, r, actor, op)
+	p, err := s.plan(ctx, r, actor, op, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -110,14 +110,18 @@ type stockPlan struct {
 	now    time.Time
 }
 
-// plan locks op's levels (and its products' cost basis) and computes every
+// plan locks op's levels (and its products' cost basis) — unless pre, locked
+// by the caller in this unit of work, holds them all — and computes every
 // new balance, refusing a debit below zero, and the weighted average costs.
 // Writing is the caller's: applyChecked writes at once, a reception with its
 // own write (PurchaseService.Receive).
-func (s *StockService) plan(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation) (stockPlan, error) {
-	locked, costs, err := r.Stock.LockLevels(ctx, op.LevelLocks())
-	if err != nil {
-		return stockPlan{}, err
+func (s *StockService) plan(ctx context.Context, r domain.Repositories, actor domain.Principal, op domain.StockOperation, pre *domain.LockedStock) (stockPlan, error) {
+	locked, costs, ok := pre.For(op.LevelLocks())
+	if !ok {
+		var err error
+		if locked, costs, err = r.Stock.LockLevels(ctx, op.LevelLocks()); err != nil {
+			return stockPlan{}, err
+		}
 	}
 	levels := make(map[domain.StockKey]*domain.StockLevel, len(locked))
 	for _, l := range locked {

@@ -2,12 +2,15 @@ package gormdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/doligo/doligo/internal/domain"
+	"github.com/doligo/doligo/internal/infrastructure/sqlbind"
 	"github.com/doligo/doligo/internal/infrastructure/sqldialect"
 )
 
@@ -45,9 +48,15 @@ func (r *documentRepo) LockWithLines(ctx context.Context, id int64) (*domain.Doc
 // MySQL and MariaDB do not lock the rows of a subquery without a locking
 // clause of its own. Where LockWithLines falls back to Lock (SQLite, an
 // order without lines) the facts are read by two more queries.
-func (r *documentRepo) LockToReceive(ctx context.Context, id, warehouseID int64) (*domain.Document, domain.ReceivingFacts, error) {
+func (r *documentRepo) LockToReceive(ctx context.Context, id, warehouseID int64, lineIDs []int64) (*domain.Document, domain.ReceivingFacts, error) {
 	facts := domain.ReceivingFacts{Stocked: map[int64]bool{}}
-	rows, err := r.lockJoined(ctx, id, receivingFactsColumns, string(domain.ProductTypeProduct), warehouseID)
+	var rows []documentWithLine
+	var err error
+	if r.dialect == sqldialect.MySQL && len(lineIDs) > 0 && len(lineIDs) <= maxPrelockedLines {
+		rows, facts.Stock, err = r.lockToReceiveMySQL(ctx, id, warehouseID, lineIDs)
+	} else {
+		rows, err = r.lockJoined(ctx, id, receivingFactsColumns, string(domain.ProductTypeProduct), warehouseID)
+	}
 	if err != nil {
 		return nil, facts, err
 	}
@@ -84,6 +93,105 @@ func (r *documentRepo) LockToReceive(ctx context.Context, id, warehouseID int64)
 	return d, facts, err
 }
 
+// maxPrelockedLines bounds the lines whose stock LockToReceive locks on
+// MySQL (an IN list in two statements); a larger reception locks its stock
+// through LockLevels.
+const maxPrelockedLines = 64
+
+// lockToReceiveMySQL is LockToReceive's join followed, in the same
+// multi-statement command, by the locks LockLevels takes for a receipt at
+// cost, for the products of the lines lineIDs: every level of each product,
+// then the product rows that have a level in the warehouse (a product
+// without one is left to LockLevels, which creates the level before it
+// locks the product, the order concurrent productions need). The lines
+// drive both joins (STRAIGHT_JOIN), and each level and product row is
+// reached through its primary key (FORCE INDEX: on small tables the
+// optimiser would rather scan, locking every row it reads), so that no
+// other row is locked; the lines' rows are the transaction's already.
+func (r *documentRepo) lockToReceiveMySQL(ctx context.Context, id, warehouseID int64, lineIDs []int64) ([]documentWithLine, *domain.LockedStock, error) {
+	join, err := r.lockJoinedSQL(receivingFactsColumns)
+	if err != nil {
+		return nil, nil, err
+	}
+	args := []any{string(domain.ProductTypeProduct), warehouseID, id}
+	lineArgs := []any{id}
+	for _, l := range lineIDs {
+		lineArgs = append(lineArgs, l)
+	}
+	levels, products := receivedStockMySQL(len(lineIDs))
+	q := join + " FOR UPDATE;\n" + levels + ";\n" + products
+	args = append(args, lineArgs...)
+	args = append(args, warehouseID)
+	args = append(args, lineArgs...)
+	// The *sql.Tx of the unit of work, beneath GORM, which would not pass a
+	// multi-statement command through unchanged.
+	res, err := r.db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lock document %d with its lines and stock: %w", id, err)
+	}
+	defer res.Close()
+	var rows []documentWithLine
+	for res.Next() {
+		var m documentWithLine
+		if err := r.db.ScanRows(res, &m); err != nil {
+			return nil, nil, fmt.Errorf("lock document %d with its lines: %w", id, err)
+		}
+		rows = append(rows, m)
+	}
+	stock := &domain.LockedStock{Costs: map[int64]decimal.Decimal{}}
+	// An error of a later statement (a deadlock, a lock wait timeout)
+	// surfaces when its result set is asked for; wrapped, so that txretry
+	// sees it.
+	if !res.NextResultSet() {
+		return nil, nil, fmt.Errorf("lock the stock of document %d: %w", id, errOrMissing(res.Err()))
+	}
+	for res.Next() {
+		var m stockLevelModel
+		if err := res.Scan(&m.ProductID, &m.WarehouseID, &m.Qty, &m.UpdatedAt); err != nil {
+			return nil, nil, fmt.Errorf("lock the stock levels of document %d: %w", id, err)
+		}
+		stock.Levels = append(stock.Levels, m.level())
+	}
+	if !res.NextResultSet() {
+		return nil, nil, fmt.Errorf("lock the products of document %d: %w", id, errOrMissing(res.Err()))
+	}
+	for res.Next() {
+		var pid int64
+		var cost decimal.Decimal
+		if err := res.Scan(&pid, &cost); err != nil {
+			return nil, nil, fmt.Errorf("lock the products of document %d: %w", id, err)
+		}
+		stock.Costs[pid] = cost
+	}
+	return rows, stock, res.Err()
+}
+
+// receivedStockMySQL is lockToReceiveMySQL's locking reads of the stock of
+// n received lines: the levels (arguments: the document's id, then the
+// lines' ids) and the products (the warehouse's id, then the same). A
+// product is reached through its level in the warehouse, so that the row of
+// one without it is not read — in a locking read, a row read is a row
+// locked, whatever the WHERE clause then says of it.
+func receivedStockMySQL(n int) (levels, products string) {
+	received := "FROM commercial_document_lines l STRAIGHT_JOIN %s WHERE l.document_id = ? AND l.id IN (" + sqlbind.List(n) + ")"
+	levels = "SELECT s.product_id, s.warehouse_id, s.qty, s.updated_at " +
+		fmt.Sprintf(received, "stock_levels s FORCE INDEX (PRIMARY) ON s.product_id = l.product_id") +
+		" ORDER BY s.product_id, s.warehouse_id FOR UPDATE"
+	products = "SELECT p.id, p.cost_price " +
+		fmt.Sprintf(received, "stock_levels e FORCE INDEX (PRIMARY) ON e.product_id = l.product_id AND e.warehouse_id = ? "+
+			"STRAIGHT_JOIN products p FORCE INDEX (PRIMARY) ON p.id = l.product_id") +
+		" ORDER BY p.id FOR UPDATE"
+	return levels, products
+}
+
+// errOrMissing is err, or an error saying a result set is missing.
+func errOrMissing(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("its result set is missing")
+}
+
 // receivingFactsColumns are LockToReceive's subqueries: their arguments
 // are the product type that keeps stock, then the warehouse's id.
 const receivingFactsColumns = "(SELECT CASE WHEN p.type = ? AND p.track_stock THEN 1 ELSE 0 END FROM products p WHERE p.id = l.product_id) AS stocked, " +
@@ -111,13 +219,28 @@ func (r *documentRepo) lockJoined(ctx context.Context, id int64, extra string, a
 	default:
 		return nil, nil
 	}
-	dcols, err := columnsOf(r.db, &documentModel{})
+	q, err := r.lockJoinedSQL(extra)
 	if err != nil {
 		return nil, err
 	}
+	q += " " + locking
+	var rows []documentWithLine
+	if err := rawFind(r.db.WithContext(ctx), &rows, q, append(args, id)...); err != nil {
+		return nil, fmt.Errorf("lock document %d with its lines: %w", id, err)
+	}
+	return rows, nil
+}
+
+// lockJoinedSQL is lockJoined's statement but its locking clause (MySQL's
+// is FOR UPDATE): the columns extra, then the document's id as arguments.
+func (r *documentRepo) lockJoinedSQL(extra string) (string, error) {
+	dcols, err := columnsOf(r.db, &documentModel{})
+	if err != nil {
+		return "", err
+	}
 	lcols, err := columnsOf(r.db, &documentLineModel{})
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	sel := make([]string, 0, len(dcols)+len(lcols)+1)
 	for _, c := range dcols {
@@ -129,14 +252,9 @@ func (r *documentRepo) lockJoined(ctx context.Context, id int64, extra string, a
 	if extra != "" {
 		sel = append(sel, extra)
 	}
-	q := "SELECT " + strings.Join(sel, ", ") +
+	return "SELECT " + strings.Join(sel, ", ") +
 		" FROM commercial_documents d JOIN commercial_document_lines l ON l.document_id = d.id" +
-		" WHERE d.id = ? ORDER BY l.line_no " + locking
-	var rows []documentWithLine
-	if err := rawFind(r.db.WithContext(ctx), &rows, q, append(args, id)...); err != nil {
-		return nil, fmt.Errorf("lock document %d with its lines: %w", id, err)
-	}
-	return rows, nil
+		" WHERE d.id = ? ORDER BY l.line_no", nil
 }
 
 // joinedDocument is the document of lockJoined's rows (at least one).

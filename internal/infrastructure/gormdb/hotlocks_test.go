@@ -3,7 +3,10 @@ package gormdb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -373,7 +376,7 @@ func TestLockToReceiveReadsTheFactsWithoutLockingThem(t *testing.T) {
 		}()
 		err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
 			before := queries.Load()
-			d, facts, err := r.Documents.LockToReceive(ctx, order, ws[0])
+			d, facts, err := r.Documents.LockToReceive(ctx, order, ws[0], nil)
 			if err != nil {
 				return err
 			}
@@ -409,20 +412,144 @@ func TestLockToReceiveReadsTheFactsWithoutLockingThem(t *testing.T) {
 		}
 
 		err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
-			if _, facts, err := r.Documents.LockToReceive(ctx, order, ws[0]+1000); err != nil || facts.WarehouseExists || len(facts.Stocked) != 3 {
+			if _, facts, err := r.Documents.LockToReceive(ctx, order, ws[0]+1000, nil); err != nil || facts.WarehouseExists || len(facts.Stocked) != 3 {
 				t.Errorf("unknown warehouse: facts %+v, %v; want it missing and 3 products", facts, err)
 			}
-			d, facts, err := r.Documents.LockToReceive(ctx, empty, ws[0])
+			d, facts, err := r.Documents.LockToReceive(ctx, empty, ws[0], nil)
 			if err != nil || d.ID != empty || len(d.Lines) != 0 || !facts.WarehouseExists || len(facts.Stocked) != 0 {
 				t.Errorf("order without lines: %+v, facts %+v, %v", d, facts, err)
 			}
-			if _, _, err := r.Documents.LockToReceive(ctx, empty+1000, ws[0]); !errors.Is(err, domain.ErrNotFound) {
+			if _, _, err := r.Documents.LockToReceive(ctx, empty+1000, ws[0], nil); !errors.Is(err, domain.ErrNotFound) {
 				t.Errorf("missing order: %v; want not found", err)
 			}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// On MySQL, LockToReceive also locks, in its round trip, what LockLevels
+// would for the received lines: every level of their products, and the
+// rows of those products that have a level in the warehouse — and nothing
+// of the lines not received. Elsewhere it leaves the stock to LockLevels.
+func TestLockToReceiveLocksTheStockOfTheReceivedLines(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx, uow := context.Background(), gormdb.NewUnitOfWork(db.DB)
+		a, ws := stockFixture(t, uow, "LTS-A-"+db.Dialect, 2)
+		b, _ := stockFixture(t, uow, "LTS-B-"+db.Dialect, 0)
+		c, _ := stockFixture(t, uow, "LTS-C-"+db.Dialect, 0)
+		var order *domain.Document
+		err := uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			// Levels: a in both warehouses, b in the first, c in the second only.
+			_, _, err := r.Stock.LockLevels(ctx, []domain.LevelLock{{ProductID: a, WarehouseIDs: ws}, {ProductID: b, WarehouseIDs: ws[:1]}, {ProductID: c, WarehouseIDs: ws[1:]}})
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			tp := domain.ThirdParty{Name: "Supplier", Code: "LTS", IsSupplier: true, CreatedAt: now, UpdatedAt: now}
+			if err := r.ThirdParties.Create(ctx, &tp); err != nil {
+				return err
+			}
+			price, vat, qty := decimal.NewFromInt(3), decimal.NewFromInt(20), decimal.NewFromInt(5)
+			var lines []domain.LineInput
+			for _, p := range []int64{a, b, c} {
+				lines = append(lines, domain.LineInput{ProductID: p, Qty: qty, UnitPrice: &price, VATRate: &vat})
+			}
+			order, err = domain.NewDraft(domain.DocPurchaseOrder, domain.DraftInput{ThirdPartyID: tp.ID, Lines: lines}, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), "EUR", 1)
+			if err != nil {
+				return err
+			}
+			order.CreatedAt, order.UpdatedAt = now, now
+			return r.Documents.Create(ctx, order)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		locked := func(table string, where string, args ...any) bool {
+			t.Helper()
+			// Outside the unit of work: another connection. NOWAIT fails at
+			// once on a row another transaction holds.
+			err := db.Gorm.WithContext(ctx).Exec("SELECT 1 FROM "+table+" WHERE "+where+" FOR UPDATE NOWAIT", args...).Error
+			return err != nil
+		}
+		err = uow.Do(ctx, func(ctx context.Context, r domain.Repositories) error {
+			_, facts, err := r.Documents.LockToReceive(ctx, order.ID, ws[0], []int64{order.Lines[0].ID, order.Lines[2].ID})
+			if err != nil {
+				return err
+			}
+			if db.Dialect != sqldialect.MySQL {
+				if facts.Stock != nil {
+					t.Errorf("stock locked with the order on %s: %+v", db.Dialect, facts.Stock)
+				}
+				return nil
+			}
+			var got []string
+			for _, l := range facts.Stock.Levels {
+				got = append(got, fmt.Sprintf("%d/%d", l.ProductID, l.WarehouseID))
+			}
+			want := []string{fmt.Sprintf("%d/%d", a, ws[0]), fmt.Sprintf("%d/%d", a, ws[1]), fmt.Sprintf("%d/%d", c, ws[1])}
+			if !slices.Equal(got, want) || len(facts.Stock.Costs) != 1 {
+				t.Errorf("stock locked: levels %v, costs %v; want levels %v and the cost of product %d only", got, facts.Stock.Costs, want, a)
+			}
+			if _, _, ok := facts.Stock.For([]domain.LevelLock{{ProductID: a, WarehouseIDs: ws[:1], AllWarehouses: true}}); !ok {
+				t.Error("the stock locked does not serve a receipt of product a")
+			}
+			if _, _, ok := facts.Stock.For([]domain.LevelLock{{ProductID: c, WarehouseIDs: ws[:1], AllWarehouses: true}}); ok {
+				t.Error("the stock locked serves a receipt of product c, whose level is missing")
+			}
+			for _, c := range []struct {
+				table, where string
+				args         []any
+				want         bool
+			}{
+				{"stock_levels", "product_id = ? AND warehouse_id = ?", []any{a, ws[1]}, true},
+				{"products", "id = ?", []any{a}, true},
+				{"stock_levels", "product_id = ? AND warehouse_id = ?", []any{c, ws[1]}, true},
+				{"products", "id = ?", []any{c}, false},
+				{"stock_levels", "product_id = ? AND warehouse_id = ?", []any{b, ws[0]}, false},
+				{"products", "id = ?", []any{b}, false},
+			} {
+				if got := locked(c.table, c.where, c.args...); got != c.want {
+					t.Errorf("%s %v locked: %v; want %v", c.table, c.args, got, c.want)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect != sqldialect.MySQL {
+			return
+		}
+		// The plans: the received lines first, then each level and product
+		// through its primary key — no other row of either is read, so none
+		// other is locked.
+		levels, products := gormdb.ReceivedStockMySQL(2)
+		lineArgs := []any{order.ID, order.Lines[0].ID, order.Lines[2].ID}
+		for _, c := range []struct {
+			q    string
+			args []any
+		}{{levels, lineArgs}, {products, append([]any{ws[0]}, lineArgs...)}} {
+			var plan []struct {
+				Table string
+				Key   *string
+			}
+			if err := db.Gorm.Raw("EXPLAIN "+c.q, c.args...).Scan(&plan).Error; err != nil {
+				t.Fatal(err)
+			}
+			var tables []string
+			for _, p := range plan {
+				key := "-"
+				if p.Key != nil {
+					key = *p.Key
+				}
+				tables = append(tables, p.Table+":"+key)
+			}
+			if len(tables) < 2 || !strings.HasPrefix(tables[0], "l:") || slices.ContainsFunc(tables[1:], func(t string) bool { return !strings.HasSuffix(t, ":PRIMARY") }) {
+				t.Errorf("%s: plan %v; want l, then primary keys", c.q, tables)
+			}
 		}
 	})
 }

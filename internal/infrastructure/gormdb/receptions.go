@@ -288,10 +288,11 @@ func (r *receptionRepo) createPostgres(ctx context.Context, w receptionWrite) er
 	return w.setMoveIDs(first)
 }
 
-// createMySQL takes the number (the sequence row's upsert, which locks it,
-// then its value read back: the transaction's own change, as a plain read
-// sees it) and formats it by the mask's layout into @doligo_ref, which
-// stands in for w's stand-in ref in the label and the audit row. It keeps
+// createMySQL takes the number (the sequence row's upsert, which locks it
+// and leaves the value it writes in LAST_INSERT_ID(expr) whether it inserts
+// or updates the row: the table has no AUTO_INCREMENT of its own to
+// overwrite it) and formats it by the mask's layout into @doligo_ref, which
+// takes the place of the stand-in ref in the label and the audit row. It keeps
 // the ids of what it inserts in session variables (the reception's, to
 // refer to it; its first line's and first ledger row's, to answer them) and
 // ends with a SELECT of them and the ref: InnoDB gives the rows of one
@@ -303,17 +304,15 @@ func (r *receptionRepo) createMySQL(ctx context.Context, w receptionWrite) error
 		q.WriteString(u + ";\n")
 	}
 	prefix, width, suffix := w.number.Mask.Layout(w.rec.Date)
-	q.WriteString("INSERT INTO numbering_sequences (doc_type, period, last_value) VALUES (?, ?, 1) " +
-		"ON DUPLICATE KEY UPDATE last_value = last_value + 1;\n" +
-		"SELECT CONCAT(?, LPAD(last_value, GREATEST(?, CHAR_LENGTH(last_value)), '0'), ?) INTO @doligo_ref " +
-		"FROM numbering_sequences WHERE doc_type = ? AND period = ?;\n" +
+	q.WriteString("INSERT INTO numbering_sequences (doc_type, period, last_value) VALUES (?, ?, LAST_INSERT_ID(1)) " +
+		"ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1);\n" +
+		"SET @doligo_ref = CONCAT(?, LPAD(LAST_INSERT_ID(), GREATEST(?, CHAR_LENGTH(LAST_INSERT_ID())), '0'), ?);\n" +
 		"INSERT INTO receptions (" + receptionColumns + ") VALUES (@doligo_ref, ?, ?, ?, ?, ?);\n" +
-		"SET @doligo_reception = LAST_INSERT_ID(), @doligo_line = 0, @doligo_move = 0;\n")
-	args = append(args, w.number.Sequence, w.number.Period, prefix, width, suffix, w.number.Sequence, w.number.Period)
+		"SET @doligo_reception = LAST_INSERT_ID(), @doligo_line = 0, @doligo_move = 0, @doligo_label = REPLACE(?, ?, @doligo_ref);\n")
+	args = append(args, w.number.Sequence, w.number.Period, prefix, width, suffix)
 	args = append(args, w.headerArgs()[1:]...)
+	args = append(args, w.label, domain.ReceptionRefStandIn)
 	if len(w.stock.Moves) > 0 {
-		q.WriteString("SET @doligo_label = REPLACE(?, ?, @doligo_ref);\n")
-		args = append(args, w.label, domain.ReceptionRefStandIn)
 		args = append(args, w.movesSQL(&q, map[string]string{"label": "@doligo_label", "origin_id": "@doligo_reception"})...)
 		q.WriteString(";\nSET @doligo_move = LAST_INSERT_ID();\n")
 	}
