@@ -247,19 +247,7 @@ func newSandbox(t *testing.T, bin string, user *syscall.Credential, listenVar st
 	if err := os.Chmod(root, 0o755); err != nil { // a non-root user must reach /api
 		t.Fatal(err)
 	}
-	src, err := os.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(root, filepath.Base(bin)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
+	if err := copyExecutable(bin, filepath.Join(root, filepath.Base(bin))); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -269,6 +257,30 @@ func newSandbox(t *testing.T, bin string, user *syscall.Credential, listenVar st
 	addr := ln.Addr().String()
 	ln.Close()
 	return sandbox{root: root, user: user, env: append(env, listenVar+"="+addr)}, addr
+}
+
+// copyExecutable copies the binary src to the new file dst while no process
+// is forked: a child forked by a parallel test while dst is open for writing
+// would hold a copy of the descriptor until it execs, and starting dst then
+// fails with ETXTBSY ("text file busy"). syscall.ForkLock is the lock
+// os/exec holds across fork for this reason.
+func copyExecutable(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	syscall.ForkLock.Lock()
+	defer syscall.ForkLock.Unlock()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // pgDSN is a fresh, empty PostgreSQL database. Its host is replaced by an IP
