@@ -131,24 +131,28 @@ func (m NumberMask) Period(t time.Time) string {
 func (m NumberMask) Format(t time.Time, n int64) string {
 	var b strings.Builder
 	for _, p := range m.parts {
-		switch p.token {
-		case "":
-			b.WriteString(p.literal)
-		case "yyyy":
-			b.WriteString(t.Format("2006"))
-		case "yy":
-			b.WriteString(t.Format("06"))
-		case "mm":
-			b.WriteString(t.Format("01"))
-		case "counter":
-			c := strconv.FormatInt(n, 10)
-			if pad := p.width - len(c); pad > 0 {
-				b.WriteString(strings.Repeat("0", pad))
-			}
-			b.WriteString(c)
-		}
+		b.WriteString(p.format(t, n))
 	}
 	return b.String()
+}
+
+// format is the part of a number dated t with counter n.
+func (p maskPart) format(t time.Time, n int64) string {
+	switch p.token {
+	case "yyyy":
+		return t.Format("2006")
+	case "yy":
+		return t.Format("06")
+	case "mm":
+		return t.Format("01")
+	case "counter":
+		c := strconv.FormatInt(n, 10)
+		if pad := p.width - len(c); pad > 0 {
+			c = strings.Repeat("0", pad) + c
+		}
+		return c
+	}
+	return p.literal
 }
 
 // Layout splits the number of a document dated t around its counter:
@@ -163,8 +167,7 @@ func (m NumberMask) Layout(t time.Time) (prefix string, width int, suffix string
 			b.Reset()
 			continue
 		}
-		m := NumberMask{parts: []maskPart{p}}
-		b.WriteString(m.Format(t, 0))
+		b.WriteString(p.format(t, 0))
 	}
 	return prefix, width, b.String()
 }

@@ -3,6 +3,8 @@ package domain
 import (
 	"errors"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 // A purchase order's whole state machine: every action from every status.
@@ -126,5 +128,42 @@ func TestPurchaseOrderPartyField(t *testing.T) {
 	d.Status = StatusDraft
 	if f := fieldsOf(d.Edit(DraftPatch{ThirdPartyID: new(int64)})); len(f) != 1 || f[0] != "supplier_id" {
 		t.Fatalf("fields %v", f)
+	}
+}
+
+// LockedStock.For serves a lock only when it holds all of it: every named
+// level, and for a lock of every warehouse the product's other levels and
+// its cost; a lock of named levels only gets those.
+func TestLockedStockFor(t *testing.T) {
+	lvl := func(p, w int64) *StockLevel { return &StockLevel{ProductID: p, WarehouseID: w} }
+	s := &LockedStock{
+		Levels: []*StockLevel{lvl(1, 10), lvl(1, 20), lvl(2, 20)},
+		Costs:  map[int64]decimal.Decimal{1: decimal.NewFromInt(5), 2: decimal.NewFromInt(7)},
+	}
+	keys := func(ls []*StockLevel) (out []StockKey) {
+		for _, l := range ls {
+			out = append(out, l.Key())
+		}
+		return out
+	}
+	levels, costs, ok := s.For([]LevelLock{{ProductID: 1, WarehouseIDs: []int64{10}, AllWarehouses: true}})
+	if !ok || len(levels) != 2 || !costs[1].Equal(decimal.NewFromInt(5)) || len(costs) != 1 {
+		t.Errorf("every warehouse of product 1: %v %v %v", keys(levels), costs, ok)
+	}
+	levels, costs, ok = s.For([]LevelLock{{ProductID: 1, WarehouseIDs: []int64{20}}})
+	if !ok || len(levels) != 1 || levels[0].WarehouseID != 20 || len(costs) != 0 {
+		t.Errorf("one named level of product 1: %v %v %v", keys(levels), costs, ok)
+	}
+	for _, locks := range [][]LevelLock{
+		{{ProductID: 2, WarehouseIDs: []int64{10}, AllWarehouses: true}}, // its level in 10 is missing
+		{{ProductID: 3, WarehouseIDs: []int64{10}}},                      // not locked at all
+		{{ProductID: 1, WarehouseIDs: []int64{10}}, {ProductID: 3, WarehouseIDs: []int64{10}}},
+	} {
+		if _, _, ok := s.For(locks); ok {
+			t.Errorf("%+v served by stock that lacks part of it", locks)
+		}
+	}
+	if _, _, ok := (*LockedStock)(nil).For([]LevelLock{{ProductID: 1, WarehouseIDs: []int64{10}}}); ok {
+		t.Error("no stock locked serves a lock")
 	}
 }

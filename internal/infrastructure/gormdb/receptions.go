@@ -180,9 +180,7 @@ func (w receptionWrite) movesSQL(q *strings.Builder, exprs map[string]string) []
 			q.WriteString(", ")
 		}
 		q.WriteString(row)
-		mm := toMovementModel(m)
-		values := []any{mm.ProductID, mm.WarehouseID, mm.Qty, mm.BalanceAfter, mm.UnitCost, mm.Label,
-			mm.OriginType, mm.OriginID, mm.UserID, mm.RequestID, mm.CreatedAt}
+		values := movementValues(m)
 		for j, c := range movementColumns {
 			if _, ok := exprs[c]; !ok {
 				args = append(args, values[j])

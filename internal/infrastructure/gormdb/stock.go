@@ -206,9 +206,7 @@ func (r *stockRepo) SaveLevelsAndMovements(ctx context.Context, levels []*domain
 			q.WriteString(", ")
 		}
 		q.WriteString(row)
-		mm := toMovementModel(m)
-		args = append(args, mm.ProductID, mm.WarehouseID, mm.Qty, mm.BalanceAfter, mm.UnitCost, mm.Label,
-			mm.OriginType, mm.OriginID, mm.UserID, mm.RequestID, mm.CreatedAt)
+		args = append(args, movementValues(m)...)
 	}
 	// The *sql.Tx of the unit of work, beneath GORM: GORM's Exec would hide
 	// the insert id.
@@ -255,9 +253,7 @@ func (r *stockRepo) saveLevelsAndMovementsPostgres(ctx context.Context, levels [
 			q.WriteString(", ")
 		}
 		q.WriteString(row)
-		mm := toMovementModel(m)
-		args = append(args, mm.ProductID, mm.WarehouseID, mm.Qty, mm.BalanceAfter, mm.UnitCost, mm.Label,
-			mm.OriginType, mm.OriginID, mm.UserID, mm.RequestID, mm.CreatedAt)
+		args = append(args, movementValues(m)...)
 	}
 	q.WriteString(" RETURNING id")
 	var ids []int64
@@ -277,6 +273,13 @@ func (r *stockRepo) saveLevelsAndMovementsPostgres(ctx context.Context, levels [
 // the order SaveLevelsAndMovements passes them.
 var movementColumns = []string{"product_id", "warehouse_id", "qty", "balance_after", "unit_cost", "label",
 	"origin_type", "origin_id", "user_id", "request_id", "created_at"}
+
+// movementValues is m's row, in the order of movementColumns.
+func movementValues(m *domain.Movement) []any {
+	mm := toMovementModel(m)
+	return []any{mm.ProductID, mm.WarehouseID, mm.Qty, mm.BalanceAfter, mm.UnitCost, mm.Label,
+		mm.OriginType, mm.OriginID, mm.UserID, mm.RequestID, mm.CreatedAt}
+}
 
 // ProductLevels implements domain.StockRepository.
 func (r *stockRepo) ProductLevels(ctx context.Context, productID int64) ([]*domain.StockLevel, error) {
